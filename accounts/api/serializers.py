@@ -1,0 +1,24 @@
+"""Input and output shapes of the credential endpoints."""
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+
+class TokenRequestSerializer(serializers.Serializer):
+    username = serializers.CharField(max_length=150)
+    password = serializers.CharField(max_length=128, trim_whitespace=False, style={"input_type": "password"})
+
+
+class TokenResponseSerializer(serializers.Serializer):
+    token = serializers.CharField()
+    role = serializers.CharField()
+
+
+class PersonSessionRequestSerializer(serializers.Serializer):
+    id_number = serializers.CharField(max_length=18, help_text=_("National ID number verified by the channel."))
+    name = serializers.CharField(max_length=50)
+
+
+class PersonSessionResponseSerializer(serializers.Serializer):
+    token = serializers.CharField()
+    expires_at = serializers.DateTimeField()

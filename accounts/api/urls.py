@@ -1,0 +1,8 @@
+from django.urls import path
+
+from accounts.api import views
+
+urlpatterns = [
+    path("auth/token/", views.StaffTokenView.as_view(), name="auth-token"),
+    path("person-sessions/", views.PersonSessionView.as_view(), name="person-sessions"),
+]

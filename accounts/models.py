@@ -1,0 +1,101 @@
+"""Staff users, channels with their API keys, and the short sessions channels open for persons."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser, Group
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from rest_framework_api_key.models import AbstractAPIKey
+
+from accounts.choices import HOSPITAL_CHANNEL, ChannelGroup, Role
+
+
+class User(AbstractUser):
+    """A member of the bureau's staff (经办、审核、稽核、管理员).
+
+    ``role`` is the source of truth; the matching auth group mirrors it so that the
+    Django admin's model permissions follow the role.
+    """
+
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices, blank=True)
+
+    class Meta:
+        verbose_name = _("staff user")
+        verbose_name_plural = _("staff users")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._saved_role = self.role
+
+    def save(self, *args, **kwargs):
+        adding = self._state.adding
+        super().save(*args, **kwargs)
+        if adding or self.role != self._saved_role:
+            self._sync_role_group()
+            self._saved_role = self.role
+
+    def _sync_role_group(self) -> None:
+        self.groups.remove(*Group.objects.filter(name__in=Role.values))
+        if self.role:
+            self.groups.add(Group.objects.get_or_create(name=self.role)[0])
+
+    def has_role(self, *roles: str) -> bool:
+        return self.is_active and (self.role in roles or (self.is_superuser and Role.ADMIN in roles))
+
+
+class Channel(models.Model):
+    """A way in (办理渠道): a mobile app, a web hall, a kiosk, the counter, or hospitals."""
+
+    code = models.SlugField(_("code"), max_length=32, primary_key=True)
+    name = models.CharField(_("name"), max_length=100)
+    group = models.CharField(_("group"), max_length=16, choices=ChannelGroup.choices)
+    description = models.CharField(_("description"), max_length=255, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("channel")
+        verbose_name_plural = _("channels")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"
+
+    @property
+    def is_hospital(self) -> bool:
+        return self.code == HOSPITAL_CHANNEL or self.group == ChannelGroup.HOSPITAL
+
+
+class ChannelAPIKey(AbstractAPIKey):
+    """A credential of a channel backend or a hospital; only its hash is stored."""
+
+    channel = models.ForeignKey(Channel, on_delete=models.PROTECT, related_name="api_keys", verbose_name=_("channel"))
+
+    class Meta(AbstractAPIKey.Meta):
+        verbose_name = _("channel API key")
+        verbose_name_plural = _("channel API keys")
+
+
+class PersonSession(models.Model):
+    """A short-lived token a channel obtains for a person whose identity it has verified."""
+
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    person = models.ForeignKey(
+        "filings.Person", on_delete=models.CASCADE, related_name="sessions", verbose_name=_("person")
+    )
+    channel = models.ForeignKey(
+        Channel, on_delete=models.PROTECT, related_name="person_sessions", verbose_name=_("channel")
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires at"), db_index=True)
+
+    class Meta:
+        verbose_name = _("person session")
+        verbose_name_plural = _("person sessions")
+
+    def __str__(self) -> str:
+        return f"{self.person_id}@{self.channel_id} until {self.expires_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at <= timezone.now()

@@ -1,0 +1,88 @@
+"""Writes of the accounts app: staff accounts, channel keys, person sessions."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.choices import Role
+from accounts.models import Channel, ChannelAPIKey, PersonSession, User
+from config.errors import NotFound, PermissionRefused, ValidationFailed
+
+
+def staff_create(*, username: str, role: str, password: str, email: str = "") -> User:
+    """Create a staff account with a role; staff may log in to the admin."""
+    if role not in Role.values:
+        raise ValidationFailed(
+            _("Unknown role %(role)s; choose one of %(roles)s.") % {"role": role, "roles": ", ".join(Role.values)},
+            errors={"role": [_("Unknown role.")]},
+        )
+    if User.objects.filter(username=username).exists():
+        raise ValidationFailed(
+            _("A user named %(username)s already exists.") % {"username": username},
+            errors={"username": [_("Already taken.")]},
+        )
+    user = User(username=username, email=email, role=role, is_staff=True, is_superuser=(role == Role.ADMIN))
+    user.set_password(password)
+    user.save()
+    return user
+
+
+def channel_key_issue(*, channel_code: str, name: str = "") -> tuple[ChannelAPIKey, str]:
+    """Issue a new API key for a channel; the plain key is returned once and stored hashed."""
+    channel = Channel.objects.filter(code=channel_code).first()
+    if channel is None:
+        known = ", ".join(Channel.objects.values_list("code", flat=True))
+        raise NotFound(
+            _("Unknown channel %(code)s; known channels: %(known)s.") % {"code": channel_code, "known": known},
+            code="unknown_channel",
+        )
+    key_name = name or f"{channel.code} {timezone.localtime():%Y-%m-%d %H:%M}"
+    api_key, plain = ChannelAPIKey.objects.create_key(name=key_name, channel=channel)
+    return api_key, plain
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def person_session_open(*, channel: Channel, id_number: str, name: str) -> tuple[PersonSession, str]:
+    """Open a session for a person the channel has verified, if they are insured here.
+
+    The channel has done real-name authentication; the bureau only checks that the ID
+    number belongs to an insured person it knows and that the name matches.
+    """
+    if channel.is_hospital:
+        raise PermissionRefused(_("A hospital credential cannot open person sessions."))
+    person_model = PersonSession._meta.get_field("person").related_model
+    person = person_model.objects.filter(id_number=id_number.upper()).only("pk", "name").first()
+    if person is None or person.name != name.strip():
+        raise PermissionRefused(
+            _("No insured person of this bureau matches this ID number and name."),
+            code="person_not_insured_here",
+        )
+    token = secrets.token_urlsafe(32)
+    now = timezone.now()
+    with transaction.atomic():
+        session = PersonSession.objects.create(
+            token_hash=_token_hash(token),
+            person=person,
+            channel=channel,
+            created_at=now,
+            expires_at=now + settings.PERSON_SESSION_LIFETIME,
+        )
+    return session, token
+
+
+def person_session_resolve(*, token: str) -> PersonSession | None:
+    """The live session for a token, or None when unknown or expired."""
+    return (
+        PersonSession.objects.select_related("channel")
+        .filter(token_hash=_token_hash(token), expires_at__gt=timezone.now(), channel__is_active=True)
+        .first()
+    )

@@ -1,0 +1,60 @@
+"""Abstract model pieces shared by the apps: policy periods and record versions."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class EffectivePeriodQuerySet(models.QuerySet):
+    def in_force(self, on: datetime.date | None = None):
+        """Rows in force on ``on`` (today by default); ``effective_to`` is the last day in force."""
+        on = on or timezone.localdate()
+        return self.filter(Q(effective_from__lte=on), Q(effective_to__isnull=True) | Q(effective_to__gte=on))
+
+
+class EffectivePeriod(models.Model):
+    """A row of policy data valid from ``effective_from`` through ``effective_to`` (open when empty)."""
+
+    effective_from = models.DateField(_("effective from"))
+    effective_to = models.DateField(
+        _("effective to"), null=True, blank=True, help_text=_("Last day in force; leave empty while in force.")
+    )
+
+    objects = EffectivePeriodQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+        constraints = []
+
+    @classmethod
+    def period_constraint(cls, name: str) -> models.CheckConstraint:
+        return models.CheckConstraint(
+            condition=Q(effective_to__isnull=True) | Q(effective_to__gte=models.F("effective_from")),
+            name=name,
+            violation_error_message=_("The end of the period cannot be before its start."),
+        )
+
+
+class Versioned(models.Model):
+    """A mutable record with a version that every write increments (for If-Match / lost updates)."""
+
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(_("updated at"), default=timezone.now, editable=False)
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            self.version = (self.version or 0) + 1
+            self.updated_at = timezone.now()
+            update_fields = kwargs.get("update_fields")
+            if update_fields is not None:
+                kwargs["update_fields"] = {*update_fields, "version", "updated_at"}
+        super().save(*args, **kwargs)

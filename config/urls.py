@@ -1,0 +1,27 @@
+"""Top-level URLs: the API under /api/v1/, its schema and docs, the admin, health probes."""
+
+from django.contrib import admin
+from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from config import views
+
+api_v1 = [
+    path("", include("accounts.api.urls")),
+    path("", include("filings.api.urls")),
+    path("", include("reimbursements.api.urls")),
+]
+
+urlpatterns = [
+    path("api/v1/", include(api_v1)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("admin/", admin.site.urls),
+    path("healthz", views.healthz, name="healthz"),
+    path("readyz", views.readyz, name="readyz"),
+]
+
+admin.site.site_header = _("Cross-region treatment filings and reimbursements")
+admin.site.site_title = _("Cross-region treatment filings")
+admin.site.index_title = _("Administration")

@@ -1,0 +1,14 @@
+from django.urls import path
+from rest_framework.routers import SimpleRouter
+
+from filings.api import views
+
+router = SimpleRouter()
+router.register("regions", views.RegionViewSet, basename="region")
+router.register("institutions", views.InstitutionViewSet, basename="institution")
+router.register("persons", views.PersonViewSet, basename="person")
+
+urlpatterns = [
+    path("requirements/", views.RequirementsView.as_view(), name="requirements"),
+    *router.urls,
+]

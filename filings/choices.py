@@ -1,0 +1,70 @@
+"""Every enumeration of the filings app, once, with its label."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class RegionLevel(models.TextChoices):
+    PROVINCE = "province", _("Province")
+    CITY = "city", _("City")
+
+
+class InsuranceType(models.TextChoices):
+    EMPLOYEE = "employee", _("Employee basic medical insurance (职工)")
+    RESIDENT = "resident", _("Urban and rural resident medical insurance (城乡居民)")
+
+
+# National insurance type codes used in settlement messages.
+INSURANCE_TYPE_NATIONAL_CODE = {InsuranceType.EMPLOYEE: "310", InsuranceType.RESIDENT: "390"}
+
+
+class InsuredStatus(models.TextChoices):
+    ACTIVE = "active", _("Actively insured")
+    SUSPENDED = "suspended", _("Suspended")
+    TERMINATED = "terminated", _("Terminated")
+
+
+class InstitutionLevel(models.IntegerChoices):
+    PRIMARY = 1, _("Level 1 (一级)")
+    SECONDARY = 2, _("Level 2 (二级)")
+    TERTIARY = 3, _("Level 3 (三级)")
+
+
+class VisitKind(models.TextChoices):
+    INPATIENT = "inpatient", _("Inpatient")
+    OUTPATIENT = "outpatient", _("Outpatient")
+    CHRONIC_OUTPATIENT = "chronic_outpatient", _("Chronic/special outpatient (门诊慢特病)")
+    EMERGENCY = "emergency", _("Emergency")
+
+
+# Which direct-settlement flag of an institution answers for a visit kind (emergency admits as inpatient).
+VISIT_SETTLEMENT_FIELD = {
+    VisitKind.INPATIENT: "settles_inpatient",
+    VisitKind.EMERGENCY: "settles_inpatient",
+    VisitKind.OUTPATIENT: "settles_outpatient",
+    VisitKind.CHRONIC_OUTPATIENT: "settles_chronic_outpatient",
+}
+
+
+class FilingCategory(models.TextChoices):
+    LONG_TERM = "long_term", _("Long-term residence elsewhere (异地长期居住)")
+    TEMPORARY = "temporary", _("Temporary treatment elsewhere (临时外出就医)")
+
+
+class FilingType(models.TextChoices):
+    RETIREE_RESETTLED = "retiree_resettled", _("Retiree resettled elsewhere (异地安置退休)")
+    LONG_TERM_RESIDENT = "long_term_resident", _("Long-term resident elsewhere (异地长期居住)")
+    STATIONED_WORKER = "stationed_worker", _("Worker stationed elsewhere (常驻异地工作)")
+    REFERRAL = "referral", _("Referral (异地转诊)")
+    EMERGENCY = "emergency", _("Emergency rescue (急诊抢救)")
+    OTHER_TEMPORARY = "other_temporary", _("Other temporary trip (其他临时外出)")
+
+
+FILING_CATEGORY = {
+    FilingType.RETIREE_RESETTLED: FilingCategory.LONG_TERM,
+    FilingType.LONG_TERM_RESIDENT: FilingCategory.LONG_TERM,
+    FilingType.STATIONED_WORKER: FilingCategory.LONG_TERM,
+    FilingType.REFERRAL: FilingCategory.TEMPORARY,
+    FilingType.EMERGENCY: FilingCategory.TEMPORARY,
+    FilingType.OTHER_TEMPORARY: FilingCategory.TEMPORARY,
+}

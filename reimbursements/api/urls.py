@@ -1,0 +1,3 @@
+"""Claim endpoints (arrive with the claims issue)."""
+
+urlpatterns: list = []
