@@ -68,3 +68,61 @@ FILING_CATEGORY = {
     FilingType.EMERGENCY: FilingCategory.TEMPORARY,
     FilingType.OTHER_TEMPORARY: FilingCategory.TEMPORARY,
 }
+
+
+class FilingMode(models.TextChoices):
+    SELF_SERVICE = "self_service", _("Self-service, effective at once (自助开通)")
+    FAST_TRACK = "fast_track", _("Fast track, reviewed (快速备案)")
+
+
+class ProofBasis(models.TextChoices):
+    DOCUMENTS = "documents", _("Documents")
+    COMMITMENT = "commitment", _("Personal commitment letter (个人承诺书)")
+
+
+class FilingState(models.TextChoices):
+    SUBMITTED = "submitted", _("Submitted (已提交)")
+    EFFECTIVE = "effective", _("Effective (已生效)")
+    REJECTED = "rejected", _("Rejected (未通过)")
+    CHANGED = "changed", _("Changed (已变更)")
+    REVOKED = "revoked", _("Revoked (已撤销)")
+    EXPIRED = "expired", _("Expired (已过期)")
+
+
+LIVE_STATES = (FilingState.SUBMITTED, FilingState.EFFECTIVE)
+FINAL_STATES = (FilingState.REJECTED, FilingState.CHANGED, FilingState.REVOKED, FilingState.EXPIRED)
+
+
+class FilingAction(models.TextChoices):
+    SUBMIT = "submit", _("Submit")
+    ACTIVATE = "activate", _("Take effect at once")
+    APPROVE = "approve", _("Approve")
+    REJECT = "reject", _("Reject")
+    WITHDRAW = "withdraw", _("Withdraw")
+    CHANGE = "change", _("Change")
+    REVOKE = "revoke", _("Revoke")
+    EXPIRE = "expire", _("Expire")
+
+
+# The whole state machine of a filing: (from, action) -> to. ``None`` is a filing not yet stored.
+FILING_TRANSITIONS: dict[tuple[str | None, str], str] = {
+    (None, FilingAction.SUBMIT): FilingState.SUBMITTED,
+    (FilingState.SUBMITTED, FilingAction.ACTIVATE): FilingState.EFFECTIVE,
+    (FilingState.SUBMITTED, FilingAction.APPROVE): FilingState.EFFECTIVE,
+    (FilingState.SUBMITTED, FilingAction.REJECT): FilingState.REJECTED,
+    (FilingState.SUBMITTED, FilingAction.WITHDRAW): FilingState.REVOKED,
+    (FilingState.EFFECTIVE, FilingAction.CHANGE): FilingState.CHANGED,
+    (FilingState.EFFECTIVE, FilingAction.REVOKE): FilingState.REVOKED,
+    (FilingState.EFFECTIVE, FilingAction.EXPIRE): FilingState.EXPIRED,
+}
+
+
+class HolidayKind(models.TextChoices):
+    HOLIDAY = "holiday", _("Public holiday (法定节假日)")
+    WORKDAY = "workday", _("Make-up workday (调休上班)")
+
+
+class EligibilityBasis(models.TextChoices):
+    FILING = "filing", _("An effective filing")
+    EMERGENCY = "emergency", _("Emergency treated as filed")
+    IN_PROVINCE = "in_province", _("Inside the insured province, no filing needed")

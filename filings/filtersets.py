@@ -1,9 +1,10 @@
 """django-filter classes, one per model, shared by the REST API and admin-like listings."""
 
 import django_filters
+from django.db.models import Q
 
-from filings.choices import VISIT_SETTLEMENT_FIELD, VisitKind
-from filings.models import Institution, Person, Region
+from filings.choices import VISIT_SETTLEMENT_FIELD, FilingState, FilingType, VisitKind
+from filings.models import Filing, Institution, Person, Region
 
 
 class RegionFilterSet(django_filters.FilterSet):
@@ -42,3 +43,37 @@ class PersonFilterSet(django_filters.FilterSet):
 
     def filter_id_number(self, queryset, name, value):
         return queryset.filter(id_number=value.strip().upper())
+
+
+class FilingFilterSet(django_filters.FilterSet):
+    state = django_filters.MultipleChoiceFilter(choices=FilingState.choices)
+    filing_type = django_filters.MultipleChoiceFilter(choices=FilingType.choices)
+    destination = django_filters.CharFilter(field_name="destination_id", help_text="Region code (6 digits).")
+    channel = django_filters.CharFilter(field_name="channel_id")
+    submitted_after = django_filters.DateFilter(field_name="submitted_at", lookup_expr="date__gte")
+    submitted_before = django_filters.DateFilter(field_name="submitted_at", lookup_expr="date__lte")
+    effective_on = django_filters.DateFilter(method="filter_effective_on", help_text="Filings in force on that day.")
+    id_number = django_filters.CharFilter(method="filter_id_number", help_text="Staff only.")
+
+    class Meta:
+        model = Filing
+        fields = [
+            "state",
+            "filing_type",
+            "destination",
+            "channel",
+            "submitted_after",
+            "submitted_before",
+            "effective_on",
+            "id_number",
+        ]
+
+    def filter_effective_on(self, queryset, name, value):
+        return queryset.filter(
+            Q(start_date__lte=value),
+            Q(end_date__isnull=True) | Q(end_date__gte=value),
+            Q(state=FilingState.EFFECTIVE) | Q(covered_until__gte=value),
+        )
+
+    def filter_id_number(self, queryset, name, value):
+        return queryset.filter(person__id_number=value.strip().upper())

@@ -1,21 +1,32 @@
-"""Reference data, insured persons and filing policy tables (filings themselves follow)."""
+"""Reference data, insured persons, filing policy tables, filings and their append-only events."""
 
 from __future__ import annotations
 
+import pgtrigger
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
+from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from config.models import EffectivePeriod, Versioned
 from filings.choices import (
+    FILING_CATEGORY,
     INSURANCE_TYPE_NATIONAL_CODE,
+    LIVE_STATES,
     VISIT_SETTLEMENT_FIELD,
+    FilingAction,
+    FilingCategory,
+    FilingMode,
+    FilingState,
     FilingType,
+    HolidayKind,
     InstitutionLevel,
     InsuranceType,
     InsuredStatus,
+    ProofBasis,
     RegionLevel,
 )
 from filings.validators import validate_id_number, validate_institution_code, validate_phone
@@ -233,3 +244,214 @@ class FilingPolicy(EffectivePeriod):
 
     def __str__(self) -> str:
         return f"{self.effective_from} – {self.effective_to or '…'}"
+
+
+class Holiday(models.Model):
+    """A public holiday or a make-up workday (调休) of the State Council's calendar (policy data).
+
+    Seeded from chinese-calendar; staff add each new year when the State Council publishes it.
+    """
+
+    date = models.DateField(_("date"), primary_key=True)
+    kind = models.CharField(_("kind"), max_length=8, choices=HolidayKind.choices)
+    name = models.CharField(_("name"), max_length=50)
+
+    class Meta:
+        verbose_name = _("holiday or make-up workday")
+        verbose_name_plural = _("holidays and make-up workdays")
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.name}"
+
+
+class ReferenceSequence(models.Model):
+    """The last serial handed out for a reference prefix and day (BA20261123000001)."""
+
+    prefix = models.CharField(max_length=4)
+    day = models.DateField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["prefix", "day"], name="reference_sequence_unique_day")]
+
+
+class Filing(Versioned):
+    """A cross-region treatment filing (异地就医备案): who may settle treatment where, and when."""
+
+    reference = models.CharField(_("reference"), max_length=20, unique=True, editable=False)
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="filings", verbose_name=_("person"))
+    filing_type = models.CharField(_("filing type"), max_length=24, choices=FilingType.choices)
+    category = models.CharField(_("category"), max_length=16, choices=FilingCategory.choices, editable=False)
+    destination = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+", verbose_name=_("destination"))
+    start_date = models.DateField(_("start date"))
+    end_date = models.DateField(
+        _("end date"), null=True, blank=True, help_text=_("Empty for open-ended long-term filings.")
+    )
+    mode = models.CharField(_("mode"), max_length=16, choices=FilingMode.choices, default=FilingMode.SELF_SERVICE)
+    proof_basis = models.CharField(
+        _("proof basis"), max_length=16, choices=ProofBasis.choices, default=ProofBasis.DOCUMENTS
+    )
+    commitment_due_date = models.DateField(_("documents due (commitment)"), null=True, blank=True)
+    commitment_fulfilled_at = models.DateTimeField(_("promised documents received at"), null=True, blank=True)
+
+    contact_name = models.CharField(_("contact name"), max_length=50)
+    contact_phone = models.CharField(_("contact phone"), max_length=20)
+    consent = models.BooleanField(_("signed consent"), default=False)
+    consent_at = models.DateTimeField(_("consent given at"), null=True, blank=True)
+
+    proxy_name = models.CharField(_("proxy name"), max_length=50, blank=True)
+    proxy_id_number = models.CharField(_("proxy ID number"), max_length=18, blank=True)
+    proxy_authorization = models.BooleanField(_("power of attorney received (授权委托书)"), default=False)
+
+    referring_institution = models.ForeignKey(
+        Institution,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("referring institution"),
+    )
+    referral_diagnosis = models.CharField(_("diagnosis"), max_length=200, blank=True)
+    referral_date = models.DateField(_("referral date"), null=True, blank=True)
+    referral_reason = models.CharField(_("referral reason"), max_length=500, blank=True)
+    referral_opinion = models.CharField(_("referral opinion"), max_length=500, blank=True)
+    institutions = models.ManyToManyField(
+        Institution, blank=True, related_name="designated_filings", verbose_name=_("designated institutions")
+    )
+
+    channel = models.ForeignKey(
+        "accounts.Channel", on_delete=models.PROTECT, related_name="filings", verbose_name=_("channel")
+    )
+    state = models.CharField(_("state"), max_length=16, choices=FilingState.choices, db_index=True)
+    review_due = models.DateField(_("review due"), null=True, blank=True, db_index=True)
+    submitted_at = models.DateTimeField(_("submitted at"), default=timezone.now, db_index=True)
+    effective_at = models.DateTimeField(_("effective at"), null=True, blank=True)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+    covered_until = models.DateField(
+        _("covered until"),
+        null=True,
+        blank=True,
+        help_text=_("For an ended filing: the last day it still covered treatment."),
+    )
+    end_reason = models.CharField(_("reason"), max_length=500, blank=True)
+    replaces = models.OneToOneField(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="replaced_by", verbose_name=_("replaces")
+    )
+
+    class Meta:
+        verbose_name = _("filing")
+        verbose_name_plural = _("filings")
+        ordering = ["-submitted_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person"],
+                condition=Q(state__in=LIVE_STATES),
+                name="one_live_filing_per_person",
+                violation_error_message=_("This person already has a live filing."),
+            ),
+            models.CheckConstraint(condition=Q(state__in=FilingState.values), name="filing_state_valid"),
+            models.CheckConstraint(condition=Q(filing_type__in=FilingType.values), name="filing_type_valid"),
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True) | Q(end_date__gte=models.F("start_date")),
+                name="filing_end_not_before_start",
+            ),
+            models.CheckConstraint(
+                condition=~Q(state=FilingState.REJECTED) | ~Q(end_reason=""), name="filing_rejection_has_reason"
+            ),
+            models.CheckConstraint(condition=Q(consent=True), name="filing_has_consent"),
+        ]
+        indexes = [models.Index(fields=["person", "state"], name="filing_person_state")]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    def save(self, *args, **kwargs):
+        self.category = FILING_CATEGORY[self.filing_type]
+        super().save(*args, **kwargs)
+
+    @property
+    def is_live(self) -> bool:
+        return self.state in LIVE_STATES
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.state == FilingState.SUBMITTED and bool(self.review_due) and self.review_due < timezone.localdate()
+
+
+class FilingMaterial(models.Model):
+    """A document uploaded for a filing (stored through Django's storage API)."""
+
+    filing = models.ForeignKey(Filing, on_delete=models.PROTECT, related_name="materials", verbose_name=_("filing"))
+    item = models.SlugField(_("item code"), max_length=48)
+    file = models.FileField(_("file"), upload_to="filings/%Y/%m/")
+    content_type = models.CharField(_("content type"), max_length=64)
+    size = models.PositiveIntegerField(_("size (bytes)"))
+    uploaded_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("uploaded by"),
+    )
+    channel = models.ForeignKey(
+        "accounts.Channel", on_delete=models.PROTECT, related_name="+", verbose_name=_("channel")
+    )
+
+    class Meta:
+        verbose_name = _("filing material")
+        verbose_name_plural = _("filing materials")
+        ordering = ["filing", "item", "uploaded_at"]
+
+    def __str__(self) -> str:
+        return f"{self.filing_id}:{self.item}"
+
+
+class FilingEvent(models.Model):
+    """One change of a filing's state, append-only: never updated, never deleted."""
+
+    filing = models.ForeignKey(Filing, on_delete=models.PROTECT, related_name="events", verbose_name=_("filing"))
+    action = models.CharField(_("action"), max_length=16, choices=FilingAction.choices)
+    from_state = models.CharField(_("from"), max_length=16, choices=FilingState.choices, blank=True)
+    to_state = models.CharField(_("to"), max_length=16, choices=FilingState.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("staff actor"),
+    )
+    actor_label = models.CharField(
+        _("actor"), max_length=80, help_text=_("Who acted: staff:<username>, person:<id>, channel:<code>, system.")
+    )
+    channel = models.ForeignKey(
+        "accounts.Channel", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("channel")
+    )
+    at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
+    reason = models.CharField(_("reason"), max_length=500, blank=True)
+    changes = models.JSONField(
+        _("changes"), default=dict, blank=True, help_text=_("The fields that changed: {field: [old, new]}.")
+    )
+
+    class Meta:
+        verbose_name = _("filing event")
+        verbose_name_plural = _("filing events")
+        ordering = ["at", "id"]
+        triggers = [
+            pgtrigger.Protect(name="filing_event_append_only", operation=pgtrigger.Update | pgtrigger.Delete),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.filing_id} {self.action}: {self.from_state or '∅'} → {self.to_state}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise ValueError("Filing events are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("Filing events are append-only.")

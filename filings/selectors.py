@@ -3,11 +3,35 @@
 from __future__ import annotations
 
 import datetime
+from dataclasses import dataclass
 
-from django.db.models import QuerySet
+from django.db.models import Exists, F, FilteredRelation, OuterRef, Q, QuerySet, Subquery
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.permissions import is_person, is_staff_user
-from filings.models import FilingMaterialRequirement, FilingPolicy, Institution, Person, Region
+from config.errors import NotFound, ValidationFailed
+from filings.choices import (
+    VISIT_SETTLEMENT_FIELD,
+    EligibilityBasis,
+    FilingState,
+    HolidayKind,
+    InsuredStatus,
+    RegionLevel,
+    VisitKind,
+)
+from filings.models import (
+    Filing,
+    FilingEvent,
+    FilingMaterialRequirement,
+    FilingPolicy,
+    Holiday,
+    InProvinceFilingCity,
+    Institution,
+    Person,
+    Region,
+)
+from filings.workdays import add_working_days
 
 
 def region_list() -> QuerySet[Region]:
@@ -36,3 +60,226 @@ def filing_policy_in_force(*, on: datetime.date | None = None) -> FilingPolicy:
     """The filing policy row in force on a date; falls back to the built-in defaults when none is."""
     policy = FilingPolicy.objects.in_force(on).order_by("-effective_from").first()
     return policy or FilingPolicy(effective_from=datetime.date.min)
+
+
+def in_province_city_needs_filing(*, city_code: str, on: datetime.date | None = None) -> bool:
+    return InProvinceFilingCity.objects.in_force(on).filter(city_id=city_code).exists()
+
+
+def review_due_date(*, submitted_on: datetime.date) -> datetime.date:
+    """The fast-track review deadline: N Chinese working days after submission (policy)."""
+    days = filing_policy_in_force(on=submitted_on).fast_track_review_working_days
+    # Holidays never stretch N working days beyond a few weeks; fetch that window once.
+    window = Holiday.objects.filter(
+        date__gt=submitted_on, date__lte=submitted_on + datetime.timedelta(days=7 * days + 30)
+    )
+    holidays, makeup = set(), set()
+    for day, kind in window.values_list("date", "kind"):
+        (makeup if kind == HolidayKind.WORKDAY else holidays).add(day)
+    return add_working_days(submitted_on, days, holidays=holidays, makeup_workdays=makeup)
+
+
+def filing_list(*, user) -> QuerySet[Filing]:
+    """Filings the caller may see: staff all, a person their own, channels none (hospitals none here)."""
+    qs = Filing.objects.select_related("person", "destination", "channel", "replaces", "replaced_by")
+    if is_staff_user(user):
+        return qs
+    if is_person(user):
+        return qs.filter(person_id=user.person_id)
+    return qs.none()
+
+
+def filing_detail(*, user, reference: str) -> Filing:
+    """One filing with its institutions and materials, or 404 when it does not exist or is not the caller's."""
+    filing = filing_list(user=user).prefetch_related("institutions", "materials").filter(reference=reference).first()
+    if filing is None:
+        raise NotFound()
+    return filing
+
+
+def filing_reload(*, filing_id: int) -> Filing:
+    """Re-read a filing the caller has just acted on (no scoping: the action itself was authorised)."""
+    return (
+        Filing.objects.select_related("person", "destination", "channel", "replaces", "replaced_by")
+        .prefetch_related("institutions", "materials")
+        .get(pk=filing_id)
+    )
+
+
+def filing_events(*, filing: Filing) -> QuerySet[FilingEvent]:
+    return filing.events.select_related("actor").order_by("at", "id")
+
+
+def filing_checklist(*, filing: Filing) -> list[dict]:
+    """The materials the filing type requires (policy on the day it was submitted) and which are present."""
+    on = timezone.localtime(filing.submitted_at).date()
+    present: dict[str, list] = {}
+    for material in filing.materials.all():
+        present.setdefault(material.item, []).append(material)
+    return [
+        {
+            "item": r.item,
+            "name": r.name,
+            "required": r.required,
+            "commitment_may_replace": r.commitment_may_replace,
+            "present": r.item in present,
+            "materials": present.get(r.item, []),
+        }
+        for r in filing_requirements(filing_type=filing.filing_type, on=on)
+    ]
+
+
+@dataclass(frozen=True)
+class Eligibility:
+    covered: bool
+    basis: str | None
+    filing: str | None
+    reason_code: str
+    reason: str
+    remedy: str | None
+    valid_until: datetime.date | None
+    institution: dict | None = None
+
+
+def eligibility_check(
+    *, id_number: str, city_code: str, on: datetime.date, visit: str, institution_code: str | None = None
+) -> Eligibility:
+    """Is this person covered for direct settlement at this place, on this day, for this visit, and why?
+
+    The hot path of hospitals at every admission: exactly two queries. The first reads the
+    place (with the in-province exception list and the institution's flags as subqueries);
+    the second reads the person with the filings that cover the day joined on.
+    """
+    place_qs = Region.objects.filter(code=city_code).annotate(
+        needs_filing=Exists(InProvinceFilingCity.objects.in_force(on).filter(city_id=OuterRef("code"))),
+    )
+    if institution_code:
+        inst = Institution.objects.filter(code=institution_code)
+        place_qs = place_qs.annotate(
+            institution_name=Subquery(inst.values("name")[:1]),
+            institution_settles=Subquery(inst.values(VISIT_SETTLEMENT_FIELD[visit])[:1]),
+        )
+    place = place_qs.values(
+        *(["code", "level", "needs_filing"] + (["institution_name", "institution_settles"] if institution_code else []))
+    ).first()
+    errors = {}
+    if place is None or place["level"] != RegionLevel.CITY:
+        errors["city"] = [_("Unknown city code %(code)s.") % {"code": city_code}]
+    elif institution_code and place["institution_name"] is None:
+        errors["institution"] = [_("Unknown institution code %(code)s.") % {"code": institution_code}]
+    if errors:
+        raise ValidationFailed(_("The eligibility question is invalid; see the errors per field."), errors=errors)
+
+    institution = None
+    if institution_code:
+        institution = {
+            "code": institution_code,
+            "name": place["institution_name"],
+            "direct_settlement": bool(place["institution_settles"]),
+        }
+
+    covering = (
+        Q(filings__start_date__lte=on)
+        & (Q(filings__end_date__isnull=True) | Q(filings__end_date__gte=on))
+        & (Q(filings__state=FilingState.EFFECTIVE) | Q(filings__covered_until__gte=on))
+    )
+    rows = list(
+        Person.objects.filter(id_number=id_number)
+        .annotate(covering=FilteredRelation("filings", condition=covering))
+        .values(
+            "insured_status",
+            "insured_region_id",
+            "covering__reference",
+            "covering__destination_id",
+            "covering__end_date",
+            "covering__covered_until",
+            "covering__state",
+        )
+        .order_by(F("covering__effective_at").desc(nulls_last=True))
+    )
+
+    def answer(covered, basis, reason_code, reason, remedy=None, filing=None, valid_until=None):
+        return Eligibility(
+            covered=covered,
+            basis=basis,
+            filing=filing,
+            reason_code=reason_code,
+            reason=str(reason),
+            remedy=str(remedy) if remedy else None,
+            valid_until=valid_until,
+            institution=institution,
+        )
+
+    if not rows:
+        return answer(
+            False,
+            None,
+            "not_insured_here",
+            _("This person is not insured with this bureau."),
+            _("Ask the person for the insured place's settlement route, or settle as self-paid."),
+        )
+    person = rows[0]
+    if person["insured_status"] != InsuredStatus.ACTIVE:
+        return answer(
+            False,
+            None,
+            "not_actively_insured",
+            _("The person is not actively insured."),
+            _("The person settles as self-paid; insurance status is handled by the insured place."),
+        )
+    if city_code[:2] == person["insured_region_id"][:2] and not place["needs_filing"]:
+        return answer(
+            True,
+            EligibilityBasis.IN_PROVINCE,
+            "in_province",
+            _("Treatment inside the insured province needs no filing."),
+        )
+    for row in rows:
+        destination = row["covering__destination_id"]
+        if destination in (city_code, city_code[:2] + "0000"):
+            ends = [d for d in (row["covering__end_date"], row["covering__covered_until"]) if d]
+            return answer(
+                True,
+                EligibilityBasis.FILING,
+                "filed",
+                _("An effective filing covers this place and day."),
+                filing=row["covering__reference"],
+                valid_until=min(ends) if ends else None,
+            )
+    if visit == VisitKind.EMERGENCY:
+        return answer(
+            True,
+            EligibilityBasis.EMERGENCY,
+            "emergency",
+            _("Emergency rescue is treated as filed (视同已备案); keep the rescue record."),
+        )
+    elsewhere = next((r["covering__reference"] for r in rows if r["covering__reference"]), None)
+    remedy = _(
+        "File now through any channel (self-service filings take effect at once), or file "
+        "retroactively (补办备案) before discharge settlement with a start date on or before admission; "
+        "otherwise the person pays in full and claims manual reimbursement."
+    )
+    if elsewhere:
+        return answer(
+            False,
+            None,
+            "filed_elsewhere",
+            _("The person's filing %(ref)s is for another destination.") % {"ref": elsewhere},
+            _("Change the filing to this destination, then settle directly. ") + remedy,
+        )
+    return answer(False, None, "no_filing", _("No effective filing covers this place and day."), remedy)
+
+
+def person_for_filing(*, actor, id_number: str | None) -> Person:
+    """The person a filing request is for: the session's person, or the one staff or a hospital name."""
+    if actor.kind == "person":
+        return Person.objects.select_related("insured_region").get(pk=actor.person_id)
+    if not id_number:
+        raise ValidationFailed(_("Name the person by ID number."), errors={"id_number": [_("This field is required.")]})
+    person = Person.objects.select_related("insured_region").filter(id_number=id_number.strip().upper()).first()
+    if person is None:
+        raise ValidationFailed(
+            _("No insured person of this bureau has this ID number."),
+            errors={"id_number": [_("Not an insured person here.")]},
+        )
+    return person

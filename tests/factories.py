@@ -3,14 +3,15 @@
 import datetime
 
 import factory
+from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
 from accounts.choices import Role
 from accounts.models import Channel, ChannelAPIKey, User
 from accounts.services import person_session_open
-from filings.choices import InsuranceType, InsuredStatus
+from filings.choices import FilingState, FilingType, InsuranceType, InsuredStatus
 from filings.demo import demo_id_number
-from filings.models import Institution, Person
+from filings.models import Filing, Institution, Person
 
 
 def valid_id_number(n: int) -> str:
@@ -74,3 +75,24 @@ def person_token(person: Person, channel_code: str = "xm_wechat") -> str:
         channel=Channel.objects.get(code=channel_code), id_number=person.id_number, name=person.name
     )
     return token
+
+
+class FilingFactory(factory.django.DjangoModelFactory):
+    """An effective temporary filing for Shanghai from today, unless told otherwise."""
+
+    class Meta:
+        model = Filing
+
+    reference = factory.Sequence(lambda n: f"BA20260101{n:06d}")
+    person = factory.SubFactory(PersonFactory)
+    filing_type = FilingType.OTHER_TEMPORARY
+    destination_id = "310000"
+    start_date = factory.LazyFunction(timezone.localdate)
+    end_date = factory.LazyAttribute(lambda o: o.start_date + datetime.timedelta(days=200))
+    contact_name = "联系人"
+    contact_phone = "13906001234"
+    consent = True
+    consent_at = factory.LazyFunction(timezone.now)
+    channel_id = "xm_wechat"
+    state = FilingState.EFFECTIVE
+    effective_at = factory.LazyFunction(timezone.now)

@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "simple_history",
+    "pgtrigger",
     "accounts",
     "filings",
     "reimbursements",

@@ -7,8 +7,10 @@ router = SimpleRouter()
 router.register("regions", views.RegionViewSet, basename="region")
 router.register("institutions", views.InstitutionViewSet, basename="institution")
 router.register("persons", views.PersonViewSet, basename="person")
+router.register("filings", views.FilingViewSet, basename="filing")
 
 urlpatterns = [
     path("requirements/", views.RequirementsView.as_view(), name="requirements"),
+    path("eligibility/", views.EligibilityView.as_view(), name="eligibility"),
     *router.urls,
 ]

@@ -1,0 +1,35 @@
+"""Checks for uploaded documents: type by content (not by name), and size."""
+
+from __future__ import annotations
+
+import filetype
+from django.conf import settings
+from django.utils.translation import gettext as _
+
+from config.errors import ValidationFailed
+
+ALLOWED_TYPES = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}
+
+
+def check_upload(upload, *, field: str = "file") -> str:
+    """Return the content type of an accepted upload; raise ValidationFailed naming ``field`` otherwise."""
+    if upload is None:
+        raise ValidationFailed(_("Attach a file."), errors={field: [_("No file was submitted.")]})
+    if upload.size > settings.UPLOAD_MAX_BYTES:
+        raise ValidationFailed(
+            _("The file is larger than %(mb)d MB.") % {"mb": settings.UPLOAD_MAX_BYTES // (1024 * 1024)},
+            code="file_too_large",
+            errors={field: [_("File too large.")]},
+        )
+    if upload.size == 0:
+        raise ValidationFailed(_("The file is empty."), errors={field: [_("The file is empty.")]})
+    head = upload.read(2048)
+    upload.seek(0)
+    kind = filetype.guess(head)
+    if kind is None or kind.mime not in ALLOWED_TYPES:
+        raise ValidationFailed(
+            _("Only PDF, JPEG or PNG documents are accepted."),
+            code="unsupported_file_type",
+            errors={field: [_("Not a PDF, JPEG or PNG file.")]},
+        )
+    return kind.mime
