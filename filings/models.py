@@ -275,6 +275,9 @@ class ReferenceSequence(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["prefix", "day"], name="reference_sequence_unique_day")]
 
+    def __str__(self) -> str:
+        return f"{self.prefix}{self.day:%Y%m%d}: {self.last}"
+
 
 class Filing(Versioned):
     """A cross-region treatment filing (异地就医备案): who may settle treatment where, and when."""
