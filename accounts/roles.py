@@ -8,25 +8,12 @@ from __future__ import annotations
 
 from accounts.choices import Role
 
-# Models only administrators may change (policy data and credentials).
-POLICY_MODELS = {
-    "filings.region",
-    "filings.institution",
-    "filings.filingmaterialrequirement",
-    "filings.inprovincefilingcity",
-    "filings.filingpolicy",
-    "filings.holiday",
-    "reimbursements.claimmaterialrequirement",
-    "reimbursements.benefitpolicy",
-    "reimbursements.claimpolicy",
-    "accounts.channel",
-    "accounts.channelapikey",
-}
-
+# Every other model of the domain apps (policy tables, channels, holidays) only administrators
+# change; the other roles may view it.
 # Models counter staff add and change (besides viewing everything of the domain).
 COUNTER_WRITES = {"filings.person", "filings.filing", "reimbursements.claim", "reimbursements.claimmaterial"}
 # Models reviewers change (their decisions are admin actions on these).
-REVIEWER_WRITES = {"filings.filing", "reimbursements.claim"}
+REVIEWER_WRITES = {"filings.filing", "filings.filingreviewqueue", "reimbursements.claim"}
 DOMAIN_APPS = {"accounts", "filings", "reimbursements"}
 
 

@@ -1,13 +1,30 @@
-"""Admin for reference data, insured persons and filing policy (counter staff work here, in Chinese)."""
+"""Admin for reference data, persons, policy and filings: counter staff, reviewers and auditors work here."""
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.template.response import TemplateResponse
+from django.utils.html import format_html
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from config.errors import ValidationFailed
+from accounts.actors import Actor
+from config.errors import ApplicationError, ValidationFailed
 from filings import services
-from filings.models import FilingMaterialRequirement, FilingPolicy, InProvinceFilingCity, Institution, Person, Region
+from filings.choices import FilingAction, FilingMode, FilingState
+from filings.models import (
+    Filing,
+    FilingEvent,
+    FilingMaterial,
+    FilingMaterialRequirement,
+    FilingPolicy,
+    FilingReviewQueue,
+    Holiday,
+    InProvinceFilingCity,
+    Institution,
+    Person,
+    Region,
+)
 
 
 class PolicyAdmin(admin.ModelAdmin):
@@ -146,3 +163,262 @@ class FilingPolicyAdmin(PolicyAdmin):
             },
         ),
     )
+
+
+@admin.register(Holiday)
+class HolidayAdmin(admin.ModelAdmin):
+    list_display = ["date", "kind", "name"]
+    list_filter = ["kind"]
+    date_hierarchy = "date"
+    search_fields = ["name"]
+
+
+# ---------------------------------------------------------------------------------------------
+# Filings
+# ---------------------------------------------------------------------------------------------
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class FilingEventInline(ReadOnlyInline):
+    model = FilingEvent
+    fields = ["at", "action", "from_state", "to_state", "actor_label", "channel", "reason", "changes"]
+    readonly_fields = fields
+    ordering = ["at", "id"]
+
+
+class FilingMaterialInline(ReadOnlyInline):
+    model = FilingMaterial
+    fields = ["item", "file", "content_type", "size", "uploaded_at", "uploaded_by", "channel"]
+    readonly_fields = fields
+
+
+class CounterFilingForm(forms.ModelForm):
+    """Filing for a person at the counter: the same rules as the API, checked by the filing services."""
+
+    class Meta:
+        model = Filing
+        fields = [
+            "person",
+            "filing_type",
+            "destination",
+            "start_date",
+            "end_date",
+            "mode",
+            "proof_basis",
+            "contact_name",
+            "contact_phone",
+            "consent",
+            "proxy_name",
+            "proxy_id_number",
+            "proxy_authorization",
+            "referring_institution",
+            "referral_diagnosis",
+            "referral_date",
+            "referral_reason",
+            "referral_opinion",
+            "institutions",
+        ]
+
+    def __init__(self, *args, actor=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.actor = actor
+        if "consent" in self.fields:  # the add form; a stored filing shows read-only fields only
+            self.fields["consent"].required = True
+            self.fields["mode"].initial = FilingMode.SELF_SERVICE
+            self.fields["proof_basis"].required = False
+
+    def clean(self):
+        cleaned = super().clean()
+        person = cleaned.get("person")
+        if person is None or self.errors:
+            return cleaned
+        try:
+            self.validated = services.filing_validate(actor=self.actor, person=person, data=self.service_data())
+        except ApplicationError as exc:
+            if not exc.errors:
+                raise forms.ValidationError(str(exc.message)) from exc
+            for name, messages_ in exc.errors.items():
+                self.add_error(name if name in self.fields else None, messages_)
+        return cleaned
+
+    def service_data(self) -> dict:
+        data = {name: value for name, value in self.cleaned_data.items() if name != "person"}
+        data["destination"] = data["destination"].code if data.get("destination") else None
+        data["institutions"] = [i.code for i in data.get("institutions") or []]
+        if data.get("referring_institution") is not None:
+            data["referring_institution"] = data["referring_institution"].code
+        return data
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=_("reason"), max_length=500, required=False, widget=forms.Textarea({"rows": 3}))
+
+
+class RevokeForm(ReasonForm):
+    effective_to = forms.DateField(
+        label=_("covered until"), required=False, help_text=_("Last day still covered; empty means revoke at once.")
+    )
+
+
+def _transition_action(action: str, label, form_class=None):
+    """An admin action that calls filing_transition for each selected filing, asking for a reason first."""
+
+    def run(modeladmin, request, queryset):
+        if form_class is not None and "apply" not in request.POST:
+            return TemplateResponse(
+                request,
+                "admin/filings/action_reason.html",
+                {
+                    **modeladmin.admin_site.each_context(request),
+                    "title": label,
+                    "queryset": queryset,
+                    "form": form_class(),
+                    "action": run.__name__,
+                    "opts": modeladmin.model._meta,
+                },
+            )
+        form = form_class(request.POST) if form_class is not None else None
+        if form is not None and not form.is_valid():
+            modeladmin.message_user(request, gettext("The form is invalid."), messages.ERROR)
+            return None
+        extra = form.cleaned_data if form is not None else {}
+        actor = Actor.staff(request.user)
+        done = 0
+        for filing in queryset:
+            try:
+                services.filing_transition(filing_id=filing.pk, action=action, actor=actor, **extra)
+                done += 1
+            except ApplicationError as exc:
+                modeladmin.message_user(request, f"{filing.reference}: {exc.message}", messages.ERROR)
+        if done:
+            modeladmin.message_user(
+                request, gettext("%(n)d filing(s): %(label)s.") % {"n": done, "label": label}, messages.SUCCESS
+            )
+        return None
+
+    run.__name__ = f"{action}_filings"
+    run.short_description = label
+    run.allowed_permissions = ("change",)
+    return run
+
+
+approve_filings = _transition_action(FilingAction.APPROVE, _("Approve selected filings"))
+reject_filings = _transition_action(FilingAction.REJECT, _("Reject selected filings"), ReasonForm)
+withdraw_filings = _transition_action(FilingAction.WITHDRAW, _("Withdraw selected filings"), ReasonForm)
+revoke_filings = _transition_action(FilingAction.REVOKE, _("Revoke selected filings"), RevokeForm)
+
+
+@admin.register(Filing)
+class FilingAdmin(admin.ModelAdmin):
+    list_display = [
+        "reference",
+        "person_name",
+        "person_id_number",
+        "filing_type",
+        "destination",
+        "state",
+        "channel",
+        "submitted_at",
+        "review_due_marked",
+    ]
+    list_filter = [
+        "state",
+        "filing_type",
+        "channel",
+        "mode",
+        ("destination", admin.RelatedOnlyFieldListFilter),
+        "submitted_at",
+    ]
+    search_fields = ["=reference", "=person__id_number", "person__name"]
+    list_select_related = ["person", "destination", "channel"]
+    date_hierarchy = "submitted_at"
+    actions = [approve_filings, reject_filings, withdraw_filings, revoke_filings]
+    inlines = [FilingMaterialInline, FilingEventInline]
+    autocomplete_fields = ["person", "destination", "referring_institution", "institutions"]
+    form = CounterFilingForm
+
+    @admin.display(description=_("name"), ordering="person__name")
+    def person_name(self, obj):
+        return obj.person.name
+
+    @admin.display(description=_("ID number"))
+    def person_id_number(self, obj):
+        return obj.person.id_number
+
+    @admin.display(description=_("review due"), ordering="review_due")
+    def review_due_marked(self, obj):
+        if obj.review_due is None:
+            return "-"
+        if obj.is_overdue:
+            return format_html('<strong style="color:#ba2121">{} ({})</strong>', obj.review_due, gettext("overdue"))
+        return obj.review_due
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        actor = Actor.staff(request.user)
+
+        class BoundForm(form):
+            def __init__(self, *args, **kw):
+                super().__init__(*args, actor=actor, **kw)
+
+        return BoundForm
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return []
+        # A stored filing changes only through its transitions (the actions), never by editing.
+        return [f.name for f in Filing._meta.fields] + ["institutions"]
+
+    def get_inlines(self, request, obj):
+        return self.inlines if obj is not None else []
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return
+        filing = services.filing_submit(
+            actor=Actor.staff(request.user), person=form.cleaned_data["person"], data=form.service_data()
+        )
+        obj.pk = filing.pk
+        obj.reference = filing.reference
+        obj._state.adding = False
+
+    def save_related(self, request, form, formsets, change):
+        """Nothing to save: the service stored the institutions, and there are no inlines on the add form."""
+
+
+@admin.register(FilingReviewQueue)
+class FilingReviewQueueAdmin(FilingAdmin):
+    """Fast-track filings waiting for a reviewer, the most urgent first."""
+
+    list_display = [
+        "reference",
+        "review_due_marked",
+        "person_name",
+        "filing_type",
+        "destination",
+        "proof_basis",
+        "channel",
+        "submitted_at",
+    ]
+    list_filter = ["filing_type", "channel"]
+    actions = [approve_filings, reject_filings]
+    ordering = ["review_due", "submitted_at"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(state=FilingState.SUBMITTED)
+
+    def has_add_permission(self, request):
+        return False

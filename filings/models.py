@@ -383,6 +383,15 @@ class Filing(Versioned):
         return self.state == FilingState.SUBMITTED and bool(self.review_due) and self.review_due < timezone.localdate()
 
 
+class FilingReviewQueue(Filing):
+    """The reviewers' queue in the admin: filings awaiting a decision, ordered by due date."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("filing awaiting review")
+        verbose_name_plural = _("review queue (fast-track filings)")
+
+
 class FilingMaterial(models.Model):
     """A document uploaded for a filing (stored through Django's storage API)."""
 

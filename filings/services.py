@@ -528,21 +528,32 @@ def _store_new_filing(
     return filing
 
 
+def filing_validate(*, actor: Actor, person: Person, data: dict) -> dict:
+    """Check a new filing without writing anything; returns the model field values.
+
+    ``filing_submit`` calls this first; the admin's counter form calls it to show errors on its fields.
+    """
+    _authorize(actor, FilingAction.SUBMIT, person=person)
+    fields = _clean_filing(data, person=person, actor=actor, replaces=None, today=timezone.localdate())
+    _check_person_may_file(person)
+    return fields
+
+
+def _check_person_may_file(person: Person) -> None:
+    if not person.is_actively_insured:
+        raise Conflict(_("The person is not actively insured; a filing cannot be made."), code="not_actively_insured")
+    if Filing.objects.filter(person=person, state__in=LIVE_STATES).exists():
+        raise _live_conflict(person.pk)
+
+
 def filing_submit(*, actor: Actor, person: Person, data: dict) -> Filing:
     """Submit a new filing for ``person``; self-service and hospital referrals take effect at once."""
-    _authorize(actor, FilingAction.SUBMIT, person=person)
-    today = timezone.localdate()
-    fields = _clean_filing(data, person=person, actor=actor, replaces=None, today=today)
+    fields = filing_validate(actor=actor, person=person, data=data)
     with transaction.atomic():
         # Lock the person so concurrent submissions queue; the partial unique index is the final guard.
         locked = Person.objects.select_for_update().get(pk=person.pk)
-        if not locked.is_actively_insured:
-            raise Conflict(
-                _("The person is not actively insured; a filing cannot be made."), code="not_actively_insured"
-            )
-        if Filing.objects.filter(person=locked, state__in=LIVE_STATES).exists():
-            raise _live_conflict(locked.pk)
-        return _store_new_filing(person=locked, actor=actor, fields=fields, replaces=None, today=today)
+        _check_person_may_file(locked)
+        return _store_new_filing(person=locked, actor=actor, fields=fields, replaces=None, today=timezone.localdate())
 
 
 def _check_holding_period(filing: Filing, today: datetime.date) -> None:
