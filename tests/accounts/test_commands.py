@@ -36,7 +36,7 @@ def test_create_staff_without_terminal_or_password_exits_non_zero(monkeypatch):
 
 def test_create_staff_refuses_a_taken_username():
     call_command("create_staff", "dave", role="counter", password="pw-one-two")
-    with pytest.raises(CommandError, match="already exists"):
+    with pytest.raises(CommandError, match="已存在"):  # operators read Chinese
         call_command("create_staff", "dave", role="auditor", password="pw-one-two")
 
 
@@ -52,7 +52,7 @@ def test_issue_key_prints_only_a_working_key(capsys):
 
 
 def test_issue_key_for_an_unknown_channel_exits_non_zero():
-    with pytest.raises(CommandError, match="Unknown channel"):
+    with pytest.raises(CommandError, match="未知办理渠道 fax_machine"):
         call_command("issue_key", "fax_machine")
     assert ChannelAPIKey.objects.count() == 0
 

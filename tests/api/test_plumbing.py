@@ -43,3 +43,11 @@ def test_unknown_api_path_is_404(counter):
 
 def test_admin_speaks_chinese(client):
     assert "登录" in client.get("/admin/login/").content.decode()
+
+
+def test_error_messages_are_chinese_by_default_and_english_on_request(counter):
+    body = {"id_number": "110105194912310021", "name": "王五", "insurance_type": "employee"}
+    chinese = counter.post("/api/v1/persons/", body).json()
+    assert chinese["errors"]["id_number"] == ["该身份证号码的校验位有误。"]
+    english = counter.post("/api/v1/persons/", body, HTTP_ACCEPT_LANGUAGE="en").json()
+    assert english["errors"]["id_number"] == ["The check digit of this ID number is wrong."]

@@ -147,7 +147,7 @@ class TestSystemJobs:
         call_command("revoke_overdue_commitments")
         assert f"revoked {overdue.reference}" in capsys.readouterr().out
         overdue.refresh_from_db()
-        assert overdue.state == "revoked" and "commitment" in overdue.end_reason
+        assert overdue.state == "revoked" and "承诺" in overdue.end_reason
         assert {Filing.objects.get(pk=f.pk).state for f in (fulfilled, not_due)} == {"effective"}
         call_command("revoke_overdue_commitments")
         assert "0 filing(s) revoked" in capsys.readouterr().out
