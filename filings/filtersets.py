@@ -46,8 +46,8 @@ class PersonFilterSet(django_filters.FilterSet):
 
 
 class FilingFilterSet(django_filters.FilterSet):
-    state = django_filters.MultipleChoiceFilter(choices=FilingState.choices)
-    filing_type = django_filters.MultipleChoiceFilter(choices=FilingType.choices)
+    state = django_filters.MultipleChoiceFilter(choices=FilingState.choices, distinct=False)
+    filing_type = django_filters.MultipleChoiceFilter(choices=FilingType.choices, distinct=False)
     destination = django_filters.CharFilter(field_name="destination_id", help_text="Region code (6 digits).")
     channel = django_filters.CharFilter(field_name="channel_id")
     submitted_after = django_filters.DateFilter(field_name="submitted_at", lookup_expr="date__gte")
