@@ -13,7 +13,12 @@ from accounts.choices import Role
 # Models counter staff add and change (besides viewing everything of the domain).
 COUNTER_WRITES = {"filings.person", "filings.filing", "reimbursements.claim", "reimbursements.claimmaterial"}
 # Models reviewers change (their decisions are admin actions on these).
-REVIEWER_WRITES = {"filings.filing", "filings.filingreviewqueue", "reimbursements.claim"}
+REVIEWER_WRITES = {
+    "filings.filing",
+    "filings.filingreviewqueue",
+    "reimbursements.claim",
+    "reimbursements.claimreviewqueue",
+}
 DOMAIN_APPS = {"accounts", "filings", "reimbursements"}
 
 

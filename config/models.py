@@ -58,3 +58,15 @@ class Versioned(models.Model):
             if update_fields is not None:
                 kwargs["update_fields"] = {*update_fields, "version", "updated_at"}
         super().save(*args, **kwargs)
+
+
+def history_user(request=None, instance=None, **kwargs):
+    """The staff user recorded in django-simple-history rows, never a channel or person principal.
+
+    A person acting through a channel is not a ``User``; their actions are recorded by the
+    domain events, and the history row then names no staff user.
+    """
+    from django.contrib.auth import get_user_model
+
+    user = getattr(instance, "_history_user", None) or getattr(request, "user", None)
+    return user if isinstance(user, get_user_model()) else None

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from config.models import EffectivePeriod, Versioned
+from config.models import EffectivePeriod, Versioned, history_user
 from filings.choices import (
     FILING_CATEGORY,
     INSURANCE_TYPE_NATIONAL_CODE,
@@ -120,7 +120,7 @@ class Person(Versioned):
         _("insured status"), max_length=16, choices=InsuredStatus.choices, default=InsuredStatus.ACTIVE, db_index=True
     )
 
-    history = HistoricalRecords(excluded_fields=["updated_at"])
+    history = HistoricalRecords(excluded_fields=["updated_at"], get_user=history_user)
 
     class Meta:
         verbose_name = _("insured person")

@@ -107,7 +107,7 @@ def filing_reload(*, filing_id: int) -> Filing:
 
 
 def filing_events(*, filing: Filing) -> QuerySet[FilingEvent]:
-    return filing.events.select_related("actor").order_by("at", "id")
+    return filing.events.select_related("filing").order_by("at", "id")
 
 
 def filing_checklist(*, filing: Filing) -> list[dict]:

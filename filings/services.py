@@ -570,7 +570,7 @@ def _check_holding_period(filing: Filing, today: datetime.date) -> None:
 
 
 def _lock(filing_id: int, expected_version: int | None) -> Filing:
-    filing = Filing.objects.select_for_update().select_related("person").get(pk=filing_id)
+    filing = Filing.objects.select_for_update(of=("self",)).select_related("person").get(pk=filing_id)
     if expected_version is not None and filing.version != expected_version:
         raise StaleVersion()
     return filing

@@ -1,1 +1,314 @@
-"""Reimbursement claims (手工报销): models arrive with the claims issue."""
+"""Manual reimbursement claims (手工报销), their checklists, events, and the benefit policy tables."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pgtrigger
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from config.models import EffectivePeriod, Versioned, history_user
+from filings.choices import InstitutionLevel, InsuranceType
+from reimbursements.choices import (
+    REQUIREMENT_KIND_CHOICES,
+    ClaimAction,
+    ClaimKind,
+    ClaimReason,
+    ClaimState,
+    MaterialStatus,
+)
+
+MONEY = {"max_digits": 12, "decimal_places": 2}
+RATE = {"max_digits": 5, "decimal_places": 4, "validators": [MinValueValidator(0), MaxValueValidator(1)]}
+
+
+class ClaimMaterialRequirement(EffectivePeriod):
+    """One material a claim kind needs (policy data, SPEC §4.2); copied onto each new claim."""
+
+    claim_kind = models.CharField(_("claim kind"), max_length=24, choices=REQUIREMENT_KIND_CHOICES, db_index=True)
+    item = models.SlugField(_("item code"), max_length=48)
+    name = models.CharField(_("name"), max_length=100)
+    required = models.BooleanField(_("required"), default=True)
+    original = models.BooleanField(
+        _("original needed"), default=False, help_text=_("The original is needed (原件), not a copy.")
+    )
+    sort_order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("claim material requirement")
+        verbose_name_plural = _("claim material requirements")
+        ordering = ["claim_kind", "sort_order", "item"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["claim_kind", "item", "effective_from"], name="claim_requirement_unique_per_period"
+            ),
+            EffectivePeriod.period_constraint("claim_requirement_period_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.claim_kind}: {self.name}"
+
+
+class BenefitPolicy(EffectivePeriod):
+    """Deductible, ratio and annual cap by insurance type and institution level (参保地政策)."""
+
+    insurance_type = models.CharField(_("insurance type"), max_length=16, choices=InsuranceType.choices)
+    institution_level = models.PositiveSmallIntegerField(_("institution level"), choices=InstitutionLevel.choices)
+    deductible = models.DecimalField(_("deductible (起付线)"), **MONEY, validators=[MinValueValidator(0)])
+    ratio = models.DecimalField(_("reimbursement ratio"), **RATE)
+    annual_cap = models.DecimalField(_("annual cap"), **MONEY, validators=[MinValueValidator(0)])
+    is_sample = models.BooleanField(
+        _("sample values"), default=True, help_text=_("Shipped sample values, not the bureau's official ones.")
+    )
+
+    class Meta:
+        verbose_name = _("benefit policy")
+        verbose_name_plural = _("benefit policies")
+        ordering = ["insurance_type", "institution_level", "-effective_from"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["insurance_type", "institution_level", "effective_from"],
+                name="benefit_policy_unique_per_period",
+            ),
+            models.CheckConstraint(condition=Q(ratio__gte=0, ratio__lte=1), name="benefit_ratio_0_to_1"),
+            models.CheckConstraint(
+                condition=Q(deductible__gte=0, annual_cap__gte=0), name="benefit_amounts_not_negative"
+            ),
+            EffectivePeriod.period_constraint("benefit_policy_period_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_insurance_type_display()} L{self.institution_level} {self.effective_from}"
+
+
+class ClaimPolicy(EffectivePeriod):
+    """The bureau's numbers for claims: deadline, own share, and ratio reductions for temporary filers."""
+
+    submission_deadline_months = models.PositiveSmallIntegerField(
+        _("submission deadline after discharge (months)"),
+        default=12,
+        validators=[MinValueValidator(3), MaxValueValidator(12)],
+    )
+    own_share_rate = models.DecimalField(_("own share first without a timely filing"), **RATE, default=Decimal("0.10"))
+    referral_reduction = models.DecimalField(_("ratio reduction: referral"), **RATE, default=Decimal("0.05"))
+    emergency_reduction = models.DecimalField(_("ratio reduction: emergency"), **RATE, default=Decimal("0.05"))
+    other_temporary_reduction = models.DecimalField(
+        _("ratio reduction: other temporary or no filing"), **RATE, default=Decimal("0.10")
+    )
+
+    class Meta:
+        verbose_name = _("claim policy")
+        verbose_name_plural = _("claim policies")
+        ordering = ["-effective_from"]
+        constraints = [
+            models.UniqueConstraint(fields=["effective_from"], name="claim_policy_unique_start"),
+            # National caps: at most 10 points for referral and emergency, 20 for other temporary visits.
+            models.CheckConstraint(
+                condition=Q(
+                    referral_reduction__lte=Decimal("0.10"),
+                    emergency_reduction__lte=Decimal("0.10"),
+                    other_temporary_reduction__lte=Decimal("0.20"),
+                ),
+                name="claim_policy_reductions_within_national_caps",
+            ),
+            models.CheckConstraint(
+                condition=Q(submission_deadline_months__gte=3, submission_deadline_months__lte=12),
+                name="claim_policy_deadline_3_to_12_months",
+            ),
+            EffectivePeriod.period_constraint("claim_policy_period_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.effective_from} – {self.effective_to or '…'}"
+
+
+class Claim(Versioned):
+    """A manual reimbursement claim (手工报销): the person paid in full and asks the fund for its share."""
+
+    reference = models.CharField(_("reference"), max_length=20, unique=True, editable=False)
+    person = models.ForeignKey(
+        "filings.Person", on_delete=models.PROTECT, related_name="claims", verbose_name=_("person")
+    )
+    claim_kind = models.CharField(_("claim kind"), max_length=24, choices=ClaimKind.choices)
+    injury = models.BooleanField(_("injury (外伤)"), default=False)
+    reason = models.CharField(_("reason for the claim"), max_length=24, choices=ClaimReason.choices)
+    filing = models.ForeignKey(
+        "filings.Filing",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="claims",
+        verbose_name=_("filing"),
+    )
+    institution_name = models.CharField(_("institution"), max_length=100)
+    institution_level = models.PositiveSmallIntegerField(_("institution level"), choices=InstitutionLevel.choices)
+    city = models.ForeignKey(
+        "filings.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("city of treatment")
+    )
+    admission_date = models.DateField(_("admission date"))
+    discharge_date = models.DateField(_("discharge date"))
+    total_amount = models.DecimalField(_("total amount"), **MONEY)
+    excluded_amount = models.DecimalField(_("outside the catalogue (目录外)"), **MONEY, default=Decimal("0"))
+    category_b_self_pay = models.DecimalField(_("category B paid first (乙类先行自付)"), **MONEY, default=Decimal("0"))
+
+    bank_name = models.CharField(_("bank"), max_length=100, blank=True)
+    bank_account = models.CharField(_("bank account"), max_length=34, blank=True)
+    account_holder = models.CharField(_("account holder"), max_length=50, blank=True)
+    proxy_name = models.CharField(_("proxy name"), max_length=50, blank=True)
+    proxy_id_number = models.CharField(_("proxy ID number"), max_length=18, blank=True)
+    proxy_relationship = models.CharField(_("proxy relationship"), max_length=50, blank=True)
+
+    channel = models.ForeignKey(
+        "accounts.Channel", on_delete=models.PROTECT, related_name="claims", verbose_name=_("channel")
+    )
+    state = models.CharField(_("state"), max_length=24, choices=ClaimState.choices, db_index=True)
+    submitted_at = models.DateTimeField(_("submitted at"), default=timezone.now, db_index=True)
+    review_started_at = models.DateTimeField(_("review started at"), null=True, blank=True)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
+    payment_reference = models.CharField(_("payment reference"), max_length=64, blank=True)
+    end_reason = models.CharField(_("reason"), max_length=500, blank=True)
+
+    payable_amount = models.DecimalField(_("payable amount"), **MONEY, null=True, blank=True)
+    deductible_applied = models.DecimalField(_("deductible applied"), **MONEY, null=True, blank=True)
+    breakdown = models.JSONField(
+        _("breakdown"), default=dict, blank=True, help_text=_("How the amount came about, frozen at approval.")
+    )
+
+    class Meta:
+        verbose_name = _("claim")
+        verbose_name_plural = _("claims")
+        ordering = ["-submitted_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(state__in=ClaimState.values), name="claim_state_valid"),
+            models.CheckConstraint(condition=Q(claim_kind__in=ClaimKind.values), name="claim_kind_valid"),
+            models.CheckConstraint(condition=Q(reason__in=ClaimReason.values), name="claim_reason_valid"),
+            models.CheckConstraint(
+                condition=Q(discharge_date__gte=models.F("admission_date")), name="claim_discharge_not_before_admission"
+            ),
+            models.CheckConstraint(
+                condition=Q(total_amount__gte=0, excluded_amount__gte=0, category_b_self_pay__gte=0)
+                & Q(total_amount__gte=models.F("excluded_amount") + models.F("category_b_self_pay")),
+                name="claim_amounts_consistent",
+            ),
+            models.CheckConstraint(
+                condition=~Q(state__in=[ClaimState.APPROVED, ClaimState.PAID]) | Q(payable_amount__isnull=False),
+                name="claim_decided_has_amount",
+            ),
+            models.CheckConstraint(
+                condition=~Q(state=ClaimState.REJECTED) | ~Q(end_reason=""), name="claim_rejection_has_reason"
+            ),
+        ]
+        indexes = [models.Index(fields=["person", "state"], name="claim_person_state")]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    @property
+    def masked_bank_account(self) -> str:
+        account = self.bank_account
+        return f"{'*' * max(len(account) - 4, 0)}{account[-4:]}" if account else ""
+
+
+class ClaimMaterial(models.Model):
+    """One checklist item of a claim, copied from the requirements when the claim was made."""
+
+    claim = models.ForeignKey(Claim, on_delete=models.PROTECT, related_name="materials", verbose_name=_("claim"))
+    item = models.SlugField(_("item code"), max_length=48)
+    name = models.CharField(_("name"), max_length=100)
+    required = models.BooleanField(_("required"), default=True)
+    original = models.BooleanField(_("original needed"), default=False)
+    sort_order = models.PositiveSmallIntegerField(_("order"), default=0)
+    status = models.CharField(
+        _("status"), max_length=16, choices=MaterialStatus.choices, default=MaterialStatus.MISSING
+    )
+    status_reason = models.CharField(_("reason"), max_length=500, blank=True)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("changed by"),
+    )
+    changed_at = models.DateTimeField(_("changed at"), null=True, blank=True)
+    file = models.FileField(_("file"), upload_to="claims/%Y/%m/", blank=True)
+    content_type = models.CharField(_("content type"), max_length=64, blank=True)
+    size = models.PositiveIntegerField(_("size (bytes)"), null=True, blank=True)
+
+    # Each receipt, acceptance or rejection is kept, with who did it (for auditors).
+    history = HistoricalRecords(get_user=history_user)
+
+    class Meta:
+        verbose_name = _("checklist item")
+        verbose_name_plural = _("checklist items")
+        ordering = ["claim", "sort_order", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["claim", "item"], name="claim_material_unique_item"),
+            models.CheckConstraint(condition=Q(status__in=MaterialStatus.values), name="claim_material_status_valid"),
+            models.CheckConstraint(
+                condition=~Q(status=MaterialStatus.REJECTED) | ~Q(status_reason=""),
+                name="claim_material_rejection_has_reason",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.claim_id}:{self.item} ({self.status})"
+
+
+class ClaimEvent(models.Model):
+    """One change of a claim's state, append-only: never updated, never deleted."""
+
+    claim = models.ForeignKey(Claim, on_delete=models.PROTECT, related_name="events", verbose_name=_("claim"))
+    action = models.CharField(_("action"), max_length=24, choices=ClaimAction.choices)
+    from_state = models.CharField(_("from"), max_length=24, choices=ClaimState.choices, blank=True)
+    to_state = models.CharField(_("to"), max_length=24, choices=ClaimState.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("staff actor"),
+    )
+    actor_label = models.CharField(_("actor"), max_length=80)
+    channel = models.ForeignKey(
+        "accounts.Channel", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("channel")
+    )
+    at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
+    reason = models.CharField(_("reason"), max_length=1000, blank=True)
+    changes = models.JSONField(_("changes"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("claim event")
+        verbose_name_plural = _("claim events")
+        ordering = ["at", "id"]
+        triggers = [
+            pgtrigger.Protect(name="claim_event_append_only", operation=pgtrigger.Update | pgtrigger.Delete),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.claim_id} {self.action}: {self.from_state or '∅'} → {self.to_state}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise ValueError("Claim events are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("Claim events are append-only.")
+
+
+class ClaimReviewQueue(Claim):
+    """The reviewers' queue in the admin: claims waiting, oldest submission first."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("claim awaiting review")
+        verbose_name_plural = _("review queue (claims)")

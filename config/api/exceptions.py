@@ -6,7 +6,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
-from rest_framework import exceptions, serializers, status
+from rest_framework import exceptions, serializers
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -22,6 +22,10 @@ class ErrorSerializer(serializers.Serializer):
         child=serializers.ListField(child=serializers.CharField()),
         help_text="Messages per field; `non_field_errors` for the body as a whole.",
     )
+
+
+# The error responses every endpoint may answer, for the OpenAPI schema.
+ERRORS = {400: ErrorSerializer, 401: ErrorSerializer, 403: ErrorSerializer, 404: ErrorSerializer}
 
 
 def error_body(code: str, message: str, errors: dict | None = None) -> dict:
@@ -74,10 +78,3 @@ def exception_handler(exc, context):
         else:
             response.data = error_body(code, str(detail))
     return response
-
-
-def error_response(code: str, message: str, http_status: int, errors: dict | None = None) -> Response:
-    return Response(error_body(code, message, errors), status=http_status)
-
-
-HTTP_STATUS = status

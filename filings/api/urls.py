@@ -10,7 +10,6 @@ router.register("persons", views.PersonViewSet, basename="person")
 router.register("filings", views.FilingViewSet, basename="filing")
 
 urlpatterns = [
-    path("requirements/", views.RequirementsView.as_view(), name="requirements"),
     path("eligibility/", views.EligibilityView.as_view(), name="eligibility"),
     *router.urls,
 ]

@@ -3,9 +3,7 @@
 from dataclasses import asdict
 
 from django.utils import timezone
-from django.utils.translation import gettext as _
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -13,8 +11,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.actors import Actor
-from config.api.exceptions import ErrorSerializer
-from config.errors import ValidationFailed
+from config.api.conditional import expected_version
+from config.api.exceptions import ERRORS, ErrorSerializer
 from config.files import check_upload
 from filings import selectors, services
 from filings.api.serializers import (
@@ -32,14 +30,11 @@ from filings.api.serializers import (
     PersonSerializer,
     ReasonSerializer,
     RegionSerializer,
-    RequirementSerializer,
     RevokeSerializer,
 )
-from filings.choices import FilingAction, FilingType
+from filings.choices import FilingAction
 from filings.filtersets import FilingFilterSet, InstitutionFilterSet, PersonFilterSet, RegionFilterSet
 from filings.permissions import EligibilityReaders, FilingRecords, PersonRecords
-
-ERRORS = {400: ErrorSerializer, 401: ErrorSerializer, 403: ErrorSerializer, 404: ErrorSerializer}
 
 
 @extend_schema_view(list=extend_schema(tags=["reference data"]), retrieve=extend_schema(tags=["reference data"]))
@@ -107,36 +102,6 @@ class PersonViewSet(
         body.is_valid(raise_exception=True)
         person = services.person_update(person=person, data=body.validated_data, actor=request.user)
         return Response(PersonSerializer(person).data)
-
-
-class RequirementsView(APIView):
-    """The material checklist a frontend shows before submission."""
-
-    @extend_schema(
-        tags=["reference data"],
-        parameters=[OpenApiParameter("filing_type", OpenApiTypes.STR, enum=FilingType.values, required=True)],
-        responses={200: RequirementSerializer(many=True), **ERRORS},
-    )
-    def get(self, request):
-        filing_type = request.query_params.get("filing_type", "")
-        if filing_type not in FilingType.values:
-            raise ValidationFailed(
-                _("Name a filing type: one of %(types)s.") % {"types": ", ".join(FilingType.values)},
-                errors={"filing_type": [_("Unknown or missing filing type.")]},
-            )
-        rows = selectors.filing_requirements(filing_type=filing_type)
-        return Response({"filing_type": filing_type, "items": RequirementSerializer(rows, many=True).data})
-
-
-def _expected_version(request) -> int | None:
-    """The version named by an If-Match header ("3" or W/"3"), if any."""
-    header = request.headers.get("If-Match")
-    if not header or header.strip() == "*":
-        return None
-    value = header.strip().removeprefix("W/").strip('"')
-    if not value.isdigit():
-        raise ValidationFailed(_("If-Match must carry the record's version."), errors={"If-Match": [header]})
-    return int(value)
 
 
 def _filing_response(filing, *, status_code=status.HTTP_200_OK, reload: bool = False) -> Response:
@@ -207,7 +172,7 @@ class FilingViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             actor=self._actor(),
             data=data,
             reason=reason,
-            expected_version=_expected_version(request),
+            expected_version=expected_version(request),
         )
         return _filing_response(new, status_code=status.HTTP_201_CREATED, reload=True)
 
@@ -219,7 +184,7 @@ class FilingViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             filing_id=filing.pk,
             action=action_name,
             actor=self._actor(),
-            expected_version=_expected_version(request),
+            expected_version=expected_version(request),
             **body.validated_data,
         )
         return _filing_response(filing, reload=True)

@@ -6,14 +6,9 @@ from pathlib import Path
 
 from django.db import migrations
 
-DATA = Path(__file__).resolve().parent.parent / "data" / "holidays.csv"
+from config.migration_ops import append_only_on_sqlite
 
-SQLITE_TRIGGERS = [
-    """CREATE TRIGGER IF NOT EXISTS filing_event_no_update BEFORE UPDATE ON filings_filingevent
-       BEGIN SELECT RAISE(ABORT, 'filing events are append-only'); END""",
-    """CREATE TRIGGER IF NOT EXISTS filing_event_no_delete BEFORE DELETE ON filings_filingevent
-       BEGIN SELECT RAISE(ABORT, 'filing events are append-only'); END""",
-]
+DATA = Path(__file__).resolve().parent.parent / "data" / "holidays.csv"
 
 
 def load_holidays(apps, schema_editor):
@@ -26,21 +21,9 @@ def load_holidays(apps, schema_editor):
     )
 
 
-def sqlite_triggers(apps, schema_editor):
-    if schema_editor.connection.vendor == "sqlite":
-        for sql in SQLITE_TRIGGERS:
-            schema_editor.execute(sql)
-
-
-def drop_sqlite_triggers(apps, schema_editor):
-    if schema_editor.connection.vendor == "sqlite":
-        schema_editor.execute("DROP TRIGGER IF EXISTS filing_event_no_update")
-        schema_editor.execute("DROP TRIGGER IF EXISTS filing_event_no_delete")
-
-
 class Migration(migrations.Migration):
     dependencies = [("filings", "0003_filings")]
     operations = [
         migrations.RunPython(load_holidays, migrations.RunPython.noop),
-        migrations.RunPython(sqlite_triggers, drop_sqlite_triggers),
+        append_only_on_sqlite("filings_filingevent"),
     ]

@@ -1,0 +1,28 @@
+"""Migration operations shared by the apps."""
+
+from django.db import migrations
+
+
+def append_only_on_sqlite(table: str) -> migrations.RunPython:
+    """Triggers that refuse UPDATE and DELETE on ``table`` under SQLite.
+
+    PostgreSQL gets the same guarantee from a pgtrigger ``Protect`` declared on the model;
+    pgtrigger does nothing on SQLite, so the development and test database needs its own.
+    """
+    names = (f"{table}_no_update", f"{table}_no_delete")
+
+    def forwards(apps, schema_editor):
+        if schema_editor.connection.vendor != "sqlite":
+            return
+        for name, operation in zip(names, ("UPDATE", "DELETE"), strict=True):
+            schema_editor.execute(
+                f"CREATE TRIGGER IF NOT EXISTS {name} BEFORE {operation} ON {table} "
+                f"BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END"
+            )
+
+    def backwards(apps, schema_editor):
+        if schema_editor.connection.vendor == "sqlite":
+            for name in names:
+                schema_editor.execute(f"DROP TRIGGER IF EXISTS {name}")
+
+    return migrations.RunPython(forwards, backwards)

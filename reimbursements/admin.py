@@ -1,0 +1,238 @@
+"""Admin for claims: the checklist inline counter staff tick, transitions as actions, the review queue."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.template.response import TemplateResponse
+from django.utils.html import format_html_join
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
+
+from accounts.actors import Actor
+from config.errors import ApplicationError
+from reimbursements import services
+from reimbursements.choices import ClaimAction, ClaimState
+from reimbursements.models import (
+    BenefitPolicy,
+    Claim,
+    ClaimEvent,
+    ClaimMaterial,
+    ClaimMaterialRequirement,
+    ClaimPolicy,
+    ClaimReviewQueue,
+)
+
+
+class ClaimMaterialInline(admin.TabularInline):
+    """Counter staff tick each item received, accepted or rejected; saving goes through the service."""
+
+    model = ClaimMaterial
+    extra = 0
+    can_delete = False
+    fields = ["name", "required", "original", "status", "status_reason", "file", "changed_by", "changed_at"]
+    readonly_fields = ["name", "required", "original", "file", "changed_by", "changed_at"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class ClaimEventInline(admin.TabularInline):
+    model = ClaimEvent
+    extra = 0
+    can_delete = False
+    fields = ["at", "action", "from_state", "to_state", "actor_label", "channel", "reason", "changes"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class ClaimReasonForm(forms.Form):
+    reason = forms.CharField(label=_("reason"), max_length=1000, required=False, widget=forms.Textarea({"rows": 3}))
+
+
+class PaymentForm(forms.Form):
+    payment_reference = forms.CharField(label=_("payment reference"), max_length=64)
+
+
+def _claim_action(action: str, label, form_class=None):
+    """An admin action calling claim_transition for each selected claim, asking for its input first."""
+
+    def run(modeladmin, request, queryset):
+        if form_class is not None and "apply" not in request.POST:
+            return TemplateResponse(
+                request,
+                "admin/filings/action_reason.html",
+                {
+                    **modeladmin.admin_site.each_context(request),
+                    "title": label,
+                    "queryset": queryset,
+                    "form": form_class(),
+                    "action": run.__name__,
+                    "opts": modeladmin.model._meta,
+                },
+            )
+        form = form_class(request.POST) if form_class is not None else None
+        if form is not None and not form.is_valid():
+            modeladmin.message_user(request, gettext("The form is invalid."), messages.ERROR)
+            return None
+        actor = Actor.staff(request.user)
+        done = 0
+        for claim in queryset:
+            try:
+                services.claim_transition(
+                    claim_id=claim.pk, action=action, actor=actor, **(form.cleaned_data if form else {})
+                )
+                done += 1
+            except ApplicationError as exc:
+                modeladmin.message_user(request, f"{claim.reference}: {exc.message}", messages.ERROR)
+        if done:
+            modeladmin.message_user(
+                request, gettext("%(n)d claim(s): %(label)s.") % {"n": done, "label": label}, messages.SUCCESS
+            )
+        return None
+
+    run.__name__ = f"{action}_claims"
+    run.short_description = label
+    run.allowed_permissions = ("change",)
+    return run
+
+
+request_materials = _claim_action(ClaimAction.REQUEST_MATERIALS, _("Request missing materials"), ClaimReasonForm)
+start_review = _claim_action(ClaimAction.START_REVIEW, _("Start review"))
+approve_claims = _claim_action(ClaimAction.APPROVE, _("Approve (computes and freezes the amount)"))
+reject_claims = _claim_action(ClaimAction.REJECT, _("Reject"), ClaimReasonForm)
+pay_claims = _claim_action(ClaimAction.PAY, _("Record payment"), PaymentForm)
+withdraw_claims = _claim_action(ClaimAction.WITHDRAW, _("Withdraw"), ClaimReasonForm)
+
+
+@admin.register(Claim)
+class ClaimAdmin(admin.ModelAdmin):
+    list_display = [
+        "reference",
+        "person_name",
+        "claim_kind",
+        "reason",
+        "state",
+        "total_amount",
+        "payable_amount",
+        "submitted_at",
+    ]
+    list_filter = ["state", "claim_kind", "reason", "injury", "channel", "submitted_at"]
+    search_fields = ["=reference", "=person__id_number", "person__name"]
+    list_select_related = ["person"]
+    date_hierarchy = "submitted_at"
+    actions = [request_materials, start_review, approve_claims, reject_claims, pay_claims, withdraw_claims]
+    inlines = [ClaimMaterialInline, ClaimEventInline]
+    exclude = ["bank_account", "breakdown"]
+
+    @admin.display(description=_("name"), ordering="person__name")
+    def person_name(self, obj):
+        return obj.person.name
+
+    @admin.display(description=_("bank account"))
+    def bank_account_masked(self, obj):
+        return obj.masked_bank_account
+
+    @admin.display(description=_("breakdown"))
+    def breakdown_table(self, obj):
+        steps = (obj.breakdown or {}).get("steps") or []
+        if not steps:
+            return "-"
+        return format_html_join(
+            "",
+            "<div><code>{}</code> {}: <strong>{}</strong></div>",
+            ((s["code"], s["label"], s["value"]) for s in steps),
+        )
+
+    def get_readonly_fields(self, request, obj=None):
+        # Claims are made through the API or the counter's channel; here they change only by actions.
+        return [f.name for f in Claim._meta.fields if f.name not in self.exclude] + [
+            "bank_account_masked",
+            "breakdown_table",
+        ]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        """The claim's own fields are read-only; only the checklist inline is saved (below)."""
+
+    def save_formset(self, request, form, formset, change):
+        """Checklist changes go through claim_material_update; the events inline is read-only."""
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+        if formset.model is not ClaimMaterial:
+            return
+        actor = Actor.staff(request.user)
+        for inline_form in formset.forms:
+            if not inline_form.has_changed():
+                continue
+            material = inline_form.instance
+            try:
+                services.claim_material_update(
+                    claim_id=material.claim_id,
+                    item=material.item,
+                    actor=actor,
+                    status=inline_form.cleaned_data["status"],
+                    reason=inline_form.cleaned_data.get("status_reason", ""),
+                )
+            except ApplicationError as exc:
+                messages.error(request, f"{material.name}: {exc.message}")
+            else:
+                formset.changed_objects.append((material, inline_form.changed_data))
+
+
+@admin.register(ClaimReviewQueue)
+class ClaimReviewQueueAdmin(ClaimAdmin):
+    """Claims waiting for the counter or a reviewer, oldest submission first."""
+
+    list_display = ["reference", "submitted_at", "state", "person_name", "claim_kind", "total_amount"]
+    ordering = ["submitted_at"]
+    actions = [start_review, approve_claims, reject_claims]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(state__in=[ClaimState.SUBMITTED, ClaimState.UNDER_REVIEW])
+
+
+@admin.register(ClaimMaterialRequirement)
+class ClaimMaterialRequirementAdmin(admin.ModelAdmin):
+    list_display = ["claim_kind", "item", "name", "required", "original", "effective_from", "effective_to"]
+    list_filter = ["claim_kind", "required", "original"]
+    search_fields = ["item", "name"]
+
+
+@admin.register(BenefitPolicy)
+class BenefitPolicyAdmin(admin.ModelAdmin):
+    list_display = [
+        "insurance_type",
+        "institution_level",
+        "deductible",
+        "ratio",
+        "annual_cap",
+        "is_sample",
+        "effective_from",
+        "effective_to",
+    ]
+    list_filter = ["insurance_type", "institution_level", "is_sample"]
+
+
+@admin.register(ClaimPolicy)
+class ClaimPolicyAdmin(admin.ModelAdmin):
+    list_display = [
+        "effective_from",
+        "effective_to",
+        "submission_deadline_months",
+        "own_share_rate",
+        "referral_reduction",
+        "emergency_reduction",
+        "other_temporary_reduction",
+    ]
+
+
+admin.site.register(ClaimMaterial.history.model, SimpleHistoryAdmin)

@@ -1,0 +1,181 @@
+"""Translate between JSON and claims; no rules live here."""
+
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from filings.choices import InstitutionLevel
+from reimbursements.choices import ClaimKind, ClaimReason, MaterialStatus
+from reimbursements.models import Claim, ClaimEvent, ClaimMaterial, ClaimMaterialRequirement
+
+AMOUNT = {"max_digits": 12, "decimal_places": 2, "min_value": 0, "coerce_to_string": True}
+
+
+class ClaimInputSerializer(serializers.Serializer):
+    id_number = serializers.CharField(
+        max_length=18, required=False, help_text="The person claimed for (counter staff)."
+    )
+    claim_kind = serializers.ChoiceField(choices=ClaimKind.choices)
+    injury = serializers.BooleanField(required=False, default=False)
+    reason = serializers.ChoiceField(choices=ClaimReason.choices)
+    filing = serializers.CharField(
+        max_length=20,
+        required=False,
+        allow_blank=True,
+        help_text="Reference of the filing it rests on; found by date when omitted.",
+    )
+    institution_name = serializers.CharField(max_length=100)
+    institution_level = serializers.ChoiceField(choices=InstitutionLevel.choices)
+    city = serializers.RegexField(r"^\d{6}$", help_text="City code of the place of treatment.")
+    admission_date = serializers.DateField()
+    discharge_date = serializers.DateField()
+    total_amount = serializers.DecimalField(**AMOUNT, help_text='Yuan, as a decimal string: "12345.67".')
+    excluded_amount = serializers.DecimalField(**AMOUNT, required=False)
+    category_b_self_pay = serializers.DecimalField(**AMOUNT, required=False)
+    bank_name = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    bank_account = serializers.CharField(max_length=34, required=False, allow_blank=True)
+    account_holder = serializers.CharField(max_length=50, required=False, allow_blank=True)
+    proxy_name = serializers.CharField(max_length=50, required=False, allow_blank=True)
+    proxy_id_number = serializers.CharField(max_length=18, required=False, allow_blank=True)
+    proxy_relationship = serializers.CharField(max_length=50, required=False, allow_blank=True)
+
+
+class ClaimTransitionSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=1000, required=False, allow_blank=True)
+
+
+class ClaimPaySerializer(serializers.Serializer):
+    payment_reference = serializers.CharField(max_length=64)
+
+
+class MaterialStatusSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(
+        choices=[(s, s) for s in (MaterialStatus.RECEIVED, MaterialStatus.ACCEPTED, MaterialStatus.REJECTED)],
+        required=False,
+    )
+    reason = serializers.CharField(max_length=500, required=False, allow_blank=True)
+    file = serializers.FileField(required=False, help_text="PDF, JPEG or PNG, at most 10 MB.")
+
+
+class ClaimMaterialSerializer(serializers.ModelSerializer):
+    reason = serializers.CharField(source="status_reason")
+    changed_by = serializers.CharField(source="changed_by.username", allow_null=True, default=None)
+    has_file = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ClaimMaterial
+        fields = [
+            "item",
+            "name",
+            "required",
+            "original",
+            "status",
+            "reason",
+            "changed_by",
+            "changed_at",
+            "has_file",
+            "content_type",
+            "size",
+        ]
+
+    def get_has_file(self, obj) -> bool:
+        return bool(obj.file)
+
+
+class StepSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    label = serializers.CharField()
+    value = serializers.CharField()
+
+
+class BreakdownSerializer(serializers.Serializer):
+    payable = serializers.CharField()
+    eligible = serializers.CharField()
+    own_share = serializers.CharField()
+    deductible_applied = serializers.CharField()
+    steps = StepSerializer(many=True)
+
+
+class ClaimSerializer(serializers.ModelSerializer):
+    person = serializers.SerializerMethodField()
+    city = serializers.CharField(source="city_id")
+    channel = serializers.CharField(source="channel_id")
+    filing = serializers.SlugRelatedField(slug_field="reference", read_only=True)
+    bank_account = serializers.CharField(
+        source="masked_bank_account", help_text=_("Masked: only the last four digits are shown.")
+    )
+
+    class Meta:
+        model = Claim
+        fields = [
+            "reference",
+            "state",
+            "claim_kind",
+            "injury",
+            "reason",
+            "person",
+            "filing",
+            "institution_name",
+            "institution_level",
+            "city",
+            "admission_date",
+            "discharge_date",
+            "total_amount",
+            "excluded_amount",
+            "category_b_self_pay",
+            "bank_name",
+            "bank_account",
+            "account_holder",
+            "proxy_name",
+            "proxy_relationship",
+            "channel",
+            "submitted_at",
+            "review_started_at",
+            "decided_at",
+            "paid_at",
+            "payment_reference",
+            "end_reason",
+            "payable_amount",
+            "version",
+        ]
+
+    @extend_schema_field({"type": "object", "properties": {"id": {"type": "integer"}, "name": {"type": "string"}}})
+    def get_person(self, obj) -> dict:
+        return {"id": obj.person_id, "name": obj.person.name}
+
+
+class ClaimDetailSerializer(ClaimSerializer):
+    materials = ClaimMaterialSerializer(many=True, read_only=True)
+    missing = serializers.SerializerMethodField(help_text="Required items not yet accepted.")
+    breakdown = serializers.SerializerMethodField(help_text="Frozen at approval.")
+    estimate = serializers.SerializerMethodField(help_text="Before approval: what the engine computes today.")
+
+    class Meta(ClaimSerializer.Meta):
+        fields = [*ClaimSerializer.Meta.fields, "materials", "missing", "breakdown", "estimate"]
+
+    def get_missing(self, obj) -> list[str]:
+        return [m.item for m in obj.materials.all() if m.required and m.status != MaterialStatus.ACCEPTED]
+
+    @extend_schema_field(BreakdownSerializer(allow_null=True))
+    def get_breakdown(self, obj):
+        return obj.breakdown or None
+
+    @extend_schema_field(BreakdownSerializer(allow_null=True))
+    def get_estimate(self, obj):
+        return self.context.get("estimate")
+
+
+class ClaimEventSerializer(serializers.ModelSerializer):
+    claim = serializers.CharField(source="claim.reference")
+    channel = serializers.CharField(source="channel_id", allow_null=True)
+    actor = serializers.CharField(source="actor_label")
+
+    class Meta:
+        model = ClaimEvent
+        fields = ["id", "claim", "action", "from_state", "to_state", "actor", "channel", "at", "reason", "changes"]
+
+
+class ClaimRequirementSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ClaimMaterialRequirement
+        fields = ["claim_kind", "item", "name", "required", "original", "effective_from", "effective_to"]

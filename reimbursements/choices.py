@@ -1,0 +1,78 @@
+"""Every enumeration of the reimbursements app, once, with its label."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class ClaimKind(models.TextChoices):
+    INPATIENT = "inpatient", _("Inpatient (住院)")
+    OUTPATIENT = "outpatient", _("Outpatient (门诊)")
+    EMERGENCY = "emergency", _("Emergency (急诊抢救)")
+    REFERRAL = "referral", _("Referral (转诊)")
+    CHRONIC_OUTPATIENT = "chronic_outpatient", _("Chronic/special outpatient (门诊慢特病)")
+
+
+# Requirement rows may also be for the injury flag, added on top of the visit kind's items.
+INJURY = "injury"
+REQUIREMENT_KIND_CHOICES = [*ClaimKind.choices, (INJURY, _("Injury, on top of the visit kind (外伤)"))]
+
+
+class ClaimReason(models.TextChoices):
+    NOT_FILED = "not_filed", _("No filing at the time of treatment")
+    RETROACTIVE_FILING = "retroactive_filing", _("Retroactive filing after discharge")
+    SETTLEMENT_FAILED = "settlement_failed", _("Direct settlement was impossible")
+    EMERGENCY = "emergency", _("Emergency rescue paid in full")
+    CHRONIC_NOT_SETTLED = "chronic_not_settled", _("Chronic disease not settled across provinces")
+
+
+# Reasons on which the person pays a share first (先自付10%): no filing, or one made after the fact.
+OWN_SHARE_REASONS = (ClaimReason.NOT_FILED, ClaimReason.RETROACTIVE_FILING)
+
+
+class ClaimState(models.TextChoices):
+    SUBMITTED = "submitted", _("Submitted (已提交)")
+    MATERIALS_INCOMPLETE = "materials_incomplete", _("Materials incomplete (待补正)")
+    UNDER_REVIEW = "under_review", _("Under review (审核中)")
+    APPROVED = "approved", _("Approved (审核通过)")
+    PAID = "paid", _("Paid (已支付)")
+    REJECTED = "rejected", _("Rejected (不予支付)")
+    WITHDRAWN = "withdrawn", _("Withdrawn (已撤回)")
+
+
+OPEN_CLAIM_STATES = (ClaimState.SUBMITTED, ClaimState.MATERIALS_INCOMPLETE, ClaimState.UNDER_REVIEW)
+# Claims whose amount counts towards this year's deductible and cap.
+DECIDED_PAYABLE_STATES = (ClaimState.APPROVED, ClaimState.PAID)
+
+
+class ClaimAction(models.TextChoices):
+    SUBMIT = "submit", _("Submit")
+    REQUEST_MATERIALS = "request_materials", _("Request materials")
+    START_REVIEW = "start_review", _("Start review")
+    APPROVE = "approve", _("Approve")
+    REJECT = "reject", _("Reject")
+    PAY = "pay", _("Pay")
+    WITHDRAW = "withdraw", _("Withdraw")
+
+
+# The whole state machine of a claim: (from, action) -> to. ``None`` is a claim not yet stored.
+CLAIM_TRANSITIONS: dict[tuple[str | None, str], str] = {
+    (None, ClaimAction.SUBMIT): ClaimState.SUBMITTED,
+    (ClaimState.MATERIALS_INCOMPLETE, ClaimAction.SUBMIT): ClaimState.SUBMITTED,
+    (ClaimState.SUBMITTED, ClaimAction.REQUEST_MATERIALS): ClaimState.MATERIALS_INCOMPLETE,
+    (ClaimState.SUBMITTED, ClaimAction.START_REVIEW): ClaimState.UNDER_REVIEW,
+    (ClaimState.UNDER_REVIEW, ClaimAction.APPROVE): ClaimState.APPROVED,
+    (ClaimState.SUBMITTED, ClaimAction.REJECT): ClaimState.REJECTED,
+    (ClaimState.MATERIALS_INCOMPLETE, ClaimAction.REJECT): ClaimState.REJECTED,
+    (ClaimState.UNDER_REVIEW, ClaimAction.REJECT): ClaimState.REJECTED,
+    (ClaimState.APPROVED, ClaimAction.PAY): ClaimState.PAID,
+    (ClaimState.SUBMITTED, ClaimAction.WITHDRAW): ClaimState.WITHDRAWN,
+    (ClaimState.MATERIALS_INCOMPLETE, ClaimAction.WITHDRAW): ClaimState.WITHDRAWN,
+    (ClaimState.UNDER_REVIEW, ClaimAction.WITHDRAW): ClaimState.WITHDRAWN,
+}
+
+
+class MaterialStatus(models.TextChoices):
+    MISSING = "missing", _("Missing")
+    RECEIVED = "received", _("Received")
+    ACCEPTED = "accepted", _("Accepted")
+    REJECTED = "rejected", _("Rejected")

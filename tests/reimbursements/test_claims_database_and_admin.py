@@ -1,0 +1,200 @@
+"""Claims: what the database guarantees, who may take each action, and the admin."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.db import DatabaseError, IntegrityError, transaction
+from django.utils import timezone
+
+from accounts.actors import Actor
+from accounts.choices import Role
+from filings.models import Person
+from reimbursements import services
+from reimbursements.models import Claim, ClaimEvent, ClaimMaterial
+from tests.factories import PersonFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def make_claim(person=None, **overrides) -> Claim:
+    person = person or PersonFactory()
+    today = timezone.localdate()
+    data = {
+        "claim_kind": "inpatient",
+        "reason": "not_filed",
+        "institution_name": "某医院",
+        "institution_level": 3,
+        "city": "310100",
+        "admission_date": today - datetime.timedelta(days=9),
+        "discharge_date": today - datetime.timedelta(days=3),
+        "total_amount": Decimal("8000.00"),
+        "excluded_amount": Decimal("500.00"),
+    }
+    data.update(overrides)
+    return services.claim_submit(actor=Actor.staff(UserFactory(role=Role.COUNTER)), person=person, data=data)
+
+
+def accept_all(claim):
+    counter = Actor.staff(UserFactory(role=Role.COUNTER))
+    for item in claim.materials.values_list("item", flat=True):
+        services.claim_material_update(claim_id=claim.pk, item=item, actor=counter, status="accepted")
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"state": "lost"},
+        {"excluded_amount": Decimal("9000")},
+        {"discharge_date": datetime.date(2000, 1, 1)},
+        {"state": "approved"},  # without an amount
+        {"state": "rejected", "end_reason": ""},
+    ],
+)
+def test_database_refuses_invalid_claims(changes):
+    claim = make_claim()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Claim.objects.filter(pk=claim.pk).update(**changes)
+
+
+def test_claim_events_are_append_only():
+    make_claim()
+    with pytest.raises(DatabaseError), transaction.atomic():
+        ClaimEvent.objects.update(reason="rewritten")
+    with pytest.raises(DatabaseError), transaction.atomic():
+        ClaimEvent.objects.all().delete()
+    assert ClaimEvent.objects.count() == 1
+
+
+def test_material_rejection_without_reason_is_refused_by_the_database():
+    claim = make_claim()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ClaimMaterial.objects.filter(claim=claim).update(status="rejected")
+
+
+def test_checklist_changes_keep_their_history():
+    claim = make_claim()
+    accept_all(claim)
+    material = claim.materials.get(item="id_copy")
+    history = list(material.history.order_by("history_id"))
+    assert [h.status for h in history] == ["missing", "accepted"]
+    assert all(h.history_user.role == Role.COUNTER for h in history)
+
+
+@pytest.mark.parametrize(
+    "action, start, capacities",
+    [
+        ("request_materials", "submitted", {Role.COUNTER, Role.ADMIN}),
+        ("start_review", "submitted", {Role.REVIEWER, Role.ADMIN}),
+        ("approve", "under_review", {Role.REVIEWER, Role.ADMIN}),
+        ("reject", "under_review", {Role.REVIEWER, Role.ADMIN}),
+        ("pay", "approved", {Role.ADMIN}),
+        ("withdraw", "submitted", {"person", Role.COUNTER, Role.ADMIN}),
+    ],
+)
+@pytest.mark.parametrize("who", ["person", "stranger", Role.COUNTER, Role.REVIEWER, Role.AUDITOR, Role.ADMIN])
+def test_claim_transition_by_caller(client_for, action, start, capacities, who):
+    person = PersonFactory()
+    claim = make_claim(person)
+    if action in ("start_review", "approve", "reject", "pay"):
+        accept_all(claim)
+    admin_actor = Actor.staff(UserFactory(role=Role.ADMIN))
+    path = {"under_review": ["start_review"], "approved": ["start_review", "approve"]}.get(start, [])
+    for step in path:
+        services.claim_transition(claim_id=claim.pk, action=step, actor=admin_actor)
+    claim.refresh_from_db()
+    events_before = claim.events.count()
+    if who == "person":
+        client = client_for(person=person)
+    elif who == "stranger":
+        client = client_for(person=PersonFactory())
+    else:
+        client = client_for(role=who)
+    url_action = action.replace("_", "-")
+    response = client.post(
+        f"/api/v1/claims/{claim.reference}/{url_action}/", {"reason": "x", "payment_reference": "P-1"}
+    )
+    claim.refresh_from_db()
+    if who in capacities:
+        assert response.status_code == 200, response.content
+        assert claim.events.count() == events_before + 1
+        assert claim.events.last().action == action
+    else:
+        assert response.status_code == (404 if who == "stranger" else 403), response.content
+        assert claim.state == start and claim.events.count() == events_before
+
+
+def test_approvals_of_one_person_lock_the_person_row(monkeypatch):
+    """The year-to-date sums are read under the person's row lock (serialising concurrent approvals)."""
+    claim = make_claim()
+    accept_all(claim)
+    services.claim_transition(
+        claim_id=claim.pk, action="start_review", actor=Actor.staff(UserFactory(role=Role.REVIEWER))
+    )
+    locked = []
+    original = Person.objects.select_for_update
+
+    def spy(*args, **kwargs):
+        locked.append(True)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(Person.objects, "select_for_update", spy)
+    services.claim_transition(claim_id=claim.pk, action="approve", actor=Actor.staff(UserFactory(role=Role.REVIEWER)))
+    assert locked
+    assert Claim.objects.get(pk=claim.pk).payable_amount is not None
+
+
+class TestAdmin:
+    @pytest.fixture
+    def login(self, client):
+        def as_role(role):
+            client.force_login(UserFactory(role=role))
+            return client
+
+        return as_role
+
+    def test_counter_ticks_the_checklist_inline(self, login):
+        claim = make_claim()
+        client = login(Role.COUNTER)
+        page = client.get(f"/admin/reimbursements/claim/{claim.pk}/change/")
+        assert page.status_code == 200
+        materials = list(claim.materials.order_by("sort_order"))
+        form = {
+            "materials-TOTAL_FORMS": str(len(materials)),
+            "materials-INITIAL_FORMS": str(len(materials)),
+            "events-TOTAL_FORMS": "1",
+            "events-INITIAL_FORMS": "1",
+        }
+        for i, m in enumerate(materials):
+            form[f"materials-{i}-id"] = str(m.pk)
+            form[f"materials-{i}-claim"] = str(claim.pk)
+            form[f"materials-{i}-status"] = "accepted" if i == 0 else "missing"
+            form[f"materials-{i}-status_reason"] = ""
+        form["events-0-id"] = str(claim.events.get().pk)
+        form["events-0-claim"] = str(claim.pk)
+        response = client.post(f"/admin/reimbursements/claim/{claim.pk}/change/", form)
+        assert response.status_code == 302, response.content.decode()[-1500:]
+        first = claim.materials.get(pk=materials[0].pk)
+        assert (first.status, first.changed_by.role) == ("accepted", Role.COUNTER)
+
+    def test_reviewer_approves_by_action_and_sees_the_breakdown(self, login):
+        claim = make_claim()
+        accept_all(claim)
+        client = login(Role.REVIEWER)
+        client.post(
+            "/admin/reimbursements/claimreviewqueue/", {"action": "start_review_claims", "_selected_action": [claim.pk]}
+        )
+        client.post(
+            "/admin/reimbursements/claimreviewqueue/", {"action": "approve_claims", "_selected_action": [claim.pk]}
+        )
+        claim.refresh_from_db()
+        assert claim.state == "approved" and claim.payable_amount is not None
+        page = client.get(f"/admin/reimbursements/claim/{claim.pk}/change/").content.decode()
+        assert "fund_before_cap" in page and str(claim.payable_amount) in page
+        assert "6216" not in page  # the bank account is masked
+
+    def test_review_queue_oldest_first(self, login):
+        first, second = make_claim(), make_claim()
+        Claim.objects.filter(pk=second.pk).update(submitted_at=timezone.now() - datetime.timedelta(days=2))
+        page = login(Role.REVIEWER).get("/admin/reimbursements/claimreviewqueue/")
+        assert [c.pk for c in page.context["cl"].result_list] == [second.pk, first.pk]
