@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import filetype
 from django.conf import settings
+from django.http import FileResponse
 from django.utils.translation import gettext as _
 
 from config.errors import ValidationFailed
@@ -33,3 +34,12 @@ def check_upload(upload, *, field: str = "file") -> str:
             errors={field: [_("Not a PDF, JPEG or PNG file.")]},
         )
     return kind.mime
+
+
+def file_response(stored_file, *, content_type: str, filename: str) -> FileResponse:
+    """Stream a stored document as an attachment; the caller has already checked who may see it."""
+    stored_file.open("rb")
+    response = FileResponse(stored_file, as_attachment=True, filename=filename, content_type=content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from accounts.actors import Actor
+from config.admin import DocumentDownloadMixin
 from config.errors import ApplicationError, ValidationFailed
 from filings import services
 from filings.choices import FilingAction, FilingMode, FilingState
@@ -198,8 +199,12 @@ class FilingEventInline(ReadOnlyInline):
 
 class FilingMaterialInline(ReadOnlyInline):
     model = FilingMaterial
-    fields = ["item", "file", "content_type", "size", "uploaded_at", "uploaded_by", "channel"]
+    fields = ["item", "document", "content_type", "size", "uploaded_at", "uploaded_by", "channel"]
     readonly_fields = fields
+
+    @admin.display(description=_("file"))
+    def document(self, obj):
+        return FilingAdmin.document_link(obj, Filing)
 
 
 class CounterFilingForm(forms.ModelForm):
@@ -319,7 +324,9 @@ revoke_filings = _transition_action(FilingAction.REVOKE, _("Revoke selected fili
 
 
 @admin.register(Filing)
-class FilingAdmin(admin.ModelAdmin):
+class FilingAdmin(DocumentDownloadMixin, admin.ModelAdmin):
+    document_model = FilingMaterial
+    document_parent = "filing"
     list_display = [
         "reference",
         "person_name",

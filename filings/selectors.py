@@ -23,6 +23,7 @@ from filings.choices import (
 from filings.models import (
     Filing,
     FilingEvent,
+    FilingMaterial,
     FilingMaterialRequirement,
     FilingPolicy,
     Holiday,
@@ -104,6 +105,14 @@ def filing_reload(*, filing_id: int) -> Filing:
         .prefetch_related("institutions", "materials")
         .get(pk=filing_id)
     )
+
+
+def filing_material_latest(*, filing: Filing, item: str) -> FilingMaterial:
+    """The latest document uploaded for an item of a filing the caller may already see."""
+    material = filing.materials.filter(item=item).order_by("-uploaded_at", "-id").first()
+    if material is None:
+        raise NotFound(_("No document has been uploaded for %(item)s.") % {"item": item})
+    return material
 
 
 def filing_events(*, filing: Filing) -> QuerySet[FilingEvent]:

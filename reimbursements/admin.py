@@ -9,9 +9,10 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from accounts.actors import Actor
+from config.admin import DocumentDownloadMixin
 from config.errors import ApplicationError
 from reimbursements import services
-from reimbursements.choices import ClaimAction, ClaimState
+from reimbursements.choices import BREAKDOWN_STEP_LABELS, ClaimAction, ClaimState
 from reimbursements.models import (
     BenefitPolicy,
     Claim,
@@ -29,8 +30,12 @@ class ClaimMaterialInline(admin.TabularInline):
     model = ClaimMaterial
     extra = 0
     can_delete = False
-    fields = ["name", "required", "original", "status", "status_reason", "file", "changed_by", "changed_at"]
-    readonly_fields = ["name", "required", "original", "file", "changed_by", "changed_at"]
+    fields = ["name", "required", "original", "status", "status_reason", "document", "changed_by", "changed_at"]
+    readonly_fields = ["name", "required", "original", "document", "changed_by", "changed_at"]
+
+    @admin.display(description=_("file"))
+    def document(self, obj):
+        return ClaimAdmin.document_link(obj, Claim)
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -110,7 +115,9 @@ withdraw_claims = _claim_action(ClaimAction.WITHDRAW, _("Withdraw"), ClaimReason
 
 
 @admin.register(Claim)
-class ClaimAdmin(admin.ModelAdmin):
+class ClaimAdmin(DocumentDownloadMixin, admin.ModelAdmin):
+    document_model = ClaimMaterial
+    document_parent = "claim"
     list_display = [
         "reference",
         "person_name",
@@ -145,7 +152,7 @@ class ClaimAdmin(admin.ModelAdmin):
         return format_html_join(
             "",
             "<div><code>{}</code> {}: <strong>{}</strong></div>",
-            ((s["code"], s["label"], s["value"]) for s in steps),
+            ((s["code"], BREAKDOWN_STEP_LABELS.get(s["code"], s["label"]), s["value"]) for s in steps),
         )
 
     def get_readonly_fields(self, request, obj=None):

@@ -76,3 +76,23 @@ class MaterialStatus(models.TextChoices):
     RECEIVED = "received", _("Received")
     ACCEPTED = "accepted", _("Accepted")
     REJECTED = "rejected", _("Rejected")
+
+
+# How each step of the amount breakdown is named to readers (the engine itself stays free of Django).
+BREAKDOWN_STEP_LABELS = {
+    "total": _("Total paid"),
+    "excluded": _("Outside the catalogue"),
+    "category_b_self_pay": _("Category B paid first"),
+    "eligible": _("Eligible cost"),
+    "own_share": _("Own share paid first"),
+    "after_own_share": _("After the own share"),
+    "deductible_remaining": _("Deductible remaining this year"),
+    "deductible_applied": _("Deductible applied"),
+    "after_deductible": _("After the deductible"),
+    "ratio": _("Reimbursement ratio"),
+    "reduction": _("Ratio reduction"),
+    "effective_ratio": _("Ratio applied"),
+    "fund_before_cap": _("Fund share before the cap"),
+    "cap_remaining": _("Annual cap remaining"),
+    "payable": _("Payable amount"),
+}

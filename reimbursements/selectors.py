@@ -14,7 +14,14 @@ from filings.choices import FilingState, FilingType
 from filings.models import Filing
 from reimbursements.calculator import BenefitRule, Calculation, ClaimAmounts, YearToDate, calculate
 from reimbursements.choices import DECIDED_PAYABLE_STATES, INJURY, OWN_SHARE_REASONS, ClaimReason
-from reimbursements.models import BenefitPolicy, Claim, ClaimEvent, ClaimMaterialRequirement, ClaimPolicy
+from reimbursements.models import (
+    BenefitPolicy,
+    Claim,
+    ClaimEvent,
+    ClaimMaterial,
+    ClaimMaterialRequirement,
+    ClaimPolicy,
+)
 
 
 def claim_list(*, user) -> QuerySet[Claim]:
@@ -41,6 +48,14 @@ def claim_reload(*, claim_id: int) -> Claim:
         .prefetch_related("materials")
         .get(pk=claim_id)
     )
+
+
+def claim_material_with_file(*, claim: Claim, item: str) -> ClaimMaterial:
+    """The checklist item's stored file, for a claim the caller may already see."""
+    material = claim.materials.filter(item=item).exclude(file="").first()
+    if material is None:
+        raise NotFound(_("No file has been uploaded for %(item)s.") % {"item": item})
+    return material
 
 
 def claim_events(*, claim: Claim) -> QuerySet[ClaimEvent]:

@@ -13,7 +13,7 @@ from rest_framework.views import APIView
 from accounts.actors import Actor
 from config.api.conditional import expected_version
 from config.api.exceptions import ERRORS, ErrorSerializer
-from config.files import check_upload
+from config.files import check_upload, file_response
 from filings import selectors, services
 from filings.api.serializers import (
     EligibilityQuerySerializer,
@@ -219,15 +219,21 @@ class FilingViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         tags=["filings"],
         request={"multipart/form-data": MaterialUploadSerializer},
         responses={201: FilingMaterialSerializer, 409: ErrorSerializer, 413: ErrorSerializer, **ERRORS},
+        description="POST uploads one document; GET downloads the latest document of that item.",
     )
     @action(
         detail=True,
-        methods=["post"],
+        methods=["get", "post"],
         url_path=r"materials/(?P<item>[a-z0-9_-]+)",
         parser_classes=[MultiPartParser, FormParser],
     )
     def materials(self, request, reference=None, item=None):
         filing = self._filing()
+        if request.method == "GET":
+            material = selectors.filing_material_latest(filing=filing, item=item)
+            return file_response(
+                material.file, content_type=material.content_type, filename=material.file.name.rsplit("/", 1)[-1]
+            )
         upload = request.FILES.get("file")
         content_type = check_upload(upload)
         material = services.filing_material_upload(

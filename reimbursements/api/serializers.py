@@ -5,7 +5,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from filings.choices import InstitutionLevel
-from reimbursements.choices import ClaimKind, ClaimReason, MaterialStatus
+from reimbursements.choices import BREAKDOWN_STEP_LABELS, ClaimKind, ClaimReason, MaterialStatus
 from reimbursements.models import Claim, ClaimEvent, ClaimMaterial, ClaimMaterialRequirement
 
 AMOUNT = {"max_digits": 12, "decimal_places": 2, "min_value": 0, "coerce_to_string": True}
@@ -84,8 +84,11 @@ class ClaimMaterialSerializer(serializers.ModelSerializer):
 
 class StepSerializer(serializers.Serializer):
     code = serializers.CharField()
-    label = serializers.CharField()
+    label = serializers.SerializerMethodField()
     value = serializers.CharField()
+
+    def get_label(self, step) -> str:
+        return str(BREAKDOWN_STEP_LABELS.get(step["code"], step["label"]))
 
 
 class BreakdownSerializer(serializers.Serializer):
@@ -158,11 +161,12 @@ class ClaimDetailSerializer(ClaimSerializer):
 
     @extend_schema_field(BreakdownSerializer(allow_null=True))
     def get_breakdown(self, obj):
-        return obj.breakdown or None
+        return BreakdownSerializer(obj.breakdown).data if obj.breakdown else None
 
     @extend_schema_field(BreakdownSerializer(allow_null=True))
     def get_estimate(self, obj):
-        return self.context.get("estimate")
+        estimate = self.context.get("estimate")
+        return BreakdownSerializer(estimate).data if estimate else None
 
 
 class ClaimEventSerializer(serializers.ModelSerializer):

@@ -13,7 +13,7 @@ from accounts.actors import Actor
 from config.api.conditional import expected_version
 from config.api.exceptions import ERRORS, ErrorSerializer
 from config.errors import ApplicationError, ValidationFailed
-from config.files import check_upload
+from config.files import check_upload, file_response
 from filings import selectors as filing_selectors
 from filings.api.serializers import RequirementSerializer
 from filings.choices import FilingType
@@ -150,13 +150,18 @@ class ClaimViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     )
     @action(
         detail=True,
-        methods=["post"],
+        methods=["get", "post"],
         url_path=r"materials/(?P<item>[a-z0-9_-]+)",
         parser_classes=[JSONParser, MultiPartParser, FormParser],
     )
     def materials(self, request, reference=None, item=None):
-        """A person uploads a file for an item; counter staff set its status (received, accepted, rejected)."""
+        """POST: a person uploads a file for an item; counter staff set its status. GET: download the file."""
         claim = self._claim()
+        if request.method == "GET":
+            material = selectors.claim_material_with_file(claim=claim, item=item)
+            return file_response(
+                material.file, content_type=material.content_type, filename=material.file.name.rsplit("/", 1)[-1]
+            )
         body = MaterialStatusSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         upload = body.validated_data.get("file")

@@ -166,3 +166,32 @@ class TestSystemJobs:
             "revoked",
             "system",
         )
+
+
+class TestDownloads:
+    def test_owner_and_staff_download_and_nobody_else(self, me, client_for, pending, auditor):
+        upload(me, pending, "residence_proof")
+        url = f"{URL}{pending}/materials/residence_proof/"
+        for client in (me, auditor):
+            response = client.get(url)
+            assert response.status_code == 200
+            assert b"".join(response.streaming_content) == PDF
+            assert response["Content-Type"] == "application/pdf"
+            assert response["Content-Disposition"].startswith("attachment")
+        assert client_for(person=PersonFactory()).get(url).status_code == 404
+        assert client_for(channel="xm_wechat").get(url).status_code == 403
+        assert me.get(f"{URL}{pending}/materials/registration_form/").status_code == 404
+
+    def test_admin_serves_documents_to_staff_who_may_view_the_filing(self, me, pending, client):
+        from tests.factories import UserFactory
+
+        upload(me, pending, "residence_proof")
+        material = FilingMaterial.objects.get()
+        url = f"/admin/filings/filing/{material.filing_id}/document/{material.pk}/"
+        client.force_login(UserFactory(role="auditor"))
+        page = client.get(f"/admin/filings/filing/{material.filing_id}/change/").content.decode()
+        assert url in page
+        assert b"".join(client.get(url).streaming_content) == PDF
+        assert client.get(f"/admin/filings/filing/{material.filing_id}/document/999/").status_code == 404
+        client.logout()
+        assert client.get(url).status_code == 302  # to the login page

@@ -342,3 +342,14 @@ def test_claim_list_costs_three_queries(auditor, me, django_assert_num_queries):
 def test_money_is_decimal_to_the_fen(me):
     ref = me.post(URL, claim_body(total_amount="1234.5")).json()["reference"]
     assert Claim.objects.get(reference=ref).total_amount == Decimal("1234.50")
+
+
+def test_claim_files_reach_the_owner_and_staff_only(me, client_for, counter):
+    ref = me.post(URL, claim_body()).json()["reference"]
+    me.post(f"{URL}{ref}/materials/id_copy/", {"file": SimpleUploadedFile("a.pdf", PDF)}, format="multipart")
+    url = f"{URL}{ref}/materials/id_copy/"
+    for client in (me, counter):
+        response = client.get(url)
+        assert response.status_code == 200 and b"".join(response.streaming_content) == PDF
+    assert client_for(person=PersonFactory()).get(url).status_code == 404
+    assert me.get(f"{URL}{ref}/materials/expense_list/").status_code == 404
