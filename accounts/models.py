@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, Group
 from django.db import models
 from django.utils import timezone
@@ -99,3 +100,73 @@ class PersonSession(models.Model):
     @property
     def is_expired(self) -> bool:
         return self.expires_at <= timezone.now()
+
+
+class StateEvent(models.Model):
+    """Base of the append-only event of a state change: who acted, through which channel, when and why.
+
+    Each aggregate's event adds its foreign key and its own ``action``, ``from_state`` and
+    ``to_state`` choices. Rows are never updated nor deleted: Python refuses here, and the
+    database refuses too (a pgtrigger on PostgreSQL, triggers on SQLite).
+    """
+
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("staff actor"),
+    )
+    actor_label = models.CharField(
+        _("actor"), max_length=80, help_text=_("Who acted: staff:<username>, person:<id>, channel:<code>, system.")
+    )
+    channel = models.ForeignKey(
+        Channel, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("channel")
+    )
+    at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
+    reason = models.CharField(_("reason"), max_length=1000, blank=True)
+    changes = models.JSONField(
+        _("changes"), default=dict, blank=True, help_text=_("What changed: {field: [old, new]}.")
+    )
+
+    class Meta:
+        abstract = True
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.action}: {self.from_state or '∅'} → {self.to_state} ({self.actor_label})"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise ValueError(f"{type(self).__name__} rows are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError(f"{type(self).__name__} rows are append-only.")
+
+    @classmethod
+    def record(
+        cls,
+        *,
+        actor,
+        action: str,
+        from_state: str | None,
+        to_state: str,
+        reason: str = "",
+        changes: dict | None = None,
+        **subject,
+    ):
+        """Append the event of one state change; ``actor`` is an ``accounts.actors.Actor``."""
+        return cls.objects.create(
+            action=action,
+            from_state=from_state or "",
+            to_state=to_state,
+            actor=actor.user,
+            actor_label=actor.label,
+            channel_id=actor.channel_code,
+            at=timezone.now(),
+            reason=reason,
+            changes=changes or {},
+            **subject,
+        )

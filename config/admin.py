@@ -1,11 +1,16 @@
 """Admin pieces shared by the apps."""
 
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from accounts.actors import Actor
+from config.errors import ApplicationError
 from config.files import file_response
 
 
@@ -53,3 +58,49 @@ class DocumentDownloadMixin:
             args=[getattr(document, f"{cls.document_parent}_id"), document.pk],
         )
         return format_html('<a href="{}">{}</a>', url, _("download"))
+
+
+def transition_action(*, name: str, label, perform, form_class=None):
+    """An admin action that runs ``perform(obj, actor, **form data)`` for each selected record.
+
+    With a ``form_class`` it first shows a page asking for the input (a reason, a date, a
+    payment reference). Refusals by the domain services are shown per record; nothing else
+    is written for those.
+    """
+
+    def run(modeladmin, request, queryset):
+        if form_class is not None and "apply" not in request.POST:
+            return TemplateResponse(
+                request,
+                "admin/action_form.html",
+                {
+                    **modeladmin.admin_site.each_context(request),
+                    "title": label,
+                    "queryset": queryset,
+                    "form": form_class(),
+                    "action": name,
+                    "opts": modeladmin.model._meta,
+                },
+            )
+        form = form_class(request.POST) if form_class is not None else None
+        if form is not None and not form.is_valid():
+            modeladmin.message_user(request, gettext("The form is invalid."), messages.ERROR)
+            return None
+        actor = Actor.staff(request.user)
+        done = 0
+        for obj in queryset:
+            try:
+                perform(obj, actor, **(form.cleaned_data if form else {}))
+                done += 1
+            except ApplicationError as exc:
+                modeladmin.message_user(request, f"{obj}: {exc.message}", messages.ERROR)
+        if done:
+            modeladmin.message_user(
+                request, gettext("%(n)d done: %(label)s.") % {"n": done, "label": label}, messages.SUCCESS
+            )
+        return None
+
+    run.__name__ = name
+    run.short_description = label
+    run.allowed_permissions = ("change",)
+    return run

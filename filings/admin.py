@@ -1,15 +1,14 @@
 """Admin for reference data, persons, policy and filings: counter staff, reviewers and auditors work here."""
 
 from django import forms
-from django.contrib import admin, messages
-from django.template.response import TemplateResponse
+from django.contrib import admin
 from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from accounts.actors import Actor
-from config.admin import DocumentDownloadMixin
+from config.admin import DocumentDownloadMixin, transition_action
 from config.errors import ApplicationError, ValidationFailed
 from filings import services
 from filings.choices import FilingAction, FilingMode, FilingState
@@ -275,52 +274,21 @@ class RevokeForm(ReasonForm):
     )
 
 
-def _transition_action(action: str, label, form_class=None):
-    """An admin action that calls filing_transition for each selected filing, asking for a reason first."""
-
-    def run(modeladmin, request, queryset):
-        if form_class is not None and "apply" not in request.POST:
-            return TemplateResponse(
-                request,
-                "admin/filings/action_reason.html",
-                {
-                    **modeladmin.admin_site.each_context(request),
-                    "title": label,
-                    "queryset": queryset,
-                    "form": form_class(),
-                    "action": run.__name__,
-                    "opts": modeladmin.model._meta,
-                },
-            )
-        form = form_class(request.POST) if form_class is not None else None
-        if form is not None and not form.is_valid():
-            modeladmin.message_user(request, gettext("The form is invalid."), messages.ERROR)
-            return None
-        extra = form.cleaned_data if form is not None else {}
-        actor = Actor.staff(request.user)
-        done = 0
-        for filing in queryset:
-            try:
-                services.filing_transition(filing_id=filing.pk, action=action, actor=actor, **extra)
-                done += 1
-            except ApplicationError as exc:
-                modeladmin.message_user(request, f"{filing.reference}: {exc.message}", messages.ERROR)
-        if done:
-            modeladmin.message_user(
-                request, gettext("%(n)d filing(s): %(label)s.") % {"n": done, "label": label}, messages.SUCCESS
-            )
-        return None
-
-    run.__name__ = f"{action}_filings"
-    run.short_description = label
-    run.allowed_permissions = ("change",)
-    return run
+def _filing_action(action: str, label, form_class=None):
+    return transition_action(
+        name=f"{action}_filings",
+        label=label,
+        form_class=form_class,
+        perform=lambda filing, actor, **data: services.filing_transition(
+            filing_id=filing.pk, action=action, actor=actor, **data
+        ),
+    )
 
 
-approve_filings = _transition_action(FilingAction.APPROVE, _("Approve selected filings"))
-reject_filings = _transition_action(FilingAction.REJECT, _("Reject selected filings"), ReasonForm)
-withdraw_filings = _transition_action(FilingAction.WITHDRAW, _("Withdraw selected filings"), ReasonForm)
-revoke_filings = _transition_action(FilingAction.REVOKE, _("Revoke selected filings"), RevokeForm)
+approve_filings = _filing_action(FilingAction.APPROVE, _("Approve selected filings"))
+reject_filings = _filing_action(FilingAction.REJECT, _("Reject selected filings"), ReasonForm)
+withdraw_filings = _filing_action(FilingAction.WITHDRAW, _("Withdraw selected filings"), ReasonForm)
+revoke_filings = _filing_action(FilingAction.REVOKE, _("Revoke selected filings"), RevokeForm)
 
 
 @admin.register(Filing)

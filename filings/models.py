@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from accounts.models import StateEvent
 from config.models import EffectivePeriod, Versioned, history_user
 from filings.choices import (
     FILING_CATEGORY,
@@ -422,48 +423,17 @@ class FilingMaterial(models.Model):
         return f"{self.filing_id}:{self.item}"
 
 
-class FilingEvent(models.Model):
-    """One change of a filing's state, append-only: never updated, never deleted."""
+class FilingEvent(StateEvent):
+    """One change of a filing's state (append-only)."""
 
     filing = models.ForeignKey(Filing, on_delete=models.PROTECT, related_name="events", verbose_name=_("filing"))
     action = models.CharField(_("action"), max_length=16, choices=FilingAction.choices)
     from_state = models.CharField(_("from"), max_length=16, choices=FilingState.choices, blank=True)
     to_state = models.CharField(_("to"), max_length=16, choices=FilingState.choices)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("staff actor"),
-    )
-    actor_label = models.CharField(
-        _("actor"), max_length=80, help_text=_("Who acted: staff:<username>, person:<id>, channel:<code>, system.")
-    )
-    channel = models.ForeignKey(
-        "accounts.Channel", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("channel")
-    )
-    at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
-    reason = models.CharField(_("reason"), max_length=500, blank=True)
-    changes = models.JSONField(
-        _("changes"), default=dict, blank=True, help_text=_("The fields that changed: {field: [old, new]}.")
-    )
 
-    class Meta:
+    class Meta(StateEvent.Meta):
         verbose_name = _("filing event")
         verbose_name_plural = _("filing events")
-        ordering = ["at", "id"]
         triggers = [
             pgtrigger.Protect(name="filing_event_append_only", operation=pgtrigger.Update | pgtrigger.Delete),
         ]
-
-    def __str__(self) -> str:
-        return f"{self.filing_id} {self.action}: {self.from_state or '∅'} → {self.to_state}"
-
-    def save(self, *args, **kwargs):
-        if not self._state.adding:
-            raise ValueError("Filing events are append-only.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise ValueError("Filing events are append-only.")

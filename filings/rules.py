@@ -1,6 +1,7 @@
 """Who may take which filing action, as data (SPEC §3.4 and §6)."""
 
 from accounts.choices import Role
+from config.errors import NotFound, PermissionRefused
 from filings.choices import FilingAction
 
 # Capacities: a staff role, "person" (through a channel's session), "hospital", or "system".
@@ -17,6 +18,9 @@ FILING_ACTION_CAPACITIES: dict[str, frozenset[str]] = {
     FilingAction.EXPIRE: frozenset({SYSTEM}),
 }
 
+# Documents of a filing are uploaded by the person or counter staff.
+MATERIAL_UPLOAD_CAPACITIES = frozenset({PERSON, Role.COUNTER, Role.ADMIN})
+
 
 def capacity_of(actor) -> str | None:
     if actor.kind == "staff":
@@ -26,3 +30,15 @@ def capacity_of(actor) -> str | None:
     if actor.kind == "channel":
         return HOSPITAL if actor.is_hospital else None
     return SYSTEM
+
+
+def authorize(actor, capacities: frozenset[str], *, owner_id: int | None, refusal) -> None:
+    """Refuse (403, with ``refusal``) an actor whose capacity is not in ``capacities``.
+
+    A person acting on someone else's record gets 404, as if it did not exist.
+    """
+    capacity = capacity_of(actor)
+    if capacity == PERSON and owner_id != actor.person_id:
+        raise NotFound()
+    if capacity not in capacities:
+        raise PermissionRefused(refusal, code="action_not_allowed")

@@ -38,7 +38,7 @@ from filings.choices import (
 )
 from filings.models import Filing, FilingEvent, FilingMaterial, Institution, Person, Region
 from filings.references import next_reference
-from filings.rules import FILING_ACTION_CAPACITIES, PERSON, capacity_of
+from filings.rules import FILING_ACTION_CAPACITIES, MATERIAL_UPLOAD_CAPACITIES, authorize
 from filings.validators import normalize_id_number, normalize_phone
 from filings.workdays import add_months
 
@@ -300,32 +300,24 @@ COPIED_FIELDS = (
 
 
 def _authorize(actor: Actor, action: str, filing: Filing | None = None, person: Person | None = None) -> None:
-    """Refuse (403) an actor whose capacity may not take ``action``; hide others' filings (404)."""
-    capacity = capacity_of(actor)
     owner_id = filing.person_id if filing is not None else (person.pk if person is not None else None)
-    if capacity == PERSON and owner_id != actor.person_id:
-        raise NotFound()
-    if capacity not in FILING_ACTION_CAPACITIES[action]:
-        raise PermissionRefused(
-            _("You may not %(action)s a filing.") % {"action": FilingAction(action).label.lower()},
-            code="action_not_allowed",
-        )
+    authorize(
+        actor,
+        FILING_ACTION_CAPACITIES[action],
+        owner_id=owner_id,
+        refusal=_("You may not %(action)s a filing.") % {"action": FilingAction(action).label.lower()},
+    )
 
 
-def _record_event(
-    filing: Filing, *, action: str, from_state: str, actor: Actor, reason: str = "", changes: dict | None = None
-) -> FilingEvent:
-    return FilingEvent.objects.create(
+def _record_event(filing, *, action: str, from_state: str, actor: Actor, reason: str = "", changes: dict | None = None):
+    return FilingEvent.record(
         filing=filing,
+        actor=actor,
         action=action,
-        from_state=from_state or "",
+        from_state=from_state,
         to_state=filing.state,
-        actor=actor.user,
-        actor_label=actor.label,
-        channel_id=actor.channel_code,
-        at=timezone.now(),
         reason=reason,
-        changes=changes or {},
+        changes=changes,
     )
 
 
@@ -711,11 +703,12 @@ def filing_material_upload(*, filing_id: int, item: str, upload, actor: Actor, c
     """Attach a document to a filing awaiting review, or one promised by a commitment letter."""
     with transaction.atomic():
         filing = _lock(filing_id, None)
-        capacity = capacity_of(actor)
-        if capacity == PERSON and filing.person_id != actor.person_id:
-            raise NotFound()
-        if capacity not in FILING_ACTION_CAPACITIES[FilingAction.WITHDRAW]:  # the person or counter staff
-            raise PermissionRefused(code="action_not_allowed")
+        authorize(
+            actor,
+            MATERIAL_UPLOAD_CAPACITIES,
+            owner_id=filing.person_id,
+            refusal=_("You may not upload documents for this filing."),
+        )
         requirements = {
             r.item: r
             for r in selectors.filing_requirements(

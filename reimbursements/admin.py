@@ -2,14 +2,12 @@
 
 from django import forms
 from django.contrib import admin, messages
-from django.template.response import TemplateResponse
 from django.utils.html import format_html_join
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from accounts.actors import Actor
-from config.admin import DocumentDownloadMixin
+from config.admin import DocumentDownloadMixin, transition_action
 from config.errors import ApplicationError
 from reimbursements import services
 from reimbursements.choices import BREAKDOWN_STEP_LABELS, ClaimAction, ClaimState
@@ -64,46 +62,14 @@ class PaymentForm(forms.Form):
 
 
 def _claim_action(action: str, label, form_class=None):
-    """An admin action calling claim_transition for each selected claim, asking for its input first."""
-
-    def run(modeladmin, request, queryset):
-        if form_class is not None and "apply" not in request.POST:
-            return TemplateResponse(
-                request,
-                "admin/filings/action_reason.html",
-                {
-                    **modeladmin.admin_site.each_context(request),
-                    "title": label,
-                    "queryset": queryset,
-                    "form": form_class(),
-                    "action": run.__name__,
-                    "opts": modeladmin.model._meta,
-                },
-            )
-        form = form_class(request.POST) if form_class is not None else None
-        if form is not None and not form.is_valid():
-            modeladmin.message_user(request, gettext("The form is invalid."), messages.ERROR)
-            return None
-        actor = Actor.staff(request.user)
-        done = 0
-        for claim in queryset:
-            try:
-                services.claim_transition(
-                    claim_id=claim.pk, action=action, actor=actor, **(form.cleaned_data if form else {})
-                )
-                done += 1
-            except ApplicationError as exc:
-                modeladmin.message_user(request, f"{claim.reference}: {exc.message}", messages.ERROR)
-        if done:
-            modeladmin.message_user(
-                request, gettext("%(n)d claim(s): %(label)s.") % {"n": done, "label": label}, messages.SUCCESS
-            )
-        return None
-
-    run.__name__ = f"{action}_claims"
-    run.short_description = label
-    run.allowed_permissions = ("change",)
-    return run
+    return transition_action(
+        name=f"{action}_claims",
+        label=label,
+        form_class=form_class,
+        perform=lambda claim, actor, **data: services.claim_transition(
+            claim_id=claim.pk, action=action, actor=actor, **data
+        ),
+    )
 
 
 request_materials = _claim_action(ClaimAction.REQUEST_MATERIALS, _("Request missing materials"), ClaimReasonForm)

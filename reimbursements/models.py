@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from accounts.models import StateEvent
 from config.models import EffectivePeriod, Versioned, history_user
 from filings.choices import InstitutionLevel, InsuranceType
 from reimbursements.choices import (
@@ -262,47 +263,20 @@ class ClaimMaterial(models.Model):
         return f"{self.claim_id}:{self.item} ({self.status})"
 
 
-class ClaimEvent(models.Model):
-    """One change of a claim's state, append-only: never updated, never deleted."""
+class ClaimEvent(StateEvent):
+    """One change of a claim's state (append-only)."""
 
     claim = models.ForeignKey(Claim, on_delete=models.PROTECT, related_name="events", verbose_name=_("claim"))
     action = models.CharField(_("action"), max_length=24, choices=ClaimAction.choices)
     from_state = models.CharField(_("from"), max_length=24, choices=ClaimState.choices, blank=True)
     to_state = models.CharField(_("to"), max_length=24, choices=ClaimState.choices)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("staff actor"),
-    )
-    actor_label = models.CharField(_("actor"), max_length=80)
-    channel = models.ForeignKey(
-        "accounts.Channel", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("channel")
-    )
-    at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
-    reason = models.CharField(_("reason"), max_length=1000, blank=True)
-    changes = models.JSONField(_("changes"), default=dict, blank=True)
 
-    class Meta:
+    class Meta(StateEvent.Meta):
         verbose_name = _("claim event")
         verbose_name_plural = _("claim events")
-        ordering = ["at", "id"]
         triggers = [
             pgtrigger.Protect(name="claim_event_append_only", operation=pgtrigger.Update | pgtrigger.Delete),
         ]
-
-    def __str__(self) -> str:
-        return f"{self.claim_id} {self.action}: {self.from_state or '∅'} → {self.to_state}"
-
-    def save(self, *args, **kwargs):
-        if not self._state.adding:
-            raise ValueError("Claim events are append-only.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise ValueError("Claim events are append-only.")
 
 
 class ClaimReviewQueue(Claim):

@@ -1,7 +1,7 @@
 """Who may take which claim action, as data (SPEC §4.4 and §6)."""
 
 from accounts.choices import Role
-from filings.rules import PERSON
+from filings.rules import MATERIAL_UPLOAD_CAPACITIES, PERSON
 from reimbursements.choices import ClaimAction
 
 CLAIM_ACTION_CAPACITIES: dict[str, frozenset[str]] = {
@@ -15,5 +15,5 @@ CLAIM_ACTION_CAPACITIES: dict[str, frozenset[str]] = {
 }
 
 # Checklist work: the person uploads files; counter staff receive, accept or reject items.
-UPLOAD_CAPACITIES = frozenset({PERSON, Role.COUNTER, Role.ADMIN})
+UPLOAD_CAPACITIES = MATERIAL_UPLOAD_CAPACITIES
 MATERIAL_STATUS_CAPACITIES = frozenset({Role.COUNTER, Role.ADMIN})

@@ -18,11 +18,11 @@ from simple_history.utils import bulk_create_with_history
 
 from accounts.actors import Actor
 from accounts.choices import COUNTER_CHANNEL
-from config.errors import Conflict, InvalidTransition, NotFound, PermissionRefused, StaleVersion, ValidationFailed
+from config.errors import Conflict, InvalidTransition, NotFound, StaleVersion, ValidationFailed
 from filings.choices import RegionLevel
 from filings.models import Filing, Person, Region
 from filings.references import next_reference
-from filings.rules import PERSON, capacity_of
+from filings.rules import authorize
 from filings.validators import normalize_id_number
 from filings.workdays import add_months
 from reimbursements import selectors
@@ -36,29 +36,20 @@ CHECKLIST_OPEN_STATES = (ClaimState.SUBMITTED, ClaimState.MATERIALS_INCOMPLETE)
 
 
 def _authorize(actor: Actor, capacities: frozenset[str], *, owner_id: int, action_label: str) -> None:
-    capacity = capacity_of(actor)
-    if capacity == PERSON and owner_id != actor.person_id:
-        raise NotFound()
-    if capacity not in capacities:
-        raise PermissionRefused(
-            _("You may not %(action)s this claim.") % {"action": action_label}, code="action_not_allowed"
-        )
+    authorize(
+        actor, capacities, owner_id=owner_id, refusal=_("You may not %(action)s this claim.") % {"action": action_label}
+    )
 
 
-def _record_event(
-    claim: Claim, *, action: str, from_state: str, actor: Actor, reason: str = "", changes: dict | None = None
-) -> ClaimEvent:
-    return ClaimEvent.objects.create(
+def _record_event(claim, *, action: str, from_state: str, actor: Actor, reason: str = "", changes: dict | None = None):
+    return ClaimEvent.record(
         claim=claim,
+        actor=actor,
         action=action,
-        from_state=from_state or "",
+        from_state=from_state,
         to_state=claim.state,
-        actor=actor.user,
-        actor_label=actor.label,
-        channel_id=actor.channel_code,
-        at=timezone.now(),
         reason=reason,
-        changes=changes or {},
+        changes=changes,
     )
 
 

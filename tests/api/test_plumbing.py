@@ -51,3 +51,16 @@ def test_error_messages_are_chinese_by_default_and_english_on_request(counter):
     assert chinese["errors"]["id_number"] == ["该身份证号码的校验位有误。"]
     english = counter.post("/api/v1/persons/", body, HTTP_ACCEPT_LANGUAGE="en").json()
     assert english["errors"]["id_number"] == ["The check digit of this ID number is wrong."]
+
+
+def test_api_answers_503_not_500_when_the_database_is_down(counter, monkeypatch):
+    from filings import selectors
+
+    def unreachable(**kwargs):
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr(selectors, "person_list", unreachable)
+    response = counter.get("/api/v1/persons/")
+    assert response.status_code == 503
+    assert response.json()["code"] == "service_unavailable"
+    assert response["Retry-After"] == "5"
