@@ -322,7 +322,7 @@ class FilingAdmin(DocumentDownloadMixin, admin.ModelAdmin):
     autocomplete_fields = ["person", "destination", "referring_institution", "institutions"]
     form = CounterFilingForm
 
-    @admin.display(description=_("name"), ordering="person__name")
+    @admin.display(description=_("person's name"), ordering="person__name")
     def person_name(self, obj):
         return obj.person.name
 
@@ -353,6 +353,75 @@ class FilingAdmin(DocumentDownloadMixin, admin.ModelAdmin):
             return []
         # A stored filing changes only through its transitions (the actions), never by editing.
         return [f.name for f in Filing._meta.fields] + ["institutions"]
+
+    def get_fieldsets(self, request, obj=None):
+        if obj is None:
+            return super().get_fieldsets(request, obj)
+        return [
+            (
+                None,
+                {
+                    "fields": [
+                        "reference",
+                        "state",
+                        "person",
+                        "filing_type",
+                        "category",
+                        "destination",
+                        "start_date",
+                        "end_date",
+                        "mode",
+                        "proof_basis",
+                        "commitment_due_date",
+                        "commitment_fulfilled_at",
+                    ]
+                },
+            ),
+            (
+                _("Contact and consent"),
+                {
+                    "fields": [
+                        "contact_name",
+                        "contact_phone",
+                        "consent",
+                        "consent_at",
+                        "proxy_name",
+                        "proxy_id_number",
+                        "proxy_authorization",
+                    ]
+                },
+            ),
+            (
+                _("Referral and designated institutions"),
+                {
+                    "fields": [
+                        "referring_institution",
+                        "referral_diagnosis",
+                        "referral_date",
+                        "referral_reason",
+                        "referral_opinion",
+                        "institutions",
+                    ]
+                },
+            ),
+            (
+                _("Processing"),
+                {
+                    "fields": [
+                        "channel",
+                        "review_due",
+                        "submitted_at",
+                        "effective_at",
+                        "decided_at",
+                        "ended_at",
+                        "covered_until",
+                        "end_reason",
+                        "replaces",
+                        "version",
+                    ]
+                },
+            ),
+        ]
 
     def get_inlines(self, request, obj):
         return self.inlines if obj is not None else []

@@ -366,7 +366,11 @@ class Filing(Versioned):
             ),
             models.CheckConstraint(condition=Q(consent=True), name="filing_has_consent"),
         ]
-        indexes = [models.Index(fields=["person", "state"], name="filing_person_state")]
+        indexes = [
+            models.Index(fields=["person", "state"], name="filing_person_state"),
+            # Staff and auditors list by destination and state, newest first.
+            models.Index(fields=["destination", "state", "-submitted_at"], name="filing_destination_state"),
+        ]
 
     def __str__(self) -> str:
         return self.reference

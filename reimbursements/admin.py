@@ -4,7 +4,6 @@ from django import forms
 from django.contrib import admin, messages
 from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
-from simple_history.admin import SimpleHistoryAdmin
 
 from accounts.actors import Actor
 from config.admin import DocumentDownloadMixin, transition_action
@@ -102,7 +101,7 @@ class ClaimAdmin(DocumentDownloadMixin, admin.ModelAdmin):
     inlines = [ClaimMaterialInline, ClaimEventInline]
     exclude = ["bank_account", "breakdown"]
 
-    @admin.display(description=_("name"), ordering="person__name")
+    @admin.display(description=_("person's name"), ordering="person__name")
     def person_name(self, obj):
         return obj.person.name
 
@@ -120,6 +119,36 @@ class ClaimAdmin(DocumentDownloadMixin, admin.ModelAdmin):
             "<div><code>{}</code> {}: <strong>{}</strong></div>",
             ((s["code"], BREAKDOWN_STEP_LABELS.get(s["code"], s["label"]), s["value"]) for s in steps),
         )
+
+    fieldsets = [
+        (None, {"fields": ["reference", "state", "person", "claim_kind", "injury", "reason", "filing"]}),
+        (
+            _("Treatment"),
+            {"fields": ["institution_name", "institution_level", "city", "admission_date", "discharge_date"]},
+        ),
+        (
+            _("Amounts"),
+            {
+                "fields": [
+                    "total_amount",
+                    "excluded_amount",
+                    "category_b_self_pay",
+                    "payable_amount",
+                    "deductible_applied",
+                    "breakdown_table",
+                ]
+            },
+        ),
+        (
+            _("Payment"),
+            {"fields": ["bank_name", "bank_account_masked", "account_holder", "payment_reference", "paid_at"]},
+        ),
+        (_("Proxy"), {"fields": ["proxy_name", "proxy_id_number", "proxy_relationship"]}),
+        (
+            _("Processing"),
+            {"fields": ["channel", "submitted_at", "review_started_at", "decided_at", "end_reason", "version"]},
+        ),
+    ]
 
     def get_readonly_fields(self, request, obj=None):
         # Claims are made through the API or the counter's channel; here they change only by actions.
@@ -206,6 +235,3 @@ class ClaimPolicyAdmin(admin.ModelAdmin):
         "emergency_reduction",
         "other_temporary_reduction",
     ]
-
-
-admin.site.register(ClaimMaterial.history.model, SimpleHistoryAdmin)
