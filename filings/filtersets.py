@@ -1,7 +1,6 @@
 """django-filter classes, one per model, shared by the REST API and admin-like listings."""
 
 import django_filters
-from django.db.models import Q
 
 from filings.choices import VISIT_SETTLEMENT_FIELD, FilingState, FilingType, VisitKind
 from filings.models import Filing, Institution, Person, Region
@@ -69,11 +68,7 @@ class FilingFilterSet(django_filters.FilterSet):
         ]
 
     def filter_effective_on(self, queryset, name, value):
-        return queryset.filter(
-            Q(start_date__lte=value),
-            Q(end_date__isnull=True) | Q(end_date__gte=value),
-            Q(state=FilingState.EFFECTIVE) | Q(covered_until__gte=value),
-        )
+        return queryset.filter(Filing.covering(value))
 
     def filter_id_number(self, queryset, name, value):
         return queryset.filter(person__id_number=value.strip().upper())

@@ -379,6 +379,18 @@ class Filing(Versioned):
         self.category = FILING_CATEGORY[self.filing_type]
         super().save(*args, **kwargs)
 
+    @staticmethod
+    def covering(day, prefix: str = "") -> Q:
+        """Filings that cover treatment on ``day``: in their dates, and effective or ended after it.
+
+        ``prefix`` reaches filings through a relation (``"filings__"`` from a person).
+        """
+        return (
+            Q(**{f"{prefix}start_date__lte": day})
+            & (Q(**{f"{prefix}end_date__isnull": True}) | Q(**{f"{prefix}end_date__gte": day}))
+            & (Q(**{f"{prefix}state": FilingState.EFFECTIVE}) | Q(**{f"{prefix}covered_until__gte": day}))
+        )
+
     @property
     def is_live(self) -> bool:
         return self.state in LIVE_STATES

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Exists, F, FilteredRelation, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Exists, F, FilteredRelation, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -14,7 +14,6 @@ from config.errors import NotFound, ValidationFailed
 from filings.choices import (
     VISIT_SETTLEMENT_FIELD,
     EligibilityBasis,
-    FilingState,
     HolidayKind,
     InsuredStatus,
     RegionLevel,
@@ -80,9 +79,14 @@ def review_due_date(*, submitted_on: datetime.date) -> datetime.date:
     return add_working_days(submitted_on, days, holidays=holidays, makeup_workdays=makeup)
 
 
+def _filings() -> QuerySet[Filing]:
+    """Filings with what every listing and detail shows joined in once."""
+    return Filing.objects.select_related("person", "destination", "channel", "replaces", "replaced_by")
+
+
 def filing_list(*, user) -> QuerySet[Filing]:
     """Filings the caller may see: staff all, a person their own, channels none (hospitals none here)."""
-    qs = Filing.objects.select_related("person", "destination", "channel", "replaces", "replaced_by")
+    qs = _filings()
     if is_staff_user(user):
         return qs
     if is_person(user):
@@ -100,11 +104,7 @@ def filing_detail(*, user, reference: str) -> Filing:
 
 def filing_reload(*, filing_id: int) -> Filing:
     """Re-read a filing the caller has just acted on (no scoping: the action itself was authorised)."""
-    return (
-        Filing.objects.select_related("person", "destination", "channel", "replaces", "replaced_by")
-        .prefetch_related("institutions", "materials")
-        .get(pk=filing_id)
-    )
+    return _filings().prefetch_related("institutions", "materials").get(pk=filing_id)
 
 
 def filing_material_latest(*, filing: Filing, item: str) -> FilingMaterial:
@@ -187,11 +187,7 @@ def eligibility_check(
             "direct_settlement": bool(place["institution_settles"]),
         }
 
-    covering = (
-        Q(filings__start_date__lte=on)
-        & (Q(filings__end_date__isnull=True) | Q(filings__end_date__gte=on))
-        & (Q(filings__state=FilingState.EFFECTIVE) | Q(filings__covered_until__gte=on))
-    )
+    covering = Filing.covering(on, prefix="filings__")
     rows = list(
         Person.objects.filter(id_number=id_number)
         .annotate(covering=FilteredRelation("filings", condition=covering))

@@ -5,15 +5,15 @@ from __future__ import annotations
 import datetime
 from decimal import Decimal
 
-from django.db.models import Case, Q, QuerySet, Sum, Value, When
+from django.db.models import Case, QuerySet, Sum, Value, When
 from django.utils.translation import gettext as _
 
 from accounts.permissions import is_person, is_staff_user
 from config.errors import NotFound, ValidationFailed
-from filings.choices import FilingState, FilingType
+from filings.choices import FilingType
 from filings.models import Filing
 from reimbursements.calculator import BenefitRule, Calculation, ClaimAmounts, YearToDate, calculate
-from reimbursements.choices import DECIDED_PAYABLE_STATES, INJURY, OWN_SHARE_REASONS, ClaimReason
+from reimbursements.choices import DECIDED_PAYABLE_STATES, INJURY, OWN_SHARE_REASONS, ClaimReason, MaterialStatus
 from reimbursements.models import (
     BenefitPolicy,
     Claim,
@@ -24,9 +24,14 @@ from reimbursements.models import (
 )
 
 
+def _claims() -> QuerySet[Claim]:
+    """Claims with what every listing and detail shows joined in once."""
+    return Claim.objects.select_related("person", "city", "channel", "filing")
+
+
 def claim_list(*, user) -> QuerySet[Claim]:
     """Claims the caller may see: staff all, a person their own, channels none."""
-    qs = Claim.objects.select_related("person", "city", "channel", "filing")
+    qs = _claims()
     if is_staff_user(user):
         return qs
     if is_person(user):
@@ -43,11 +48,7 @@ def claim_detail(*, user, reference: str) -> Claim:
 
 def claim_reload(*, claim_id: int) -> Claim:
     """Re-read a claim the caller has just acted on, with its checklist."""
-    return (
-        Claim.objects.select_related("person", "city", "channel", "filing")
-        .prefetch_related("materials")
-        .get(pk=claim_id)
-    )
+    return _claims().prefetch_related("materials").get(pk=claim_id)
 
 
 def claim_material_with_file(*, claim: Claim, item: str) -> ClaimMaterial:
@@ -139,17 +140,15 @@ def claim_calculation(*, claim: Claim) -> Calculation:
 
 def claim_missing_items(*, claim: Claim) -> list[str]:
     """Required checklist items not yet accepted: what the person must still bring."""
-    return [m.item for m in claim.materials.all() if m.required and m.status != "accepted"]
+    return [m.item for m in claim.materials.all() if m.required and m.status != MaterialStatus.ACCEPTED]
 
 
 def filing_for_claim(*, person_id: int, on: datetime.date, city_code: str) -> Filing | None:
     """The filing that covered the person at that place on the admission day, if any."""
     return (
         Filing.objects.filter(
-            person_id=person_id, start_date__lte=on, destination_id__in=[city_code, city_code[:2] + "0000"]
+            Filing.covering(on), person_id=person_id, destination_id__in=[city_code, city_code[:2] + "0000"]
         )
-        .filter(Q(end_date__isnull=True) | Q(end_date__gte=on))
-        .filter(Q(state=FilingState.EFFECTIVE) | Q(covered_until__gte=on))
         .order_by("-effective_at")
         .first()
     )

@@ -7,6 +7,7 @@ from rest_framework import serializers
 from filings.choices import InstitutionLevel
 from reimbursements.choices import BREAKDOWN_STEP_LABELS, ClaimKind, ClaimReason, MaterialStatus
 from reimbursements.models import Claim, ClaimEvent, ClaimMaterial, ClaimMaterialRequirement
+from reimbursements.selectors import claim_missing_items
 
 AMOUNT = {"max_digits": 12, "decimal_places": 2, "min_value": 0, "coerce_to_string": True}
 
@@ -157,7 +158,7 @@ class ClaimDetailSerializer(ClaimSerializer):
         fields = [*ClaimSerializer.Meta.fields, "materials", "missing", "breakdown", "estimate"]
 
     def get_missing(self, obj) -> list[str]:
-        return [m.item for m in obj.materials.all() if m.required and m.status != MaterialStatus.ACCEPTED]
+        return claim_missing_items(claim=obj)
 
     @extend_schema_field(BreakdownSerializer(allow_null=True))
     def get_breakdown(self, obj):
