@@ -17,8 +17,3 @@ class ChannelGroup(models.TextChoices):
     SELF_SERVICE = "self_service", _("Self-service (自助办)")
     COUNTER = "counter", _("Counter (窗口办)")
     HOSPITAL = "hospital", _("Hospital")
-
-
-# The channel codes the code itself relies on; every other channel is only data.
-COUNTER_CHANNEL = "counter"
-HOSPITAL_CHANNEL = "hospital"

@@ -9,7 +9,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework_api_key.models import AbstractAPIKey
 
-from accounts.choices import HOSPITAL_CHANNEL, ChannelGroup, Role
+from accounts.choices import ChannelGroup, Role
+from config.actors import Actor
 
 
 class User(AbstractUser):
@@ -41,8 +42,10 @@ class User(AbstractUser):
         if self.role:
             self.groups.add(Group.objects.get_or_create(name=self.role)[0])
 
-    def has_role(self, *roles: str) -> bool:
-        return self.is_active and (self.role in roles or (self.is_superuser and Role.ADMIN in roles))
+    @property
+    def actor(self) -> Actor:
+        """How this account acts in services: in its role, at the counter's channel."""
+        return Actor.staff(self)
 
 
 class Channel(models.Model):
@@ -64,7 +67,8 @@ class Channel(models.Model):
 
     @property
     def is_hospital(self) -> bool:
-        return self.code == HOSPITAL_CHANNEL or self.group == ChannelGroup.HOSPITAL
+        """The one definition of a hospital: a channel of the hospital group (its keys act as hospitals)."""
+        return self.group == ChannelGroup.HOSPITAL
 
 
 class ChannelAPIKey(AbstractAPIKey):
@@ -82,7 +86,7 @@ class PersonSession(models.Model):
 
     token_hash = models.CharField(max_length=64, unique=True, editable=False)
     person = models.ForeignKey(
-        "filings.Person", on_delete=models.CASCADE, related_name="sessions", verbose_name=_("person")
+        "registry.Person", on_delete=models.CASCADE, related_name="sessions", verbose_name=_("person")
     )
     channel = models.ForeignKey(
         Channel, on_delete=models.PROTECT, related_name="person_sessions", verbose_name=_("channel")
@@ -96,10 +100,6 @@ class PersonSession(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person_id}@{self.channel_id} until {self.expires_at:%Y-%m-%d %H:%M}"
-
-    @property
-    def is_expired(self) -> bool:
-        return self.expires_at <= timezone.now()
 
 
 class StateEvent(models.Model):

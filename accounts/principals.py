@@ -2,7 +2,8 @@
 
 Staff authenticate as ``accounts.User``. A channel key authenticates as a
 ``ChannelPrincipal``; a person session as a ``PersonPrincipal``, which also carries the
-channel that opened the session, so everything a person does is recorded with it.
+channel that opened the session, so everything a person does is recorded with it. Each
+carries the ``actor`` the services are called with.
 """
 
 from __future__ import annotations
@@ -10,12 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from accounts.models import Channel
+from config.actors import Actor
 
 
-@dataclass(frozen=True)
-class ChannelPrincipal:
-    channel: Channel
-
+class _Principal:
     is_authenticated = True
     is_anonymous = False
     is_active = True
@@ -23,33 +22,28 @@ class ChannelPrincipal:
     is_superuser = False
     pk = None
 
-    @property
-    def is_hospital(self) -> bool:
-        return self.channel.is_hospital
 
-    def has_role(self, *roles: str) -> bool:
-        return False
+@dataclass(frozen=True)
+class ChannelPrincipal(_Principal):
+    channel: Channel
+
+    @property
+    def actor(self) -> Actor:
+        return Actor.channel(channel_code=self.channel.code, is_hospital=self.channel.is_hospital)
 
     def __str__(self) -> str:
         return f"channel:{self.channel.code}"
 
 
 @dataclass(frozen=True)
-class PersonPrincipal:
+class PersonPrincipal(_Principal):
     person_id: int
     channel: Channel
     session_id: int
 
-    is_authenticated = True
-    is_anonymous = False
-    is_active = True
-    is_staff = False
-    is_superuser = False
-    pk = None
-    is_hospital = False
-
-    def has_role(self, *roles: str) -> bool:
-        return False
+    @property
+    def actor(self) -> Actor:
+        return Actor.person(person_id=self.person_id, channel_code=self.channel.code)
 
     def __str__(self) -> str:
         return f"person:{self.person_id}@{self.channel.code}"

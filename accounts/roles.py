@@ -11,7 +11,7 @@ from accounts.choices import Role
 # Every other model of the domain apps (policy tables, channels, holidays) only administrators
 # change; the other roles may view it.
 # Models counter staff add and change (besides viewing everything of the domain).
-COUNTER_WRITES = {"filings.person", "filings.filing", "reimbursements.claim", "reimbursements.claimmaterial"}
+COUNTER_WRITES = {"registry.person", "filings.filing", "reimbursements.claim", "reimbursements.claimmaterial"}
 # Models reviewers change (their decisions are admin actions on these).
 REVIEWER_WRITES = {
     "filings.filing",
@@ -19,7 +19,7 @@ REVIEWER_WRITES = {
     "reimbursements.claim",
     "reimbursements.claimreviewqueue",
 }
-DOMAIN_APPS = {"accounts", "filings", "reimbursements"}
+DOMAIN_APPS = {"accounts", "registry", "filings", "reimbursements"}
 
 
 def permissions_for(role: str, all_perms: list[tuple[str, str, str]]) -> set[tuple[str, str]]:

@@ -13,6 +13,8 @@ from django.utils.translation import gettext as _
 from accounts.choices import Role
 from accounts.models import Channel, ChannelAPIKey, PersonSession, User
 from config.errors import NotFound, PermissionRefused, ValidationFailed
+from registry.models import Person
+from registry.selectors import normalize_id_query
 
 
 def staff_create(*, username: str, role: str, password: str, email: str = "") -> User:
@@ -59,8 +61,7 @@ def person_session_open(*, channel: Channel, id_number: str, name: str) -> tuple
     """
     if channel.is_hospital:
         raise PermissionRefused(_("A hospital credential cannot open person sessions."))
-    person_model = PersonSession._meta.get_field("person").related_model
-    person = person_model.objects.filter(id_number=id_number.upper()).only("pk", "name").first()
+    person = Person.objects.filter(id_number=normalize_id_query(id_number)).only("pk", "name").first()
     if person is None or person.name != name.strip():
         raise PermissionRefused(
             _("No insured person of this bureau matches this ID number and name."),

@@ -16,8 +16,10 @@ from pathlib import Path
 from django.db import transaction
 from django.utils import timezone
 
-from filings.choices import FILING_CATEGORY, FilingCategory, FilingState, FilingType, InsuranceType, VisitKind
-from filings.models import Filing, Institution
+from filings.choices import FILING_CATEGORY, FilingCategory, FilingState, FilingType
+from filings.models import Filing
+from registry.choices import InsuranceType, VisitKind
+from registry.models import Institution
 from tests.factories import valid_id_number
 
 PERSONS = 100_000

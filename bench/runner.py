@@ -18,6 +18,7 @@ from collections import Counter
 from collections.abc import Callable
 
 import django
+from accounts.actors import Actor
 from django.conf import settings
 from django.core.management import call_command
 from django.db import connection
@@ -26,7 +27,6 @@ from django.test import Client
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
-from accounts.actors import Actor
 from accounts.choices import Role
 from accounts.services import channel_key_issue, staff_create
 from bench import data
@@ -35,8 +35,9 @@ from bench.timing import Row, captured_sql, count_queries, format_table, time_ca
 from config.errors import ApplicationError
 from filings import selectors, services
 from filings.choices import FilingState, FilingType
-from filings.demo import load_institutions
-from filings.models import Filing, Institution, Person
+from filings.models import Filing
+from registry.demo import load_institutions
+from registry.models import Institution, Person
 
 SEED = 2026
 ELIGIBILITY_CALLS = 2_000

@@ -1,6 +1,6 @@
 """Admin pieces shared by the apps."""
 
-from django.contrib import messages
+from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.template.response import TemplateResponse
@@ -9,9 +9,9 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from accounts.actors import Actor
+from config.actors import Actor
 from config.errors import ApplicationError
-from config.files import file_response
+from config.files import document_response
 
 
 class DocumentDownloadMixin:
@@ -44,9 +44,7 @@ class DocumentDownloadMixin:
         document = self.document_model.objects.filter(pk=document_id, **{self.document_parent: parent}).first()
         if document is None or not document.file:
             raise Http404
-        return file_response(
-            document.file, content_type=document.content_type, filename=document.file.name.rsplit("/", 1)[-1]
-        )
+        return document_response(document)
 
     @classmethod
     def document_link(cls, document, admin_model):
@@ -58,6 +56,27 @@ class DocumentDownloadMixin:
             args=[getattr(document, f"{cls.document_parent}_id"), document.pk],
         )
         return format_html('<a href="{}">{}</a>', url, _("download"))
+
+
+class ReadOnlyInline(admin.TabularInline):
+    """An inline that shows rows and changes none (history, uploaded documents)."""
+
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class EventInline(ReadOnlyInline):
+    """A record's state events, oldest first; subclasses name the event ``model``."""
+
+    fields = ["at", "action", "from_state", "to_state", "actor_label", "channel", "reason", "changes"]
+    readonly_fields = fields
+    ordering = ["at", "id"]
 
 
 def transition_action(*, name: str, label, perform, form_class=None):

@@ -1,4 +1,4 @@
-"""Checks for uploaded documents: type by content (not by name), and size."""
+"""Uploaded documents: checked by content (not by name) and size, named alike, served only through checked views."""
 
 from __future__ import annotations
 
@@ -36,10 +36,23 @@ def check_upload(upload, *, field: str = "file") -> str:
     return kind.mime
 
 
-def file_response(stored_file, *, content_type: str, filename: str) -> FileResponse:
-    """Stream a stored document as an attachment; the caller has already checked who may see it."""
-    stored_file.open("rb")
-    response = FileResponse(stored_file, as_attachment=True, filename=filename, content_type=content_type)
+def document_name(*, reference: str, item: str, content_type: str) -> str:
+    """The stored name of a record's document: ``BA20261123000001-referral_recommendation.pdf``."""
+    return f"{reference}-{item}.{ALLOWED_TYPES.get(content_type, 'bin')}"
+
+
+def document_response(document) -> FileResponse:
+    """Stream a stored document (``file`` and ``content_type``) as an attachment.
+
+    The caller has already checked that the reader may see the record it belongs to.
+    """
+    document.file.open("rb")
+    response = FileResponse(
+        document.file,
+        as_attachment=True,
+        filename=document.file.name.rsplit("/", 1)[-1],
+        content_type=document.content_type,
+    )
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     return response

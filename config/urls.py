@@ -9,6 +9,7 @@ from config import views
 
 api_v1 = [
     path("", include("accounts.api.urls")),
+    path("", include("registry.api.urls")),
     path("", include("filings.api.urls")),
     path("", include("reimbursements.api.urls")),
 ]

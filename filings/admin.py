@@ -1,15 +1,14 @@
-"""Admin for reference data, persons, policy and filings: counter staff, reviewers and auditors work here."""
+"""Admin for filing policy and filings: counter staff, reviewers and auditors work here."""
 
 from django import forms
 from django.contrib import admin
 from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from simple_history.admin import SimpleHistoryAdmin
 
-from accounts.actors import Actor
-from config.admin import DocumentDownloadMixin, transition_action
-from config.errors import ApplicationError, ValidationFailed
+from config.admin import DocumentDownloadMixin, EventInline, ReadOnlyInline, transition_action
+from config.api.inputs import limit
+from config.errors import ApplicationError
 from filings import services
 from filings.choices import FilingAction, FilingMode, FilingState
 from filings.models import (
@@ -19,11 +18,7 @@ from filings.models import (
     FilingMaterialRequirement,
     FilingPolicy,
     FilingReviewQueue,
-    Holiday,
     InProvinceFilingCity,
-    Institution,
-    Person,
-    Region,
 )
 
 
@@ -31,90 +26,6 @@ class PolicyAdmin(admin.ModelAdmin):
     """Policy rows: everyone with access reads them; only administrators hold the change permission."""
 
     date_hierarchy = "effective_from"
-
-
-@admin.register(Region)
-class RegionAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "level", "parent"]
-    list_filter = ["level", "parent"]
-    search_fields = ["code", "name"]
-    list_select_related = ["parent"]
-
-
-@admin.register(Institution)
-class InstitutionAdmin(admin.ModelAdmin):
-    list_display = [
-        "code",
-        "name",
-        "city",
-        "level",
-        "settles_inpatient",
-        "settles_outpatient",
-        "settles_chronic_outpatient",
-    ]
-    list_filter = ["level", "settles_inpatient", "settles_outpatient", "settles_chronic_outpatient", "city__parent"]
-    search_fields = ["code", "name", "city__name"]
-    list_select_related = ["city"]
-    autocomplete_fields = ["city"]
-
-
-class PersonAdminForm(forms.ModelForm):
-    class Meta:
-        model = Person
-        fields = [
-            "id_number",
-            "name",
-            "insurance_type",
-            "social_security_card",
-            "phone",
-            "insured_region",
-            "insured_status",
-        ]
-
-    def clean(self):
-        cleaned = super().clean()
-        data = {name: value for name, value in cleaned.items() if name in services.PERSON_INPUT_FIELDS}
-        if isinstance(data.get("insured_region"), Region):
-            data["insured_region"] = data["insured_region"].code
-        try:
-            services.person_validate(data, partial=self.instance.pk is not None)
-        except ValidationFailed as exc:
-            for name, messages in exc.errors.items():
-                self.add_error(name if name in self.fields else None, messages)
-        return cleaned
-
-
-@admin.register(Person)
-class PersonAdmin(SimpleHistoryAdmin):
-    form = PersonAdminForm
-    list_display = ["name", "id_number", "insurance_type", "insured_status", "insured_region", "phone", "updated_at"]
-    list_filter = ["insurance_type", "insured_status", "insured_region"]
-    search_fields = ["=id_number", "name", "=social_security_card", "=phone"]
-    list_select_related = ["insured_region"]
-    readonly_fields = ["version", "created_at", "updated_at"]
-    autocomplete_fields = ["insured_region"]
-
-    def get_readonly_fields(self, request, obj=None):
-        return [*self.readonly_fields, "id_number"] if obj else self.readonly_fields
-
-    def save_model(self, request, obj, form, change):
-        """Saves go through the person services, the same rules as the API and imports."""
-        data = {name: form.cleaned_data[name] for name in form.changed_data if name in form.cleaned_data}
-        if "insured_region" in data:
-            data["insured_region"] = data["insured_region"].code
-        if change:
-            saved = services.person_update(person=obj, data=data, actor=request.user)
-        else:
-            saved = services.person_create(
-                data={
-                    **data,
-                    "id_number": form.cleaned_data["id_number"],
-                    "name": form.cleaned_data["name"],
-                    "insurance_type": form.cleaned_data["insurance_type"],
-                },
-                actor=request.user,
-            )
-        obj.pk, obj.version = saved.pk, saved.version
 
 
 @admin.register(FilingMaterialRequirement)
@@ -165,35 +76,8 @@ class FilingPolicyAdmin(PolicyAdmin):
     )
 
 
-@admin.register(Holiday)
-class HolidayAdmin(admin.ModelAdmin):
-    list_display = ["date", "kind", "name"]
-    list_filter = ["kind"]
-    date_hierarchy = "date"
-    search_fields = ["name"]
-
-
-# ---------------------------------------------------------------------------------------------
-# Filings
-# ---------------------------------------------------------------------------------------------
-
-
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-
-class FilingEventInline(ReadOnlyInline):
+class FilingEventInline(EventInline):
     model = FilingEvent
-    fields = ["at", "action", "from_state", "to_state", "actor_label", "channel", "reason", "changes"]
-    readonly_fields = fields
-    ordering = ["at", "id"]
 
 
 class FilingMaterialInline(ReadOnlyInline):
@@ -247,7 +131,7 @@ class CounterFilingForm(forms.ModelForm):
         if person is None or self.errors:
             return cleaned
         try:
-            self.validated = services.filing_validate(actor=self.actor, person=person, data=self.service_data())
+            services.filing_validate(actor=self.actor, person=person, data=self.service_data())
         except ApplicationError as exc:
             if not exc.errors:
                 raise forms.ValidationError(str(exc.message)) from exc
@@ -265,7 +149,9 @@ class CounterFilingForm(forms.ModelForm):
 
 
 class ReasonForm(forms.Form):
-    reason = forms.CharField(label=_("reason"), max_length=500, required=False, widget=forms.Textarea({"rows": 3}))
+    reason = forms.CharField(
+        label=_("reason"), max_length=limit(Filing, "end_reason"), required=False, widget=forms.Textarea({"rows": 3})
+    )
 
 
 class RevokeForm(ReasonForm):
@@ -340,7 +226,7 @@ class FilingAdmin(DocumentDownloadMixin, admin.ModelAdmin):
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change=change, **kwargs)
-        actor = Actor.staff(request.user)
+        actor = request.user.actor
 
         class BoundForm(form):
             def __init__(self, *args, **kw):
@@ -433,7 +319,7 @@ class FilingAdmin(DocumentDownloadMixin, admin.ModelAdmin):
         if change:
             return
         filing = services.filing_submit(
-            actor=Actor.staff(request.user), person=form.cleaned_data["person"], data=form.service_data()
+            actor=request.user.actor, person=form.cleaned_data["person"], data=form.service_data()
         )
         obj.pk = filing.pk
         obj.reference = filing.reference

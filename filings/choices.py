@@ -4,48 +4,6 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
-class RegionLevel(models.TextChoices):
-    PROVINCE = "province", _("Province")
-    CITY = "city", _("City")
-
-
-class InsuranceType(models.TextChoices):
-    EMPLOYEE = "employee", _("Employee basic medical insurance (职工)")
-    RESIDENT = "resident", _("Urban and rural resident medical insurance (城乡居民)")
-
-
-# National insurance type codes used in settlement messages.
-INSURANCE_TYPE_NATIONAL_CODE = {InsuranceType.EMPLOYEE: "310", InsuranceType.RESIDENT: "390"}
-
-
-class InsuredStatus(models.TextChoices):
-    ACTIVE = "active", _("Actively insured")
-    SUSPENDED = "suspended", _("Suspended")
-    TERMINATED = "terminated", _("Terminated")
-
-
-class InstitutionLevel(models.IntegerChoices):
-    PRIMARY = 1, _("Level 1 (一级)")
-    SECONDARY = 2, _("Level 2 (二级)")
-    TERTIARY = 3, _("Level 3 (三级)")
-
-
-class VisitKind(models.TextChoices):
-    INPATIENT = "inpatient", _("Inpatient")
-    OUTPATIENT = "outpatient", _("Outpatient")
-    CHRONIC_OUTPATIENT = "chronic_outpatient", _("Chronic/special outpatient (门诊慢特病)")
-    EMERGENCY = "emergency", _("Emergency")
-
-
-# Which direct-settlement flag of an institution answers for a visit kind (emergency admits as inpatient).
-VISIT_SETTLEMENT_FIELD = {
-    VisitKind.INPATIENT: "settles_inpatient",
-    VisitKind.EMERGENCY: "settles_inpatient",
-    VisitKind.OUTPATIENT: "settles_outpatient",
-    VisitKind.CHRONIC_OUTPATIENT: "settles_chronic_outpatient",
-}
-
-
 class FilingCategory(models.TextChoices):
     LONG_TERM = "long_term", _("Long-term residence elsewhere (异地长期居住)")
     TEMPORARY = "temporary", _("Temporary treatment elsewhere (临时外出就医)")
@@ -90,7 +48,6 @@ class FilingState(models.TextChoices):
 
 
 LIVE_STATES = (FilingState.SUBMITTED, FilingState.EFFECTIVE)
-FINAL_STATES = (FilingState.REJECTED, FilingState.CHANGED, FilingState.REVOKED, FilingState.EXPIRED)
 
 
 class FilingAction(models.TextChoices):
@@ -115,11 +72,6 @@ FILING_TRANSITIONS: dict[tuple[str | None, str], str] = {
     (FilingState.EFFECTIVE, FilingAction.REVOKE): FilingState.REVOKED,
     (FilingState.EFFECTIVE, FilingAction.EXPIRE): FilingState.EXPIRED,
 }
-
-
-class HolidayKind(models.TextChoices):
-    HOLIDAY = "holiday", _("Public holiday (法定节假日)")
-    WORKDAY = "workday", _("Make-up workday (调休上班)")
 
 
 class EligibilityBasis(models.TextChoices):

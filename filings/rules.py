@@ -1,44 +1,23 @@
-"""Who may take which filing action, as data (SPEC §3.4 and §6)."""
+"""Who may take which filing action, as data (SPEC §3.4 and §6); the API's permissions read the same table."""
 
-from accounts.choices import Role
-from config.errors import NotFound, PermissionRefused
+from config.actors import Capacity
 from filings.choices import FilingAction
 
-# Capacities: a staff role, "person" (through a channel's session), "hospital", or "system".
-PERSON, HOSPITAL, SYSTEM = "person", "hospital", "system"
+PERSON, HOSPITAL, SYSTEM = Capacity.PERSON, Capacity.HOSPITAL, Capacity.SYSTEM
+COUNTER, REVIEWER, ADMIN = Capacity.COUNTER, Capacity.REVIEWER, Capacity.ADMIN
 
-FILING_ACTION_CAPACITIES: dict[str, frozenset[str]] = {
-    FilingAction.SUBMIT: frozenset({PERSON, HOSPITAL, Role.COUNTER, Role.ADMIN}),
-    FilingAction.ACTIVATE: frozenset({SYSTEM}),
-    FilingAction.APPROVE: frozenset({Role.REVIEWER, Role.ADMIN}),
-    FilingAction.REJECT: frozenset({Role.REVIEWER, Role.ADMIN}),
-    FilingAction.WITHDRAW: frozenset({PERSON, Role.COUNTER, Role.ADMIN}),
-    FilingAction.CHANGE: frozenset({PERSON, Role.COUNTER, Role.ADMIN}),
-    FilingAction.REVOKE: frozenset({PERSON, Role.COUNTER, Role.ADMIN, SYSTEM}),
+FILING_ACTION_CAPACITIES: dict[str, frozenset[Capacity]] = {
+    FilingAction.SUBMIT: frozenset({PERSON, HOSPITAL, COUNTER, ADMIN}),
+    FilingAction.ACTIVATE: frozenset({SYSTEM}),  # also part of a self-service submission itself
+    FilingAction.APPROVE: frozenset({REVIEWER, ADMIN}),
+    FilingAction.REJECT: frozenset({REVIEWER, ADMIN}),
+    FilingAction.WITHDRAW: frozenset({PERSON, COUNTER, ADMIN}),
+    FilingAction.CHANGE: frozenset({PERSON, COUNTER, ADMIN}),
+    FilingAction.REVOKE: frozenset({PERSON, COUNTER, ADMIN, SYSTEM}),
     FilingAction.EXPIRE: frozenset({SYSTEM}),
 }
 
 # Documents of a filing are uploaded by the person or counter staff.
-MATERIAL_UPLOAD_CAPACITIES = frozenset({PERSON, Role.COUNTER, Role.ADMIN})
-
-
-def capacity_of(actor) -> str | None:
-    if actor.kind == "staff":
-        return actor.role
-    if actor.kind == "person":
-        return PERSON
-    if actor.kind == "channel":
-        return HOSPITAL if actor.is_hospital else None
-    return SYSTEM
-
-
-def authorize(actor, capacities: frozenset[str], *, owner_id: int | None, refusal) -> None:
-    """Refuse (403, with ``refusal``) an actor whose capacity is not in ``capacities``.
-
-    A person acting on someone else's record gets 404, as if it did not exist.
-    """
-    capacity = capacity_of(actor)
-    if capacity == PERSON and owner_id != actor.person_id:
-        raise NotFound()
-    if capacity not in capacities:
-        raise PermissionRefused(refusal, code="action_not_allowed")
+MATERIAL_UPLOAD_CAPACITIES = frozenset({PERSON, COUNTER, ADMIN})
+# Hospitals ask whether a person is covered; so may staff (phone enquiries are staff reads).
+ELIGIBILITY_CAPACITIES = frozenset({HOSPITAL, COUNTER, REVIEWER, Capacity.AUDITOR, ADMIN})

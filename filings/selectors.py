@@ -9,47 +9,13 @@ from django.db.models import Exists, F, FilteredRelation, OuterRef, QuerySet, Su
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.permissions import is_person, is_staff_user
+from config.actors import Actor
 from config.errors import NotFound, ValidationFailed
-from filings.choices import (
-    VISIT_SETTLEMENT_FIELD,
-    EligibilityBasis,
-    HolidayKind,
-    InsuredStatus,
-    RegionLevel,
-    VisitKind,
-)
-from filings.models import (
-    Filing,
-    FilingEvent,
-    FilingMaterial,
-    FilingMaterialRequirement,
-    FilingPolicy,
-    Holiday,
-    InProvinceFilingCity,
-    Institution,
-    Person,
-    Region,
-)
-from filings.workdays import add_working_days
-
-
-def region_list() -> QuerySet[Region]:
-    return Region.objects.all()
-
-
-def institution_list() -> QuerySet[Institution]:
-    return Institution.objects.select_related("city")
-
-
-def person_list(*, user) -> QuerySet[Person]:
-    """Staff see every person; a person sees only themself; channels see none."""
-    qs = Person.objects.select_related("insured_region")
-    if is_staff_user(user):
-        return qs
-    if is_person(user):
-        return qs.filter(pk=user.person_id)
-    return qs.none()
+from filings.choices import EligibilityBasis
+from filings.models import Filing, FilingMaterial, FilingMaterialRequirement, FilingPolicy, InProvinceFilingCity
+from registry.choices import VISIT_SETTLEMENT_FIELD, InsuredStatus, RegionLevel, VisitKind
+from registry.models import Institution, Person, Region
+from registry.selectors import scoped_to_actor, working_days_after
 
 
 def filing_requirements(*, filing_type: str, on: datetime.date | None = None) -> QuerySet[FilingMaterialRequirement]:
@@ -68,15 +34,7 @@ def in_province_city_needs_filing(*, city_code: str, on: datetime.date | None = 
 
 def review_due_date(*, submitted_on: datetime.date) -> datetime.date:
     """The fast-track review deadline: N Chinese working days after submission (policy)."""
-    days = filing_policy_in_force(on=submitted_on).fast_track_review_working_days
-    # Holidays never stretch N working days beyond a few weeks; fetch that window once.
-    window = Holiday.objects.filter(
-        date__gt=submitted_on, date__lte=submitted_on + datetime.timedelta(days=7 * days + 30)
-    )
-    holidays, makeup = set(), set()
-    for day, kind in window.values_list("date", "kind"):
-        (makeup if kind == HolidayKind.WORKDAY else holidays).add(day)
-    return add_working_days(submitted_on, days, holidays=holidays, makeup_workdays=makeup)
+    return working_days_after(submitted_on, filing_policy_in_force(on=submitted_on).fast_track_review_working_days)
 
 
 def _filings() -> QuerySet[Filing]:
@@ -84,19 +42,14 @@ def _filings() -> QuerySet[Filing]:
     return Filing.objects.select_related("person", "destination", "channel", "replaces", "replaced_by")
 
 
-def filing_list(*, user) -> QuerySet[Filing]:
-    """Filings the caller may see: staff all, a person their own, channels none (hospitals none here)."""
-    qs = _filings()
-    if is_staff_user(user):
-        return qs
-    if is_person(user):
-        return qs.filter(person_id=user.person_id)
-    return qs.none()
+def filing_list(*, actor: Actor | None) -> QuerySet[Filing]:
+    """Filings the caller may see: staff all, a person their own, channels and hospitals none."""
+    return scoped_to_actor(_filings(), actor)
 
 
-def filing_detail(*, user, reference: str) -> Filing:
+def filing_detail(*, actor: Actor | None, reference: str) -> Filing:
     """One filing with its institutions and materials, or 404 when it does not exist or is not the caller's."""
-    filing = filing_list(user=user).prefetch_related("institutions", "materials").filter(reference=reference).first()
+    filing = filing_list(actor=actor).prefetch_related("institutions", "materials").filter(reference=reference).first()
     if filing is None:
         raise NotFound()
     return filing
@@ -113,10 +66,6 @@ def filing_material_latest(*, filing: Filing, item: str) -> FilingMaterial:
     if material is None:
         raise NotFound(_("No document has been uploaded for %(item)s.") % {"item": item})
     return material
-
-
-def filing_events(*, filing: Filing) -> QuerySet[FilingEvent]:
-    return filing.events.select_related("filing").order_by("at", "id")
 
 
 def filing_checklist(*, filing: Filing) -> list[dict]:
@@ -273,18 +222,3 @@ def eligibility_check(
             _("Change the filing to this destination, then settle directly. ") + remedy,
         )
     return answer(False, None, "no_filing", _("No effective filing covers this place and day."), remedy)
-
-
-def person_for_filing(*, actor, id_number: str | None) -> Person:
-    """The person a filing request is for: the session's person, or the one staff or a hospital name."""
-    if actor.kind == "person":
-        return Person.objects.select_related("insured_region").get(pk=actor.person_id)
-    if not id_number:
-        raise ValidationFailed(_("Name the person by ID number."), errors={"id_number": [_("This field is required.")]})
-    person = Person.objects.select_related("insured_region").filter(id_number=id_number.strip().upper()).first()
-    if person is None:
-        raise ValidationFailed(
-            _("No insured person of this bureau has this ID number."),
-            errors={"id_number": [_("Not an insured person here.")]},
-        )
-    return person

@@ -5,8 +5,8 @@ from django.contrib import admin, messages
 from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from accounts.actors import Actor
-from config.admin import DocumentDownloadMixin, transition_action
+from config.admin import DocumentDownloadMixin, EventInline, transition_action
+from config.api.inputs import limit
 from config.errors import ApplicationError
 from reimbursements import services
 from reimbursements.choices import BREAKDOWN_STEP_LABELS, ClaimAction, ClaimState
@@ -38,26 +38,18 @@ class ClaimMaterialInline(admin.TabularInline):
         return False
 
 
-class ClaimEventInline(admin.TabularInline):
+class ClaimEventInline(EventInline):
     model = ClaimEvent
-    extra = 0
-    can_delete = False
-    fields = ["at", "action", "from_state", "to_state", "actor_label", "channel", "reason", "changes"]
-    readonly_fields = fields
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 class ClaimReasonForm(forms.Form):
-    reason = forms.CharField(label=_("reason"), max_length=1000, required=False, widget=forms.Textarea({"rows": 3}))
+    reason = forms.CharField(
+        label=_("reason"), max_length=limit(Claim, "end_reason"), required=False, widget=forms.Textarea({"rows": 3})
+    )
 
 
 class PaymentForm(forms.Form):
-    payment_reference = forms.CharField(label=_("payment reference"), max_length=64)
+    payment_reference = forms.CharField(label=_("payment reference"), max_length=limit(Claim, "payment_reference"))
 
 
 def _claim_action(action: str, label, form_class=None):
@@ -171,7 +163,7 @@ class ClaimAdmin(DocumentDownloadMixin, admin.ModelAdmin):
         formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
         if formset.model is not ClaimMaterial:
             return
-        actor = Actor.staff(request.user)
+        actor = request.user.actor
         for inline_form in formset.forms:
             if not inline_form.has_changed():
                 continue

@@ -39,7 +39,10 @@ class ClaimState(models.TextChoices):
     WITHDRAWN = "withdrawn", _("Withdrawn (已撤回)")
 
 
+# Claims still being worked on: their amount is an estimate until approval freezes it.
 OPEN_CLAIM_STATES = (ClaimState.SUBMITTED, ClaimState.MATERIALS_INCOMPLETE, ClaimState.UNDER_REVIEW)
+# States in which the checklist may still change.
+CHECKLIST_OPEN_STATES = (ClaimState.SUBMITTED, ClaimState.MATERIALS_INCOMPLETE)
 # Claims whose amount counts towards this year's deductible and cap.
 DECIDED_PAYABLE_STATES = (ClaimState.APPROVED, ClaimState.PAID)
 

@@ -15,7 +15,7 @@ from simple_history.models import HistoricalRecords
 
 from accounts.models import StateEvent
 from config.models import EffectivePeriod, Versioned, history_user
-from filings.choices import InstitutionLevel, InsuranceType
+from registry.choices import InstitutionLevel, InsuranceType
 from reimbursements.choices import (
     REQUIREMENT_KIND_CHOICES,
     ClaimAction,
@@ -134,7 +134,7 @@ class Claim(Versioned):
 
     reference = models.CharField(_("reference"), max_length=20, unique=True, editable=False)
     person = models.ForeignKey(
-        "filings.Person", on_delete=models.PROTECT, related_name="claims", verbose_name=_("person")
+        "registry.Person", on_delete=models.PROTECT, related_name="claims", verbose_name=_("person")
     )
     claim_kind = models.CharField(_("claim kind"), max_length=24, choices=ClaimKind.choices)
     injury = models.BooleanField(_("injury (外伤)"), default=False)
@@ -150,7 +150,7 @@ class Claim(Versioned):
     institution_name = models.CharField(_("institution"), max_length=100)
     institution_level = models.PositiveSmallIntegerField(_("institution level"), choices=InstitutionLevel.choices)
     city = models.ForeignKey(
-        "filings.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("city of treatment")
+        "registry.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("city of treatment")
     )
     admission_date = models.DateField(_("admission date"))
     discharge_date = models.DateField(_("discharge date"))

@@ -1,19 +1,20 @@
-"""Who may take which claim action, as data (SPEC §4.4 and §6)."""
+"""Who may take which claim action, as data (SPEC §4.4 and §6); the API's permissions read the same table."""
 
-from accounts.choices import Role
-from filings.rules import MATERIAL_UPLOAD_CAPACITIES, PERSON
+from config.actors import Capacity
 from reimbursements.choices import ClaimAction
 
-CLAIM_ACTION_CAPACITIES: dict[str, frozenset[str]] = {
-    ClaimAction.SUBMIT: frozenset({PERSON, Role.COUNTER, Role.ADMIN}),
-    ClaimAction.REQUEST_MATERIALS: frozenset({Role.COUNTER, Role.ADMIN}),
-    ClaimAction.START_REVIEW: frozenset({Role.REVIEWER, Role.ADMIN}),
-    ClaimAction.APPROVE: frozenset({Role.REVIEWER, Role.ADMIN}),
-    ClaimAction.REJECT: frozenset({Role.REVIEWER, Role.ADMIN}),
-    ClaimAction.PAY: frozenset({Role.ADMIN}),
-    ClaimAction.WITHDRAW: frozenset({PERSON, Role.COUNTER, Role.ADMIN}),
+PERSON, COUNTER, REVIEWER, ADMIN = Capacity.PERSON, Capacity.COUNTER, Capacity.REVIEWER, Capacity.ADMIN
+
+CLAIM_ACTION_CAPACITIES: dict[str, frozenset[Capacity]] = {
+    ClaimAction.SUBMIT: frozenset({PERSON, COUNTER, ADMIN}),
+    ClaimAction.REQUEST_MATERIALS: frozenset({COUNTER, ADMIN}),
+    ClaimAction.START_REVIEW: frozenset({REVIEWER, ADMIN}),
+    ClaimAction.APPROVE: frozenset({REVIEWER, ADMIN}),
+    ClaimAction.REJECT: frozenset({REVIEWER, ADMIN}),
+    ClaimAction.PAY: frozenset({ADMIN}),
+    ClaimAction.WITHDRAW: frozenset({PERSON, COUNTER, ADMIN}),
 }
 
 # Checklist work: the person uploads files; counter staff receive, accept or reject items.
-UPLOAD_CAPACITIES = MATERIAL_UPLOAD_CAPACITIES
-MATERIAL_STATUS_CAPACITIES = frozenset({Role.COUNTER, Role.ADMIN})
+UPLOAD_CAPACITIES = frozenset({PERSON, COUNTER, ADMIN})
+MATERIAL_STATUS_CAPACITIES = frozenset({COUNTER, ADMIN})

@@ -8,16 +8,16 @@ from decimal import Decimal
 from django.db.models import Case, QuerySet, Sum, Value, When
 from django.utils.translation import gettext as _
 
-from accounts.permissions import is_person, is_staff_user
+from config.actors import Actor
 from config.errors import NotFound, ValidationFailed
 from filings.choices import FilingType
 from filings.models import Filing
+from registry.selectors import scoped_to_actor
 from reimbursements.calculator import BenefitRule, Calculation, ClaimAmounts, YearToDate, calculate
 from reimbursements.choices import DECIDED_PAYABLE_STATES, INJURY, OWN_SHARE_REASONS, ClaimReason, MaterialStatus
 from reimbursements.models import (
     BenefitPolicy,
     Claim,
-    ClaimEvent,
     ClaimMaterial,
     ClaimMaterialRequirement,
     ClaimPolicy,
@@ -29,18 +29,13 @@ def _claims() -> QuerySet[Claim]:
     return Claim.objects.select_related("person", "city", "channel", "filing")
 
 
-def claim_list(*, user) -> QuerySet[Claim]:
+def claim_list(*, actor: Actor | None) -> QuerySet[Claim]:
     """Claims the caller may see: staff all, a person their own, channels none."""
-    qs = _claims()
-    if is_staff_user(user):
-        return qs
-    if is_person(user):
-        return qs.filter(person_id=user.person_id)
-    return qs.none()
+    return scoped_to_actor(_claims(), actor)
 
 
-def claim_detail(*, user, reference: str) -> Claim:
-    claim = claim_list(user=user).prefetch_related("materials").filter(reference=reference).first()
+def claim_detail(*, actor: Actor | None, reference: str) -> Claim:
+    claim = claim_list(actor=actor).prefetch_related("materials").filter(reference=reference).first()
     if claim is None:
         raise NotFound()
     return claim
@@ -57,10 +52,6 @@ def claim_material_with_file(*, claim: Claim, item: str) -> ClaimMaterial:
     if material is None:
         raise NotFound(_("No file has been uploaded for %(item)s.") % {"item": item})
     return material
-
-
-def claim_events(*, claim: Claim) -> QuerySet[ClaimEvent]:
-    return claim.events.select_related("claim").order_by("at", "id")
 
 
 def claim_requirements(

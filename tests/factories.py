@@ -9,9 +9,11 @@ from rest_framework.authtoken.models import Token
 from accounts.choices import Role
 from accounts.models import Channel, ChannelAPIKey, User
 from accounts.services import person_session_open
-from filings.choices import FilingState, FilingType, InsuranceType, InsuredStatus
-from filings.demo import demo_id_number
-from filings.models import Filing, Institution, Person
+from filings.choices import FilingState, FilingType
+from filings.models import Filing
+from registry.choices import InsuranceType, InsuredStatus
+from registry.demo import demo_id_number
+from registry.models import Institution, Person
 
 
 def valid_id_number(n: int) -> str:

@@ -16,7 +16,7 @@ from accounts.api.serializers import (
     TokenRequestSerializer,
     TokenResponseSerializer,
 )
-from accounts.permissions import IsChannel
+from accounts.permissions import IsChannelBackend
 from accounts.services import person_session_open
 from config.api.exceptions import ErrorSerializer
 from config.errors import ApplicationError
@@ -55,7 +55,7 @@ class StaffTokenView(APIView):
 class PersonSessionView(APIView):
     """A channel opens a session for a person whose identity it has verified."""
 
-    permission_classes = [IsChannel]
+    permission_classes = [IsChannelBackend]
 
     @extend_schema(
         request=PersonSessionRequestSerializer,

@@ -13,6 +13,7 @@ from rest_framework import exceptions, serializers
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from config.api.inputs import flatten_errors
 from config.errors import ApplicationError
 
 logger = logging.getLogger(__name__)
@@ -35,26 +36,6 @@ ERRORS = {400: ErrorSerializer, 401: ErrorSerializer, 403: ErrorSerializer, 404:
 
 def error_body(code: str, message: str, errors: dict | None = None) -> dict:
     return {"code": code, "message": str(message), "errors": errors or {}}
-
-
-def _flatten(detail, prefix: str = "") -> dict[str, list[str]]:
-    """Turn DRF's nested error detail into {"field": [messages]} with dotted paths."""
-    out: dict[str, list[str]] = {}
-    if isinstance(detail, dict):
-        for key, value in detail.items():
-            name = f"{prefix}.{key}" if prefix else str(key)
-            if key == "non_field_errors" and prefix:
-                name = prefix
-            out.update(_flatten(value, name))
-    elif isinstance(detail, list):
-        if all(not isinstance(item, (dict, list)) for item in detail):
-            out.setdefault(prefix or "non_field_errors", []).extend(str(item) for item in detail)
-        else:
-            for index, item in enumerate(detail):
-                out.update(_flatten(item, f"{prefix}.{index}" if prefix else str(index)))
-    else:
-        out.setdefault(prefix or "non_field_errors", []).append(str(detail))
-    return out
 
 
 def exception_handler(exc, context):
@@ -81,13 +62,13 @@ def exception_handler(exc, context):
         return None  # a real server error: let Django log it and answer 500
 
     if isinstance(exc, exceptions.ValidationError):
-        errors = _flatten(exc.detail)
+        errors = flatten_errors(exc.detail)
         response.data = error_body("invalid", _("The request is invalid; see the errors per field."), errors)
     else:
         detail = exc.detail if isinstance(exc, exceptions.APIException) else str(exc)
         code = getattr(detail, "code", None) or getattr(exc, "default_code", "error")
         if isinstance(detail, (dict, list)):
-            response.data = error_body(code, _("The request could not be processed."), _flatten(detail))
+            response.data = error_body(code, _("The request could not be processed."), flatten_errors(detail))
         else:
             response.data = error_body(code, str(detail))
     return response

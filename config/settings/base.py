@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "simple_history",
     "pgtrigger",
+    "registry",
     "accounts",
     "filings",
     "reimbursements",

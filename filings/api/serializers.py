@@ -3,93 +3,12 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from filings.choices import (
-    EligibilityBasis,
-    FilingMode,
-    FilingType,
-    InsuranceType,
-    InsuredStatus,
-    ProofBasis,
-    VisitKind,
-)
-from filings.models import (
-    Filing,
-    FilingEvent,
-    FilingMaterial,
-    FilingMaterialRequirement,
-    Institution,
-    Person,
-    Region,
-)
-
-
-class RegionSerializer(serializers.ModelSerializer):
-    parent = serializers.CharField(source="parent_id", allow_null=True)
-
-    class Meta:
-        model = Region
-        fields = ["code", "name", "level", "parent"]
-
-
-class InstitutionSerializer(serializers.ModelSerializer):
-    city = serializers.CharField(source="city_id")
-    city_name = serializers.CharField(source="city.name")
-    direct_settlement = serializers.SerializerMethodField()
-
-    class Meta:
-        model = Institution
-        fields = ["code", "name", "city", "city_name", "level", "direct_settlement"]
-
-    @extend_schema_field(
-        {
-            "type": "object",
-            "properties": {
-                "inpatient": {"type": "boolean"},
-                "outpatient": {"type": "boolean"},
-                "chronic_outpatient": {"type": "boolean"},
-            },
-        }
-    )
-    def get_direct_settlement(self, obj: Institution) -> dict:
-        return {
-            "inpatient": obj.settles_inpatient,
-            "outpatient": obj.settles_outpatient,
-            "chronic_outpatient": obj.settles_chronic_outpatient,
-        }
-
-
-class PersonSerializer(serializers.ModelSerializer):
-    insured_region = serializers.CharField(source="insured_region_id")
-    insurance_code = serializers.CharField(source="national_insurance_code")
-
-    class Meta:
-        model = Person
-        fields = [
-            "id",
-            "id_number",
-            "name",
-            "insurance_type",
-            "insurance_code",
-            "social_security_card",
-            "phone",
-            "insured_region",
-            "insured_status",
-            "version",
-            "created_at",
-            "updated_at",
-        ]
-
-
-class PersonInputSerializer(serializers.Serializer):
-    """Types only; the person services check ID numbers, phones and codes for the API and imports alike."""
-
-    id_number = serializers.CharField(max_length=18)
-    name = serializers.CharField(max_length=50)
-    insurance_type = serializers.ChoiceField(choices=InsuranceType.choices)
-    social_security_card = serializers.CharField(max_length=32, required=False, allow_blank=True)
-    phone = serializers.CharField(max_length=20, required=False, allow_blank=True)
-    insured_region = serializers.CharField(max_length=6, required=False)
-    insured_status = serializers.ChoiceField(choices=InsuredStatus.choices, required=False)
+from config.api.inputs import InputSerializer, limit
+from config.api.serializers import StateEventSerializer
+from filings.choices import EligibilityBasis, FilingMode, FilingType, ProofBasis
+from filings.models import Filing, FilingEvent, FilingMaterial, FilingMaterialRequirement
+from registry.choices import VisitKind
+from registry.models import Person
 
 
 class RequirementSerializer(serializers.ModelSerializer):
@@ -98,47 +17,57 @@ class RequirementSerializer(serializers.ModelSerializer):
         fields = ["item", "name", "required", "commitment_may_replace", "description", "effective_from", "effective_to"]
 
 
-class FilingInputSerializer(serializers.Serializer):
-    """The body of POST /filings/: types only; the filing services check the rules."""
+def _text(field: str, **kwargs) -> serializers.CharField:
+    """A text input as long as the filing's column allows."""
+    return serializers.CharField(max_length=limit(Filing, field), **kwargs)
+
+
+def _optional_text(field: str) -> serializers.CharField:
+    return _text(field, required=False, allow_blank=True)
+
+
+class FilingInputSerializer(InputSerializer):
+    """The body of POST /filings/: types and limits only; the filing services check the rules."""
 
     id_number = serializers.CharField(
-        max_length=18, required=False, help_text="The person filed for (counter staff and hospitals)."
+        max_length=limit(Person, "id_number"),
+        required=False,
+        help_text="The person filed for (counter staff and hospitals).",
     )
     filing_type = serializers.ChoiceField(choices=FilingType.choices)
     destination = serializers.CharField(max_length=6, help_text="Province or city code (GB/T 2260).")
     start_date = serializers.DateField()
     end_date = serializers.DateField(required=False, allow_null=True)
-    contact_name = serializers.CharField(max_length=50)
-    contact_phone = serializers.CharField(max_length=20)
+    contact_name = _text("contact_name")
+    contact_phone = _text("contact_phone")
     consent = serializers.BooleanField(help_text="Must be true: the person's signed consent.")
     mode = serializers.ChoiceField(choices=FilingMode.choices, required=False)
     proof_basis = serializers.ChoiceField(choices=ProofBasis.choices, required=False)
-    proxy_name = serializers.CharField(max_length=50, required=False, allow_blank=True)
-    proxy_id_number = serializers.CharField(max_length=18, required=False, allow_blank=True)
+    proxy_name = _optional_text("proxy_name")
+    proxy_id_number = _optional_text("proxy_id_number")
     proxy_authorization = serializers.BooleanField(required=False, default=False)
     referring_institution = serializers.CharField(max_length=12, required=False, allow_blank=True)
-    referral_diagnosis = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    referral_diagnosis = _optional_text("referral_diagnosis")
     referral_date = serializers.DateField(required=False, allow_null=True)
-    referral_reason = serializers.CharField(max_length=500, required=False, allow_blank=True)
-    referral_opinion = serializers.CharField(max_length=500, required=False, allow_blank=True)
+    referral_reason = _optional_text("referral_reason")
+    referral_opinion = _optional_text("referral_opinion")
     institutions = serializers.ListField(child=serializers.CharField(max_length=12), required=False, max_length=3)
 
 
-class FilingChangeSerializer(serializers.Serializer):
+class ReasonSerializer(InputSerializer):
+    reason = _optional_text("end_reason")
+
+
+class FilingChangeSerializer(ReasonSerializer):
     filing_type = serializers.ChoiceField(choices=FilingType.choices, required=False)
     destination = serializers.CharField(max_length=6, required=False)
     start_date = serializers.DateField(required=False)
     end_date = serializers.DateField(required=False, allow_null=True)
-    contact_name = serializers.CharField(max_length=50, required=False)
-    contact_phone = serializers.CharField(max_length=20, required=False)
+    contact_name = _text("contact_name", required=False)
+    contact_phone = _text("contact_phone", required=False)
     mode = serializers.ChoiceField(choices=FilingMode.choices, required=False)
     proof_basis = serializers.ChoiceField(choices=ProofBasis.choices, required=False)
     institutions = serializers.ListField(child=serializers.CharField(max_length=12), required=False, max_length=3)
-    reason = serializers.CharField(max_length=500, required=False, allow_blank=True)
-
-
-class ReasonSerializer(serializers.Serializer):
-    reason = serializers.CharField(max_length=500, required=False, allow_blank=True)
 
 
 class RevokeSerializer(ReasonSerializer):
@@ -155,7 +84,7 @@ class FilingMaterialSerializer(serializers.ModelSerializer):
         fields = ["id", "item", "content_type", "size", "uploaded_at", "uploaded_by", "channel"]
 
 
-class MaterialUploadSerializer(serializers.Serializer):
+class MaterialUploadSerializer(InputSerializer):
     file = serializers.FileField(help_text="PDF, JPEG or PNG, at most 10 MB.")
 
 
@@ -244,17 +173,10 @@ class FilingDetailSerializer(FilingSerializer):
         return ChecklistItemSerializer(filing_checklist(filing=obj), many=True).data
 
 
-class FilingEventSerializer(serializers.ModelSerializer):
-    filing = serializers.CharField(source="filing.reference")
-    channel = serializers.CharField(source="channel_id", allow_null=True)
-    actor = serializers.CharField(source="actor_label")
-
-    class Meta:
-        model = FilingEvent
-        fields = ["id", "filing", "action", "from_state", "to_state", "actor", "channel", "at", "reason", "changes"]
+FilingEventSerializer = StateEventSerializer.for_subject(FilingEvent, "filing")
 
 
-class EligibilityQuerySerializer(serializers.Serializer):
+class EligibilityQuerySerializer(InputSerializer):
     id_number = serializers.CharField(max_length=18)
     city = serializers.RegexField(r"^\d{6}$", help_text="City code of the place of treatment.")
     date = serializers.DateField(required=False, help_text="Day of treatment; today by default.")

@@ -4,16 +4,18 @@ from dataclasses import asdict
 
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import mixins, status, viewsets
+from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.actors import Actor
 from config.api.conditional import expected_version
 from config.api.exceptions import ERRORS, ErrorSerializer
-from config.files import check_upload, file_response
+from config.api.inputs import parse_input
+from config.api.permissions import allow
+from config.api.viewsets import RecordViewSet, transition_endpoint
+from config.files import check_upload, document_response
 from filings import selectors, services
 from filings.api.serializers import (
     EligibilityQuerySerializer,
@@ -24,199 +26,102 @@ from filings.api.serializers import (
     FilingInputSerializer,
     FilingMaterialSerializer,
     FilingSerializer,
-    InstitutionSerializer,
     MaterialUploadSerializer,
-    PersonInputSerializer,
-    PersonSerializer,
     ReasonSerializer,
-    RegionSerializer,
     RevokeSerializer,
 )
 from filings.choices import FilingAction
-from filings.filtersets import FilingFilterSet, InstitutionFilterSet, PersonFilterSet, RegionFilterSet
-from filings.permissions import EligibilityReaders, FilingRecords, PersonRecords
+from filings.filtersets import FilingFilterSet
+from filings.rules import ELIGIBILITY_CAPACITIES, MATERIAL_UPLOAD_CAPACITIES
+from registry.selectors import normalize_id_query
 
-
-@extend_schema_view(list=extend_schema(tags=["reference data"]), retrieve=extend_schema(tags=["reference data"]))
-class RegionViewSet(viewsets.ReadOnlyModelViewSet):
-    """Provinces and prefecture-level cities with their GB/T 2260 codes."""
-
-    serializer_class = RegionSerializer
-    filterset_class = RegionFilterSet
-    lookup_field = "code"
-
-    def get_queryset(self):
-        return selectors.region_list()
-
-
-@extend_schema_view(list=extend_schema(tags=["reference data"]), retrieve=extend_schema(tags=["reference data"]))
-class InstitutionViewSet(viewsets.ReadOnlyModelViewSet):
-    """Designated institutions and whether they settle each visit kind directly."""
-
-    serializer_class = InstitutionSerializer
-    filterset_class = InstitutionFilterSet
-    lookup_field = "code"
-
-    def get_queryset(self):
-        return selectors.institution_list()
+TAGS = ["filings"]
+DETAIL = {200: FilingDetailSerializer}
 
 
 @extend_schema_view(
-    list=extend_schema(tags=["persons"]),
-    retrieve=extend_schema(tags=["persons"]),
+    list=extend_schema(tags=TAGS),
+    retrieve=extend_schema(tags=TAGS, responses={200: FilingDetailSerializer, **ERRORS}),
     create=extend_schema(
-        tags=["persons"],
-        request=PersonInputSerializer,
-        responses={201: PersonSerializer, 409: ErrorSerializer, **ERRORS},
-    ),
-    partial_update=extend_schema(
-        tags=["persons"], request=PersonInputSerializer(partial=True), responses={200: PersonSerializer, **ERRORS}
-    ),
-)
-class PersonViewSet(
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    mixins.UpdateModelMixin,
-    viewsets.GenericViewSet,
-):
-    """Insured persons known to the bureau."""
-
-    serializer_class = PersonSerializer
-    filterset_class = PersonFilterSet
-    permission_classes = [PersonRecords]
-    http_method_names = ["get", "post", "patch", "head", "options"]
-
-    def get_queryset(self):
-        return selectors.person_list(user=self.request.user)
-
-    def create(self, request, *args, **kwargs):
-        body = PersonInputSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        person = services.person_create(data=body.validated_data, actor=request.user)
-        return Response(PersonSerializer(person).data, status=status.HTTP_201_CREATED)
-
-    def partial_update(self, request, *args, **kwargs):
-        person = self.get_object()
-        body = PersonInputSerializer(data=request.data, partial=True)
-        body.is_valid(raise_exception=True)
-        person = services.person_update(person=person, data=body.validated_data, actor=request.user)
-        return Response(PersonSerializer(person).data)
-
-
-def _filing_response(filing, *, status_code=status.HTTP_200_OK, reload: bool = False) -> Response:
-    """The filing as the caller just left it (``reload`` re-reads it with its checklist prefetched)."""
-    filing = selectors.filing_reload(filing_id=filing.pk) if reload else filing
-    response = Response(FilingDetailSerializer(filing).data, status=status_code)
-    response["ETag"] = f'"{filing.version}"'
-    return response
-
-
-TRANSITION_RESPONSES = {200: FilingDetailSerializer, 409: ErrorSerializer, 412: ErrorSerializer, **ERRORS}
-
-
-@extend_schema_view(
-    list=extend_schema(tags=["filings"]),
-    retrieve=extend_schema(tags=["filings"], responses={200: FilingDetailSerializer, **ERRORS}),
-    create=extend_schema(
-        tags=["filings"],
+        tags=TAGS,
         request=FilingInputSerializer,
         responses={201: FilingDetailSerializer, 409: ErrorSerializer, **ERRORS},
     ),
+    events=extend_schema(tags=TAGS, responses={200: FilingEventSerializer(many=True), **ERRORS}),
 )
-class FilingViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+class FilingViewSet(RecordViewSet):
     """Cross-region treatment filings and their transitions."""
 
+    machine = services.FILINGS
     serializer_class = FilingSerializer
+    event_serializer_class = FilingEventSerializer
     filterset_class = FilingFilterSet
-    permission_classes = [FilingRecords]
-    lookup_field = "reference"
-    lookup_value_regex = "[A-Z0-9]+"
+    transition_actions = {
+        "create": FilingAction.SUBMIT,
+        "approve": FilingAction.APPROVE,
+        "reject": FilingAction.REJECT,
+        "withdraw": FilingAction.WITHDRAW,
+        "revoke": FilingAction.REVOKE,
+        "change": FilingAction.CHANGE,
+    }
+
+    def capacities_for(self, view_action: str) -> frozenset:
+        if view_action == "materials" and self.request.method == "POST":
+            return MATERIAL_UPLOAD_CAPACITIES
+        return super().capacities_for(view_action)
 
     def get_queryset(self):
-        return selectors.filing_list(user=self.request.user)
+        return selectors.filing_list(actor=self.actor)
 
-    def _actor(self) -> Actor:
-        return Actor.from_principal(self.request.user)
+    def get_record(self):
+        return selectors.filing_detail(actor=self.actor, reference=self.kwargs["reference"])
 
-    def _filing(self):
-        return selectors.filing_detail(user=self.request.user, reference=self.kwargs["reference"])
+    def reload(self, pk: int):
+        return selectors.filing_reload(filing_id=pk)
+
+    def record_response(self, record, *, status_code: int = status.HTTP_200_OK) -> Response:
+        response = Response(FilingDetailSerializer(record).data, status=status_code)
+        response["ETag"] = f'"{record.version}"'
+        return response
+
+    def perform_transition(self, record, *, action: str, expected_version: int | None, **params):
+        services.filing_transition(
+            filing_id=record.pk, action=action, actor=self.actor, expected_version=expected_version, **params
+        )
 
     def retrieve(self, request, reference=None):
-        return _filing_response(self._filing())
+        return self.record_response(self.get_record())
 
     def create(self, request):
-        body = FilingInputSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        data = dict(body.validated_data)
-        id_number = data.pop("id_number", None)
-        actor = self._actor()
-        person = selectors.person_for_filing(actor=actor, id_number=id_number)
-        filing = services.filing_submit(actor=actor, person=person, data=data)
-        return _filing_response(filing, status_code=status.HTTP_201_CREATED, reload=True)
+        actor = self.actor
+        data = parse_input(
+            FilingInputSerializer, request.data, rules=lambda parsed: services.filing_validate(actor=actor, data=parsed)
+        )
+        filing = services.filing_submit(actor=actor, data=data)
+        return self.record_response(self.reload(filing.pk), status_code=status.HTTP_201_CREATED)
 
     @extend_schema(
-        tags=["filings"],
+        tags=TAGS,
         request=FilingChangeSerializer,
         responses={201: FilingDetailSerializer, 409: ErrorSerializer, 412: ErrorSerializer, **ERRORS},
     )
     @action(detail=True, methods=["post"])
     def change(self, request, reference=None):
-        filing = self._filing()
-        body = FilingChangeSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        data = dict(body.validated_data)
+        filing = self.get_record()
+        data = parse_input(FilingChangeSerializer, request.data)
         reason = data.pop("reason", "")
         new = services.filing_change(
-            filing_id=filing.pk,
-            actor=self._actor(),
-            data=data,
-            reason=reason,
-            expected_version=expected_version(request),
+            filing_id=filing.pk, actor=self.actor, data=data, reason=reason, expected_version=expected_version(request)
         )
-        return _filing_response(new, status_code=status.HTTP_201_CREATED, reload=True)
+        return self.record_response(self.reload(new.pk), status_code=status.HTTP_201_CREATED)
 
-    def _transition(self, request, action_name: str, serializer_class=ReasonSerializer):
-        filing = self._filing()
-        body = serializer_class(data=request.data)
-        body.is_valid(raise_exception=True)
-        services.filing_transition(
-            filing_id=filing.pk,
-            action=action_name,
-            actor=self._actor(),
-            expected_version=expected_version(request),
-            **body.validated_data,
-        )
-        return _filing_response(filing, reload=True)
-
-    @extend_schema(tags=["filings"], request=ReasonSerializer, responses=TRANSITION_RESPONSES)
-    @action(detail=True, methods=["post"])
-    def approve(self, request, reference=None):
-        return self._transition(request, FilingAction.APPROVE)
-
-    @extend_schema(tags=["filings"], request=ReasonSerializer, responses=TRANSITION_RESPONSES)
-    @action(detail=True, methods=["post"])
-    def reject(self, request, reference=None):
-        return self._transition(request, FilingAction.REJECT)
-
-    @extend_schema(tags=["filings"], request=ReasonSerializer, responses=TRANSITION_RESPONSES)
-    @action(detail=True, methods=["post"])
-    def withdraw(self, request, reference=None):
-        return self._transition(request, FilingAction.WITHDRAW)
-
-    @extend_schema(tags=["filings"], request=RevokeSerializer, responses=TRANSITION_RESPONSES)
-    @action(detail=True, methods=["post"])
-    def revoke(self, request, reference=None):
-        return self._transition(request, FilingAction.REVOKE, RevokeSerializer)
-
-    @extend_schema(tags=["filings"], responses={200: FilingEventSerializer(many=True), **ERRORS})
-    @action(detail=True, methods=["get"], pagination_class=None, filterset_class=None)
-    def events(self, request, reference=None):
-        events = selectors.filing_events(filing=self._filing())
-        return Response(FilingEventSerializer(events, many=True).data)
+    approve = transition_endpoint("approve", ReasonSerializer, responses=DETAIL, tags=TAGS)
+    reject = transition_endpoint("reject", ReasonSerializer, responses=DETAIL, tags=TAGS)
+    withdraw = transition_endpoint("withdraw", ReasonSerializer, responses=DETAIL, tags=TAGS)
+    revoke = transition_endpoint("revoke", RevokeSerializer, responses=DETAIL, tags=TAGS)
 
     @extend_schema(
-        tags=["filings"],
+        tags=TAGS,
         request={"multipart/form-data": MaterialUploadSerializer},
         responses={201: FilingMaterialSerializer, 409: ErrorSerializer, 413: ErrorSerializer, **ERRORS},
         description="POST uploads one document; GET downloads the latest document of that item.",
@@ -228,16 +133,13 @@ class FilingViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         parser_classes=[MultiPartParser, FormParser],
     )
     def materials(self, request, reference=None, item=None):
-        filing = self._filing()
+        filing = self.get_record()
         if request.method == "GET":
-            material = selectors.filing_material_latest(filing=filing, item=item)
-            return file_response(
-                material.file, content_type=material.content_type, filename=material.file.name.rsplit("/", 1)[-1]
-            )
+            return document_response(selectors.filing_material_latest(filing=filing, item=item))
         upload = request.FILES.get("file")
         content_type = check_upload(upload)
         material = services.filing_material_upload(
-            filing_id=filing.pk, item=item, upload=upload, actor=self._actor(), content_type=content_type
+            filing_id=filing.pk, item=item, upload=upload, actor=self.actor, content_type=content_type
         )
         return Response(FilingMaterialSerializer(material).data, status=status.HTTP_201_CREATED)
 
@@ -245,17 +147,15 @@ class FilingViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 class EligibilityView(APIView):
     """Is this person covered for direct settlement here, today, for this visit — and why (就医时确认)."""
 
-    permission_classes = [EligibilityReaders]
+    permission_classes = [allow(*ELIGIBILITY_CAPACITIES)]
 
     @extend_schema(
         tags=["eligibility"], parameters=[EligibilityQuerySerializer], responses={200: EligibilitySerializer, **ERRORS}
     )
     def get(self, request):
-        query = EligibilityQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        params = query.validated_data
+        params = parse_input(EligibilityQuerySerializer, request.query_params)
         result = selectors.eligibility_check(
-            id_number=params["id_number"].strip().upper(),
+            id_number=normalize_id_query(params["id_number"]),
             city_code=params["city"],
             on=params.get("date") or timezone.localdate(),
             visit=params["visit"],

@@ -4,7 +4,10 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from filings.choices import InstitutionLevel
+from config.api.inputs import InputSerializer, limit
+from config.api.serializers import StateEventSerializer
+from registry.choices import InstitutionLevel
+from registry.models import Person
 from reimbursements.choices import BREAKDOWN_STEP_LABELS, ClaimKind, ClaimReason, MaterialStatus
 from reimbursements.models import Claim, ClaimEvent, ClaimMaterial, ClaimMaterialRequirement
 from reimbursements.selectors import claim_missing_items
@@ -12,20 +15,27 @@ from reimbursements.selectors import claim_missing_items
 AMOUNT = {"max_digits": 12, "decimal_places": 2, "min_value": 0, "coerce_to_string": True}
 
 
-class ClaimInputSerializer(serializers.Serializer):
+def _optional_text(field: str) -> serializers.CharField:
+    """An optional text input as long as the claim's column allows."""
+    return serializers.CharField(max_length=limit(Claim, field), required=False, allow_blank=True)
+
+
+class ClaimInputSerializer(InputSerializer):
+    """The body of POST /claims/: types and limits only; the claim services check the rules."""
+
     id_number = serializers.CharField(
-        max_length=18, required=False, help_text="The person claimed for (counter staff)."
+        max_length=limit(Person, "id_number"), required=False, help_text="The person claimed for (counter staff)."
     )
     claim_kind = serializers.ChoiceField(choices=ClaimKind.choices)
     injury = serializers.BooleanField(required=False, default=False)
     reason = serializers.ChoiceField(choices=ClaimReason.choices)
     filing = serializers.CharField(
-        max_length=20,
+        max_length=limit(Claim, "reference"),
         required=False,
         allow_blank=True,
         help_text="Reference of the filing it rests on; found by date when omitted.",
     )
-    institution_name = serializers.CharField(max_length=100)
+    institution_name = serializers.CharField(max_length=limit(Claim, "institution_name"))
     institution_level = serializers.ChoiceField(choices=InstitutionLevel.choices)
     city = serializers.RegexField(r"^\d{6}$", help_text="City code of the place of treatment.")
     admission_date = serializers.DateField()
@@ -33,28 +43,28 @@ class ClaimInputSerializer(serializers.Serializer):
     total_amount = serializers.DecimalField(**AMOUNT, help_text='Yuan, as a decimal string: "12345.67".')
     excluded_amount = serializers.DecimalField(**AMOUNT, required=False)
     category_b_self_pay = serializers.DecimalField(**AMOUNT, required=False)
-    bank_name = serializers.CharField(max_length=100, required=False, allow_blank=True)
-    bank_account = serializers.CharField(max_length=34, required=False, allow_blank=True)
-    account_holder = serializers.CharField(max_length=50, required=False, allow_blank=True)
-    proxy_name = serializers.CharField(max_length=50, required=False, allow_blank=True)
-    proxy_id_number = serializers.CharField(max_length=18, required=False, allow_blank=True)
-    proxy_relationship = serializers.CharField(max_length=50, required=False, allow_blank=True)
+    bank_name = _optional_text("bank_name")
+    bank_account = _optional_text("bank_account")
+    account_holder = _optional_text("account_holder")
+    proxy_name = _optional_text("proxy_name")
+    proxy_id_number = _optional_text("proxy_id_number")
+    proxy_relationship = _optional_text("proxy_relationship")
 
 
-class ClaimTransitionSerializer(serializers.Serializer):
-    reason = serializers.CharField(max_length=1000, required=False, allow_blank=True)
+class ClaimTransitionSerializer(InputSerializer):
+    reason = _optional_text("end_reason")
 
 
-class ClaimPaySerializer(serializers.Serializer):
-    payment_reference = serializers.CharField(max_length=64)
+class ClaimPaySerializer(InputSerializer):
+    payment_reference = serializers.CharField(max_length=limit(Claim, "payment_reference"))
 
 
-class MaterialStatusSerializer(serializers.Serializer):
+class MaterialStatusSerializer(InputSerializer):
     status = serializers.ChoiceField(
         choices=[(s, s) for s in (MaterialStatus.RECEIVED, MaterialStatus.ACCEPTED, MaterialStatus.REJECTED)],
         required=False,
     )
-    reason = serializers.CharField(max_length=500, required=False, allow_blank=True)
+    reason = serializers.CharField(max_length=limit(ClaimMaterial, "status_reason"), required=False, allow_blank=True)
     file = serializers.FileField(required=False, help_text="PDF, JPEG or PNG, at most 10 MB.")
 
 
@@ -170,14 +180,7 @@ class ClaimDetailSerializer(ClaimSerializer):
         return BreakdownSerializer(estimate).data if estimate else None
 
 
-class ClaimEventSerializer(serializers.ModelSerializer):
-    claim = serializers.CharField(source="claim.reference")
-    channel = serializers.CharField(source="channel_id", allow_null=True)
-    actor = serializers.CharField(source="actor_label")
-
-    class Meta:
-        model = ClaimEvent
-        fields = ["id", "claim", "action", "from_state", "to_state", "actor", "channel", "at", "reason", "changes"]
+ClaimEventSerializer = StateEventSerializer.for_subject(ClaimEvent, "claim")
 
 
 class ClaimRequirementSerializer(serializers.ModelSerializer):

@@ -3,17 +3,17 @@
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import mixins, status, viewsets
+from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.actors import Actor
-from config.api.conditional import expected_version
 from config.api.exceptions import ERRORS, ErrorSerializer
-from config.errors import ApplicationError, ValidationFailed
-from config.files import check_upload, file_response
+from config.api.inputs import parse_input
+from config.api.viewsets import RecordViewSet, transition_endpoint
+from config.errors import ApplicationError, PermissionRefused, ValidationFailed
+from config.files import check_upload, document_response
 from filings import selectors as filing_selectors
 from filings.api.serializers import RequirementSerializer
 from filings.choices import FilingType
@@ -30,121 +30,102 @@ from reimbursements.api.serializers import (
     MaterialStatusSerializer,
 )
 from reimbursements.calculator import InvalidAmounts
-from reimbursements.choices import ClaimAction, ClaimKind, ClaimState
+from reimbursements.choices import OPEN_CLAIM_STATES, ClaimAction, ClaimKind
 from reimbursements.filtersets import ClaimFilterSet
-from reimbursements.permissions import ClaimRecords
+from reimbursements.rules import MATERIAL_STATUS_CAPACITIES, UPLOAD_CAPACITIES
 
-TRANSITION_RESPONSES = {200: ClaimDetailSerializer, 409: ErrorSerializer, 412: ErrorSerializer, **ERRORS}
-OPEN_STATES = (ClaimState.SUBMITTED, ClaimState.MATERIALS_INCOMPLETE, ClaimState.UNDER_REVIEW)
-
-
-def claim_response(claim, *, status_code=status.HTTP_200_OK) -> Response:
-    """The claim with its checklist, its frozen breakdown, or before approval an estimate."""
-    estimate = None
-    if claim.state in OPEN_STATES:
-        try:
-            estimate = selectors.claim_calculation(claim=claim).as_dict()
-        except (ApplicationError, InvalidAmounts):
-            estimate = None  # no benefit policy in force for it: the reviewer sees why on approval
-    response = Response(ClaimDetailSerializer(claim, context={"estimate": estimate}).data, status=status_code)
-    response["ETag"] = f'"{claim.version}"'
-    return response
+TAGS = ["claims"]
+DETAIL = {200: ClaimDetailSerializer}
 
 
 @extend_schema_view(
-    list=extend_schema(tags=["claims"]),
-    retrieve=extend_schema(tags=["claims"], responses={200: ClaimDetailSerializer, **ERRORS}),
-    create=extend_schema(
-        tags=["claims"], request=ClaimInputSerializer, responses={201: ClaimDetailSerializer, **ERRORS}
-    ),
+    list=extend_schema(tags=TAGS),
+    retrieve=extend_schema(tags=TAGS, responses={200: ClaimDetailSerializer, **ERRORS}),
+    create=extend_schema(tags=TAGS, request=ClaimInputSerializer, responses={201: ClaimDetailSerializer, **ERRORS}),
+    events=extend_schema(tags=TAGS, responses={200: ClaimEventSerializer(many=True), **ERRORS}),
 )
-class ClaimViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+class ClaimViewSet(RecordViewSet):
     """Manual reimbursement claims (手工报销), their checklists and transitions."""
 
+    machine = services.CLAIMS
     serializer_class = ClaimSerializer
+    event_serializer_class = ClaimEventSerializer
     filterset_class = ClaimFilterSet
-    permission_classes = [ClaimRecords]
-    lookup_field = "reference"
-    lookup_value_regex = "[A-Z0-9]+"
+    transition_actions = {
+        "create": ClaimAction.SUBMIT,
+        "submit": ClaimAction.SUBMIT,
+        "request_materials": ClaimAction.REQUEST_MATERIALS,
+        "start_review": ClaimAction.START_REVIEW,
+        "approve": ClaimAction.APPROVE,
+        "reject": ClaimAction.REJECT,
+        "pay": ClaimAction.PAY,
+        "withdraw": ClaimAction.WITHDRAW,
+    }
+
+    def capacities_for(self, view_action: str) -> frozenset:
+        if view_action == "materials" and self.request.method == "POST":
+            return UPLOAD_CAPACITIES | MATERIAL_STATUS_CAPACITIES
+        return super().capacities_for(view_action)
 
     def get_queryset(self):
-        return selectors.claim_list(user=self.request.user)
+        return selectors.claim_list(actor=self.actor)
 
-    def _claim(self):
-        return selectors.claim_detail(user=self.request.user, reference=self.kwargs["reference"])
+    def get_record(self):
+        return selectors.claim_detail(actor=self.actor, reference=self.kwargs["reference"])
 
-    def _actor(self) -> Actor:
-        return Actor.from_principal(self.request.user)
+    def reload(self, pk: int):
+        return selectors.claim_reload(claim_id=pk)
+
+    def record_response(self, record, *, status_code: int = status.HTTP_200_OK) -> Response:
+        """The claim with its checklist, its frozen breakdown, or before approval an estimate."""
+        estimate = None
+        if record.state in OPEN_CLAIM_STATES:
+            try:
+                estimate = selectors.claim_calculation(claim=record).as_dict()
+            except (ApplicationError, InvalidAmounts):
+                estimate = None  # no benefit policy in force for it: the reviewer sees why on approval
+        response = Response(ClaimDetailSerializer(record, context={"estimate": estimate}).data, status=status_code)
+        response["ETag"] = f'"{record.version}"'
+        return response
+
+    def perform_transition(self, record, *, action: str, expected_version: int | None, **params):
+        services.claim_transition(
+            claim_id=record.pk, action=action, actor=self.actor, expected_version=expected_version, **params
+        )
 
     def retrieve(self, request, reference=None):
-        return claim_response(self._claim())
+        return self.record_response(self.get_record())
 
     def create(self, request):
-        body = ClaimInputSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        data = dict(body.validated_data)
-        actor = self._actor()
-        person = filing_selectors.person_for_filing(actor=actor, id_number=data.pop("id_number", None))
-        claim = services.claim_submit(actor=actor, person=person, data=data)
-        return claim_response(selectors.claim_reload(claim_id=claim.pk), status_code=status.HTTP_201_CREATED)
-
-    def _transition(self, request, action_name, serializer_class=ClaimTransitionSerializer):
-        claim = self._claim()
-        body = serializer_class(data=request.data)
-        body.is_valid(raise_exception=True)
-        services.claim_transition(
-            claim_id=claim.pk,
-            action=action_name,
-            actor=self._actor(),
-            expected_version=expected_version(request),
-            **body.validated_data,
+        actor = self.actor
+        data = parse_input(
+            ClaimInputSerializer, request.data, rules=lambda parsed: services.claim_validate(actor=actor, data=parsed)
         )
-        return claim_response(selectors.claim_reload(claim_id=claim.pk))
+        claim = services.claim_submit(actor=actor, data=data)
+        return self.record_response(self.reload(claim.pk), status_code=status.HTTP_201_CREATED)
 
-    @extend_schema(tags=["claims"], request=ClaimTransitionSerializer, responses=TRANSITION_RESPONSES)
-    @action(detail=True, methods=["post"])
-    def submit(self, request, reference=None):
-        """Resubmit after supplementing materials."""
-        return self._transition(request, ClaimAction.SUBMIT)
-
-    @extend_schema(tags=["claims"], request=ClaimTransitionSerializer, responses=TRANSITION_RESPONSES)
-    @action(detail=True, methods=["post"], url_path="request-materials")
-    def request_materials(self, request, reference=None):
-        return self._transition(request, ClaimAction.REQUEST_MATERIALS)
-
-    @extend_schema(tags=["claims"], request=ClaimTransitionSerializer, responses=TRANSITION_RESPONSES)
-    @action(detail=True, methods=["post"], url_path="start-review")
-    def start_review(self, request, reference=None):
-        return self._transition(request, ClaimAction.START_REVIEW)
-
-    @extend_schema(tags=["claims"], request=ClaimTransitionSerializer, responses=TRANSITION_RESPONSES)
-    @action(detail=True, methods=["post"])
-    def approve(self, request, reference=None):
-        """Approve: computes the amount and freezes it with its breakdown."""
-        return self._transition(request, ClaimAction.APPROVE)
-
-    @extend_schema(tags=["claims"], request=ClaimTransitionSerializer, responses=TRANSITION_RESPONSES)
-    @action(detail=True, methods=["post"])
-    def reject(self, request, reference=None):
-        return self._transition(request, ClaimAction.REJECT)
-
-    @extend_schema(tags=["claims"], request=ClaimPaySerializer, responses=TRANSITION_RESPONSES)
-    @action(detail=True, methods=["post"])
-    def pay(self, request, reference=None):
-        return self._transition(request, ClaimAction.PAY, ClaimPaySerializer)
-
-    @extend_schema(tags=["claims"], request=ClaimTransitionSerializer, responses=TRANSITION_RESPONSES)
-    @action(detail=True, methods=["post"])
-    def withdraw(self, request, reference=None):
-        return self._transition(request, ClaimAction.WITHDRAW)
-
-    @extend_schema(tags=["claims"], responses={200: ClaimEventSerializer(many=True), **ERRORS})
-    @action(detail=True, methods=["get"], pagination_class=None, filterset_class=None)
-    def events(self, request, reference=None):
-        return Response(ClaimEventSerializer(selectors.claim_events(claim=self._claim()), many=True).data)
+    submit = transition_endpoint(
+        "submit", ClaimTransitionSerializer, responses=DETAIL, tags=TAGS, description="Resubmit after 补正."
+    )
+    request_materials = transition_endpoint(
+        "request_materials", ClaimTransitionSerializer, responses=DETAIL, tags=TAGS, url_path="request-materials"
+    )
+    start_review = transition_endpoint(
+        "start_review", ClaimTransitionSerializer, responses=DETAIL, tags=TAGS, url_path="start-review"
+    )
+    approve = transition_endpoint(
+        "approve",
+        ClaimTransitionSerializer,
+        responses=DETAIL,
+        tags=TAGS,
+        description="Approve: computes the amount and freezes it with its breakdown.",
+    )
+    reject = transition_endpoint("reject", ClaimTransitionSerializer, responses=DETAIL, tags=TAGS)
+    pay = transition_endpoint("pay", ClaimPaySerializer, responses=DETAIL, tags=TAGS)
+    withdraw = transition_endpoint("withdraw", ClaimTransitionSerializer, responses=DETAIL, tags=TAGS)
 
     @extend_schema(
-        tags=["claims"],
+        tags=TAGS,
         request={"multipart/form-data": MaterialStatusSerializer, "application/json": MaterialStatusSerializer},
         responses={200: ClaimMaterialSerializer, 409: ErrorSerializer, **ERRORS},
     )
@@ -156,22 +137,20 @@ class ClaimViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     )
     def materials(self, request, reference=None, item=None):
         """POST: a person uploads a file for an item; counter staff set its status. GET: download the file."""
-        claim = self._claim()
+        claim = self.get_record()
         if request.method == "GET":
-            material = selectors.claim_material_with_file(claim=claim, item=item)
-            return file_response(
-                material.file, content_type=material.content_type, filename=material.file.name.rsplit("/", 1)[-1]
-            )
-        body = MaterialStatusSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        upload = body.validated_data.get("file")
+            return document_response(selectors.claim_material_with_file(claim=claim, item=item))
+        if "status" in request.data and not self.actor.may(MATERIAL_STATUS_CAPACITIES):
+            raise PermissionRefused(_("Only counter staff set the status of a checklist item."))
+        body = parse_input(MaterialStatusSerializer, request.data)
+        upload = body.get("file")
         content_type = check_upload(upload) if upload is not None else ""
         material = services.claim_material_update(
             claim_id=claim.pk,
             item=item,
-            actor=self._actor(),
-            status=body.validated_data.get("status"),
-            reason=body.validated_data.get("reason", ""),
+            actor=self.actor,
+            status=body.get("status"),
+            reason=body.get("reason", ""),
             upload=upload,
             content_type=content_type,
         )

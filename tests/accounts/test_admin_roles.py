@@ -3,7 +3,8 @@
 import pytest
 
 from accounts.choices import Role
-from filings.models import FilingPolicy, Person
+from filings.models import FilingPolicy
+from registry.models import Person
 from tests.factories import PersonFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -22,12 +23,12 @@ def admin_client_for(client):
 def test_auditor_reads_persons_but_cannot_add_or_change(admin_client_for):
     person = PersonFactory()
     client = admin_client_for(Role.AUDITOR)
-    assert client.get("/admin/filings/person/").status_code == 200
-    assert client.get("/admin/filings/person/add/").status_code == 403
-    page = client.get(f"/admin/filings/person/{person.pk}/change/")
+    assert client.get("/admin/registry/person/").status_code == 200
+    assert client.get("/admin/registry/person/add/").status_code == 403
+    page = client.get(f"/admin/registry/person/{person.pk}/change/")
     assert page.status_code == 200
     assert 'name="_save"' not in page.content.decode()  # read-only view
-    assert client.post(f"/admin/filings/person/{person.pk}/change/", {"name": "x"}).status_code == 403
+    assert client.post(f"/admin/registry/person/{person.pk}/change/", {"name": "x"}).status_code == 403
 
 
 def test_counter_adds_a_person_through_the_same_rules(admin_client_for):
@@ -41,9 +42,9 @@ def test_counter_adds_a_person_through_the_same_rules(admin_client_for):
         "insured_region": "350200",
         "insured_status": "active",
     }
-    assert client.post("/admin/filings/person/add/", form).status_code == 302
+    assert client.post("/admin/registry/person/add/", form).status_code == 302
     assert Person.objects.get().id_number == "11010519491231002X"
-    bad = client.post("/admin/filings/person/add/", {**form, "id_number": "110105194912310021"})
+    bad = client.post("/admin/registry/person/add/", {**form, "id_number": "110105194912310021"})
     assert bad.status_code == 200 and Person.objects.count() == 1
     assert "校验" in bad.content.decode() or "check digit" in bad.content.decode()
 

@@ -8,7 +8,7 @@ from django.core.management import CommandError, call_command
 from rest_framework.test import APIClient
 
 from accounts.models import ChannelAPIKey, User
-from filings.models import Institution, Person
+from registry.models import Institution, Person
 
 pytestmark = pytest.mark.django_db
 

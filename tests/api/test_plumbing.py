@@ -54,7 +54,7 @@ def test_error_messages_are_chinese_by_default_and_english_on_request(counter):
 
 
 def test_api_answers_503_not_500_when_the_database_is_down(counter, monkeypatch):
-    from filings import selectors
+    from registry import selectors
 
     def unreachable(**kwargs):
         raise OperationalError("connection refused")

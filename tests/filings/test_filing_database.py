@@ -7,12 +7,12 @@ from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from accounts.actors import Actor
+from config.actors import Actor
 from config.errors import Conflict
 from filings import services
 from filings.models import Filing, FilingEvent
 from tests.conftest import postgres_only
-from tests.factories import FilingFactory, PersonFactory, person_token
+from tests.factories import FilingFactory, PersonFactory, UserFactory, person_token
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/filings/"
@@ -81,7 +81,7 @@ def test_unique_index_is_the_final_guard_and_answers_as_a_conflict():
     }
     with pytest.raises(Conflict) as caught, transaction.atomic():
         services._store_new_filing(
-            person=live.person, actor=Actor.system(), fields=fields, replaces=None, today=timezone.localdate()
+            person=live.person, actor=UserFactory(role="counter").actor, fields=fields, replaces=None
         )
     assert caught.value.code == "live_filing_exists"
 

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from accounts.choices import Role
 from filings.models import Filing, FilingEvent, FilingPolicy
-from filings.workdays import add_months
+from registry.workdays import add_months
 from tests.factories import FilingFactory, InstitutionFactory, PersonFactory
 
 pytestmark = pytest.mark.django_db
@@ -353,13 +353,15 @@ class TestRevokeAndChange:
 
 
 class TestVisibility:
-    def test_another_persons_filing_is_404_for_every_verb(self, client_for, me):
+    def test_another_persons_filing_is_404_for_every_verb_a_person_may_use(self, client_for, me):
         other = FilingFactory()
         ref = other.reference
         assert me.get(f"{URL}{ref}/").status_code == 404
         assert me.get(f"{URL}{ref}/events/").status_code == 404
-        for action in ("withdraw", "revoke", "change", "approve"):
+        for action in ("withdraw", "revoke", "change"):
             assert me.post(f"{URL}{ref}/{action}/", {"reason": "x", "contact_name": "x"}).status_code == 404
+        # A person may never approve: refused before any record is looked up, so nothing is revealed.
+        assert me.post(f"{URL}{ref}/approve/", {}).status_code == 403
         assert me.get(URL).json()["count"] == 0
 
     def test_staff_and_auditors_read_everything(self, auditor):

@@ -3,7 +3,7 @@
 import pytest
 from django.core.management import CommandError, call_command
 
-from filings.models import Person
+from registry.models import Person
 from tests.factories import PersonFactory, valid_id_number
 
 pytestmark = pytest.mark.django_db

@@ -3,7 +3,7 @@
 import pytest
 from stdnum.cn import ric
 
-from filings.models import Person
+from registry.models import Person
 from tests.factories import PersonFactory
 
 pytestmark = pytest.mark.django_db

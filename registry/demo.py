@@ -1,4 +1,4 @@
-"""Demo data for a newcomer's first `make run`: sample institutions, persons, staff and keys.
+"""Demo data for a newcomer's first `make run`: sample institutions and persons (other apps add theirs).
 
 Everything here is clearly sample data; real institution lists and persons are imported.
 """
@@ -6,18 +6,18 @@ Everything here is clearly sample data; real institution lists and persons are i
 from __future__ import annotations
 
 import csv
-import secrets
+from dataclasses import dataclass
+from importlib import import_module
 from pathlib import Path
 
+from django.apps import apps
 from django.db import transaction
+from django.utils.module_loading import module_has_submodule
 from stdnum.cn import ric
 
-from accounts.choices import Role
-from accounts.models import Channel, ChannelAPIKey, User
-from accounts.services import channel_key_issue, staff_create
-from filings.choices import InsuranceType
-from filings.models import Institution, Person
-from filings.validators import normalize_phone
+from registry.choices import InsuranceType
+from registry.models import Institution, Person
+from registry.validators import normalize_phone
 
 DATA = Path(__file__).resolve().parent / "data"
 
@@ -65,35 +65,36 @@ def load_persons() -> list[Person]:
     return persons
 
 
-def create_staff_accounts() -> list[tuple[str, str, str]]:
-    """One demo account per role, created only when missing; returns (role, username, password) once."""
-    created = []
-    for role in Role.values:
-        username = f"demo_{role}"
-        if User.objects.filter(username=username).exists():
-            continue
-        password = secrets.token_urlsafe(12)
-        staff_create(username=username, role=role, password=password)
-        created.append((role, username, password))
-    return created
+def load() -> list[DemoSection]:
+    """The registry's part of the demo data: sample institutions and demo persons."""
+    institutions = load_institutions()
+    persons = load_persons()
+    return [
+        DemoSection(f"Sample institutions: {institutions}", []),
+        DemoSection("Demo insured persons (ID number, name):", [f"{p.id_number}  {p.name}" for p in persons]),
+    ]
 
 
-def issue_channel_keys() -> list[tuple[str, str]]:
-    """A key for every channel that has none yet; returns (channel, key) once."""
-    issued = []
-    for channel in Channel.objects.filter(is_active=True).order_by("code"):
-        if ChannelAPIKey.objects.filter(channel=channel).exists():
-            continue
-        _key, plain = channel_key_issue(channel_code=channel.code, name=f"demo {channel.code}")
-        issued.append((channel.code, plain))
-    return issued
+@dataclass(frozen=True)
+class DemoSection:
+    """What a demo loader prints: a title and lines; ``secret`` lines are shown this once only."""
+
+    title: str
+    lines: list[str]
+    secret: bool = False
 
 
-@transaction.atomic
-def load_demo_data() -> dict:
-    return {
-        "institutions": load_institutions(),
-        "persons": load_persons(),
-        "staff": create_staff_accounts(),
-        "keys": issue_channel_keys(),
-    }
+def load_demo_data() -> list[DemoSection]:
+    """Every installed app's demo data (its ``demo.load()``), in INSTALLED_APPS order, in one transaction.
+
+    Apps are found, not imported by name, so the registry needs no import of the apps above it.
+    """
+    sections: list[DemoSection] = []
+    with transaction.atomic():
+        for app in apps.get_app_configs():
+            if not module_has_submodule(app.module, "demo"):
+                continue
+            module = import_module(f"{app.name}.demo")
+            if hasattr(module, "load"):
+                sections.extend(module.load())
+    return sections

@@ -5,7 +5,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 
 from config.errors import ApplicationError
-from filings.services import persons_import
+from registry.services import persons_import
 
 
 class Command(BaseCommand):

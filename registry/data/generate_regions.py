@@ -17,6 +17,7 @@ The output (default: regions.csv next to this script) has the columns
 Taiwan's cities and the non-standard 99xxxx rows (苏鲁交界, 海域) are skipped.
 Only the Python standard library is used.
 """
+
 import csv
 import sys
 from pathlib import Path

@@ -1,0 +1,89 @@
+"""One validation pass: the serializer checks shapes, the service checks rules, one 400 names every field.
+
+An input serializer only knows types and limits (taken from the model fields, so the two
+never disagree). When the shape is wrong somewhere, the fields that did parse still go
+through the service's own checks, and the answer carries both kinds of error at once,
+instead of one round per try.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext as _
+from rest_framework import serializers
+from rest_framework.fields import SkipField
+
+from config.errors import ApplicationError, ValidationFailed
+
+
+def limit(model, field: str) -> int:
+    """The ``max_length`` of a model field, for input serializers and forms to repeat, never to retype."""
+    return model._meta.get_field(field).max_length
+
+
+class InputSerializer(serializers.Serializer):
+    """Input shapes only; after a failed ``is_valid()`` it still hands over the fields that parsed."""
+
+    def partial_data(self) -> dict:
+        data = getattr(self, "initial_data", None)
+        if not isinstance(data, Mapping):
+            return {}
+        parsed: dict = {}
+        for field in self._writable_fields:
+            if field.field_name in self.errors:
+                continue
+            try:
+                value = field.run_validation(field.get_value(data))
+            except (serializers.ValidationError, DjangoValidationError, SkipField):
+                continue
+            self.set_value(parsed, field.source_attrs, value)
+        return parsed
+
+
+def flatten_errors(detail, prefix: str = "") -> dict[str, list[str]]:
+    """DRF's nested error detail as {"field": [messages]}, nested fields with dotted paths."""
+    out: dict[str, list[str]] = {}
+    if isinstance(detail, dict):
+        for key, value in detail.items():
+            name = f"{prefix}.{key}" if prefix else str(key)
+            if key == "non_field_errors" and prefix:
+                name = prefix
+            out.update(flatten_errors(value, name))
+    elif isinstance(detail, list):
+        if all(not isinstance(item, (dict, list)) for item in detail):
+            out.setdefault(prefix or "non_field_errors", []).extend(str(item) for item in detail)
+        else:
+            for index, item in enumerate(detail):
+                out.update(flatten_errors(item, f"{prefix}.{index}" if prefix else str(index)))
+    else:
+        out.setdefault(prefix or "non_field_errors", []).append(str(detail))
+    return out
+
+
+def parse_input(
+    serializer_class: type[InputSerializer],
+    data,
+    *,
+    rules: Callable[[dict], object] | None = None,
+    **kwargs,
+) -> dict:
+    """The parsed body, or one ValidationFailed naming every bad field (shapes and rules together).
+
+    ``rules`` is the service's own validation, called only when the shape is wrong somewhere
+    (when it is right, the service runs the same rules itself): it receives the fields that
+    parsed and must skip what is missing.
+    """
+    serializer = serializer_class(data=data, **kwargs)
+    if serializer.is_valid():
+        return dict(serializer.validated_data)
+    errors = flatten_errors(serializer.errors)
+    if rules is not None:
+        try:
+            rules(serializer.partial_data())
+        except ValidationFailed as exc:
+            errors = {**exc.errors, **errors}  # a field's shape error stands for it
+        except ApplicationError:
+            pass  # a conflict or refusal is for after the input is right
+    raise ValidationFailed(_("The request is invalid; see the errors per field."), errors=errors)

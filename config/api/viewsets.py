@@ -1,0 +1,95 @@
+"""The one base of the API's aggregate endpoints (filings, claims): lookup, transitions, history.
+
+A subclass names its state machine, how to read one record for the caller (scoped: a
+record the caller may not see is a 404), how to answer with it, and which view actions
+are transitions. Authorisation comes first (``ActionCapacities`` reads the machine's
+capacities), then the body is parsed in one pass, then the service runs.
+"""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from config.actors import READERS, Actor, actor_of
+from config.api.conditional import expected_version
+from config.api.exceptions import ERRORS, ErrorSerializer
+from config.api.inputs import InputSerializer, parse_input
+from config.api.permissions import ActionCapacities
+from config.transitions import StateMachine
+
+
+class RecordViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    machine: StateMachine
+    event_serializer_class: type
+    lookup_field = "reference"
+    lookup_value_regex = "[A-Z0-9]+"
+    permission_classes = [ActionCapacities]
+    # View actions that are transitions: view action -> machine action.
+    transition_actions: dict[str, str] = {}
+    # Other view actions and who may call them (everything else: readers).
+    action_capacities: dict[str, frozenset] = {}
+
+    def capacities_for(self, view_action: str) -> frozenset:
+        if view_action in self.transition_actions:
+            return self.machine.capacities[self.transition_actions[view_action]]
+        return self.action_capacities.get(view_action, READERS)
+
+    @property
+    def actor(self) -> Actor:
+        return actor_of(self.request.user)
+
+    def get_record(self):
+        """The record named in the URL, as the caller may see it (404 otherwise)."""
+        raise NotImplementedError
+
+    def record_response(self, record, *, status_code: int = 200) -> Response:
+        raise NotImplementedError
+
+    def perform_transition(self, record, *, action: str, expected_version: int | None, **params):
+        """Call the aggregate's transition service; returns the record's primary key."""
+        raise NotImplementedError
+
+    def reload(self, pk: int):
+        raise NotImplementedError
+
+    def run_transition(self, request, view_action: str, input_serializer: type[InputSerializer]) -> Response:
+        record = self.get_record()
+        params = parse_input(input_serializer, request.data)
+        version = expected_version(request)
+        self.perform_transition(record, action=self.transition_actions[view_action], expected_version=version, **params)
+        return self.record_response(self.reload(record.pk))
+
+    @action(detail=True, methods=["get"], pagination_class=None, filterset_class=None)
+    def events(self, request, reference=None):
+        """The record's history, oldest first."""
+        record = self.get_record()
+        events = record.events.select_related(self.machine.subject).order_by("at", "id")
+        return Response(self.event_serializer_class(events, many=True).data)
+
+
+def transition_endpoint(
+    view_action: str,
+    input_serializer: type[InputSerializer],
+    *,
+    responses: dict,
+    tags: list[str],
+    url_path: str | None = None,
+    description: str = "",
+):
+    """A POST endpoint of a ``RecordViewSet`` that runs one transition."""
+
+    def endpoint(self, request, reference=None):
+        return self.run_transition(request, view_action, input_serializer)
+
+    endpoint.__name__ = view_action
+    endpoint.__doc__ = description or None
+    schema = extend_schema(
+        tags=tags,
+        request=input_serializer,
+        responses={**responses, 409: ErrorSerializer, 412: ErrorSerializer, **ERRORS},
+        description=description,
+    )
+    return schema(action(detail=True, methods=["post"], url_path=url_path or view_action)(endpoint))

@@ -1,0 +1,86 @@
+"""Translate between JSON and the registry's models; no rules live here."""
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from config.api.inputs import InputSerializer, limit
+from registry.choices import INSURANCE_TYPE_NATIONAL_CODE, InsuranceType, InsuredStatus
+from registry.models import Institution, Person, Region
+
+
+class RegionSerializer(serializers.ModelSerializer):
+    parent = serializers.CharField(source="parent_id", allow_null=True)
+
+    class Meta:
+        model = Region
+        fields = ["code", "name", "level", "parent"]
+
+
+class InstitutionSerializer(serializers.ModelSerializer):
+    city = serializers.CharField(source="city_id")
+    city_name = serializers.CharField(source="city.name")
+    direct_settlement = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Institution
+        fields = ["code", "name", "city", "city_name", "level", "direct_settlement"]
+
+    @extend_schema_field(
+        {
+            "type": "object",
+            "properties": {
+                "inpatient": {"type": "boolean"},
+                "outpatient": {"type": "boolean"},
+                "chronic_outpatient": {"type": "boolean"},
+            },
+        }
+    )
+    def get_direct_settlement(self, obj: Institution) -> dict:
+        return {
+            "inpatient": obj.settles_inpatient,
+            "outpatient": obj.settles_outpatient,
+            "chronic_outpatient": obj.settles_chronic_outpatient,
+        }
+
+
+class PersonSerializer(serializers.ModelSerializer):
+    insured_region = serializers.CharField(source="insured_region_id")
+    insurance_code = serializers.CharField(source="national_insurance_code")
+
+    class Meta:
+        model = Person
+        fields = [
+            "id",
+            "id_number",
+            "name",
+            "insurance_type",
+            "insurance_code",
+            "social_security_card",
+            "phone",
+            "insured_region",
+            "insured_status",
+            "version",
+            "created_at",
+            "updated_at",
+        ]
+
+
+# Our codes, or the national ones (310, 390) that enrolment exports carry.
+INSURANCE_TYPE_INPUT = [
+    *InsuranceType.choices,
+    *((code, insurance_type.label) for insurance_type, code in INSURANCE_TYPE_NATIONAL_CODE.items()),
+]
+
+
+class PersonInputSerializer(InputSerializer):
+    """Types and limits only; the person services check ID numbers, phones and codes for the API and imports alike."""
+
+    id_number = serializers.CharField(max_length=limit(Person, "id_number"))
+    name = serializers.CharField(max_length=limit(Person, "name"))
+    insurance_type = serializers.ChoiceField(choices=INSURANCE_TYPE_INPUT)
+    social_security_card = serializers.CharField(
+        max_length=limit(Person, "social_security_card"), required=False, allow_blank=True
+    )
+    phone = serializers.CharField(max_length=limit(Person, "phone"), required=False, allow_blank=True)
+    insured_region = serializers.CharField(max_length=6, required=False)
+    insured_status = serializers.ChoiceField(choices=InsuredStatus.choices, required=False)

@@ -1,0 +1,85 @@
+"""Thin REST views over the registry's selectors and services: regions, institutions, persons."""
+
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
+from rest_framework.response import Response
+
+from config.actors import actor_of
+from config.api.exceptions import ERRORS, ErrorSerializer
+from config.api.inputs import parse_input
+from config.api.permissions import ActionCapacities
+from registry import selectors, services
+from registry.api.serializers import InstitutionSerializer, PersonInputSerializer, PersonSerializer, RegionSerializer
+from registry.filtersets import InstitutionFilterSet, PersonFilterSet, RegionFilterSet
+from registry.permissions import PERSON_WRITERS
+
+
+@extend_schema_view(list=extend_schema(tags=["reference data"]), retrieve=extend_schema(tags=["reference data"]))
+class RegionViewSet(viewsets.ReadOnlyModelViewSet):
+    """Provinces and prefecture-level cities with their GB/T 2260 codes."""
+
+    serializer_class = RegionSerializer
+    filterset_class = RegionFilterSet
+    lookup_field = "code"
+
+    def get_queryset(self):
+        return selectors.region_list()
+
+
+@extend_schema_view(list=extend_schema(tags=["reference data"]), retrieve=extend_schema(tags=["reference data"]))
+class InstitutionViewSet(viewsets.ReadOnlyModelViewSet):
+    """Designated institutions and whether they settle each visit kind directly."""
+
+    serializer_class = InstitutionSerializer
+    filterset_class = InstitutionFilterSet
+    lookup_field = "code"
+
+    def get_queryset(self):
+        return selectors.institution_list()
+
+
+@extend_schema_view(
+    list=extend_schema(tags=["persons"]),
+    retrieve=extend_schema(tags=["persons"]),
+    create=extend_schema(
+        tags=["persons"],
+        request=PersonInputSerializer,
+        responses={201: PersonSerializer, 409: ErrorSerializer, **ERRORS},
+    ),
+    partial_update=extend_schema(
+        tags=["persons"], request=PersonInputSerializer(partial=True), responses={200: PersonSerializer, **ERRORS}
+    ),
+)
+class PersonViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Insured persons known to the bureau."""
+
+    serializer_class = PersonSerializer
+    filterset_class = PersonFilterSet
+    permission_classes = [ActionCapacities]
+    action_capacities = {"create": PERSON_WRITERS, "partial_update": PERSON_WRITERS}
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self):
+        return selectors.person_list(actor=actor_of(self.request.user))
+
+    def create(self, request, *args, **kwargs):
+        data = parse_input(PersonInputSerializer, request.data, rules=services.person_validate)
+        person = services.person_create(data=data, actor=actor_of(request.user))
+        return Response(PersonSerializer(person).data, status=status.HTTP_201_CREATED)
+
+    def partial_update(self, request, *args, **kwargs):
+        person = self.get_object()
+        data = parse_input(
+            PersonInputSerializer,
+            request.data,
+            partial=True,
+            rules=lambda parsed: services.person_validate(parsed, partial=True),
+        )
+        person = services.person_update(person=person, data=data, actor=actor_of(request.user))
+        return Response(PersonSerializer(person).data)

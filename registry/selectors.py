@@ -1,0 +1,73 @@
+"""Reads of the registry, each scoped to what the caller may see."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+
+from config.actors import Actor, ActorKind
+from config.errors import ValidationFailed
+from registry.choices import HolidayKind
+from registry.models import Holiday, Institution, Person, Region
+from registry.validators import normalize_id_number
+from registry.workdays import add_working_days
+
+
+def region_list() -> QuerySet[Region]:
+    return Region.objects.all()
+
+
+def institution_list() -> QuerySet[Institution]:
+    return Institution.objects.select_related("city")
+
+
+def scoped_to_actor(queryset: QuerySet, actor: Actor | None, *, owner: str = "person_id") -> QuerySet:
+    """Staff see every record; a person only their own (``owner`` names the person field); others none."""
+    if actor is None:
+        return queryset.none()
+    if actor.is_staff:
+        return queryset
+    if actor.kind == ActorKind.PERSON:
+        return queryset.filter(**{owner: actor.person_id})
+    return queryset.none()
+
+
+def person_list(*, actor: Actor | None) -> QuerySet[Person]:
+    """Staff see every person; a person sees only themself; channels see none."""
+    return scoped_to_actor(Person.objects.select_related("insured_region"), actor, owner="pk")
+
+
+def person_for_request(*, actor: Actor, id_number: str | None) -> Person:
+    """The person a filing or claim is for: the session's person, or the one staff or a hospital name."""
+    if actor.kind == ActorKind.PERSON:
+        return Person.objects.select_related("insured_region").get(pk=actor.person_id)
+    if not id_number:
+        raise ValidationFailed(_("Name the person by ID number."), errors={"id_number": [_("This field is required.")]})
+    person = Person.objects.select_related("insured_region").filter(id_number=normalize_id_query(id_number)).first()
+    if person is None:
+        raise ValidationFailed(
+            _("No insured person of this bureau has this ID number."),
+            errors={"id_number": [_("Not an insured person here.")]},
+        )
+    return person
+
+
+def normalize_id_query(value: str) -> str:
+    """An ID number as searched for: valid ones normalised, anything else as typed (it simply finds nothing)."""
+    try:
+        return normalize_id_number(value)
+    except ValidationError:  # a malformed query finds nobody; it is not an error
+        return (value or "").strip().upper()
+
+
+def working_days_after(start: datetime.date, days: int) -> datetime.date:
+    """The date ``days`` Chinese working days after ``start``, by the holiday table (holidays and 调休)."""
+    # Holidays never stretch N working days beyond a few weeks; fetch that window once.
+    window = Holiday.objects.filter(date__gt=start, date__lte=start + datetime.timedelta(days=7 * days + 30))
+    holidays, makeup = set(), set()
+    for day, kind in window.values_list("date", "kind"):
+        (makeup if kind == HolidayKind.WORKDAY else holidays).add(day)
+    return add_working_days(start, days, holidays=holidays, makeup_workdays=makeup)
