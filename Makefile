@@ -48,8 +48,8 @@ bench: install-dev
 	DJANGO_SETTINGS_MODULE=config.settings.dev $(BIN)/python -m bench
 
 messages: install
-	cd $(CURDIR) && $(BIN)/python manage.py makemessages -l zh_Hans --no-obsolete
-	$(BIN)/python manage.py compilemessages -l zh_Hans
+	cd $(CURDIR) && $(BIN)/python manage.py makemessages -l zh_Hans --no-obsolete --ignore=.venv
+	$(BIN)/python manage.py compilemessages -l zh_Hans --ignore=.venv
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

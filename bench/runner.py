@@ -18,7 +18,6 @@ from collections import Counter
 from collections.abc import Callable
 
 import django
-from accounts.actors import Actor
 from django.conf import settings
 from django.core.management import call_command
 from django.db import connection
@@ -32,6 +31,7 @@ from accounts.services import channel_key_issue, staff_create
 from bench import data
 from bench.database import OUT_DIR
 from bench.timing import Row, captured_sql, count_queries, format_table, time_calls
+from config.actors import Actor
 from config.errors import ApplicationError
 from filings import selectors, services
 from filings.choices import FilingState, FilingType

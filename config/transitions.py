@@ -91,17 +91,9 @@ class StateMachine:
 
     # --- reading the table -------------------------------------------------------------------
 
-    def may(self, actor: Actor | None, action: str) -> bool:
-        """Whether the actor's capacity may ever take ``action`` (ownership aside)."""
-        return actor is not None and actor.may(self.capacities.get(action, frozenset()))
-
-    def actions_from(self, state: str | None) -> list[str]:
-        """The actions the table allows from ``state``, in the table's order."""
-        return [action for (source, action) in self.transitions if source == state]
-
     def authorize(self, actor: Actor | None, action: str, *, owner_id: int | None = None) -> None:
-        refusal = _("You may not %(action)s this %(noun)s.") % {
-            "action": str(self.actions(action).label).lower(),
+        refusal = _("You may not take the action “%(action)s” on this %(noun)s.") % {
+            "action": self.actions(action).label,
             "noun": self.noun,
         }
         authorize(actor, self.capacities.get(action, frozenset()), owner_id=owner_id, refusal=refusal)
@@ -111,11 +103,11 @@ class StateMachine:
         target = self.transitions.get((state, action))
         if target is None:
             raise InvalidTransition(
-                _("A %(noun)s that is %(state)s cannot be %(action)s.")
+                _("The action “%(action)s” is not possible on a %(noun)s that is %(state)s.")
                 % {
                     "noun": self.noun,
                     "state": self.states(state).label if state else _("new"),
-                    "action": str(self.actions(action).label).lower(),
+                    "action": self.actions(action).label,
                 },
                 errors={"state": [state or ""]},
             )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Exists, F, FilteredRelation, OuterRef, QuerySet, Subquery
+from django.db.models import Exists, F, FilteredRelation, OuterRef, Prefetch, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -47,9 +47,15 @@ def filing_list(*, actor: Actor | None) -> QuerySet[Filing]:
     return scoped_to_actor(_filings(), actor)
 
 
+def _with_checklist(queryset: QuerySet[Filing]) -> QuerySet[Filing]:
+    """Institutions and documents (with who uploaded each) in two queries, whatever their number."""
+    materials = Prefetch("materials", queryset=FilingMaterial.objects.select_related("uploaded_by"))
+    return queryset.prefetch_related("institutions", materials)
+
+
 def filing_detail(*, actor: Actor | None, reference: str) -> Filing:
     """One filing with its institutions and materials, or 404 when it does not exist or is not the caller's."""
-    filing = filing_list(actor=actor).prefetch_related("institutions", "materials").filter(reference=reference).first()
+    filing = _with_checklist(filing_list(actor=actor)).filter(reference=reference).first()
     if filing is None:
         raise NotFound()
     return filing
@@ -57,7 +63,7 @@ def filing_detail(*, actor: Actor | None, reference: str) -> Filing:
 
 def filing_reload(*, filing_id: int) -> Filing:
     """Re-read a filing the caller has just acted on (no scoping: the action itself was authorised)."""
-    return _filings().prefetch_related("institutions", "materials").get(pk=filing_id)
+    return _with_checklist(_filings()).get(pk=filing_id)
 
 
 def filing_material_latest(*, filing: Filing, item: str) -> FilingMaterial:

@@ -526,7 +526,7 @@ def filing_transition(
 ) -> Filing:
     """Approve, reject, withdraw, revoke or expire a filing."""
     if action == FilingAction.CHANGE:
-        raise InvalidTransition(_("A change names what changes; use filing_change."))
+        raise ValueError("a change names what changes: call filing_change")
     return FILINGS.transition(
         pk=filing_id,
         action=action,

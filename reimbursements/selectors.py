@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 from decimal import Decimal
 
-from django.db.models import Case, QuerySet, Sum, Value, When
+from django.db.models import Case, Prefetch, QuerySet, Sum, Value, When
 from django.utils.translation import gettext as _
 
 from config.actors import Actor
@@ -29,13 +29,18 @@ def _claims() -> QuerySet[Claim]:
     return Claim.objects.select_related("person", "city", "channel", "filing")
 
 
+def _with_checklist(queryset: QuerySet[Claim]) -> QuerySet[Claim]:
+    """The checklist (with who last changed each item) in one query, whatever its length."""
+    return queryset.prefetch_related(Prefetch("materials", queryset=ClaimMaterial.objects.select_related("changed_by")))
+
+
 def claim_list(*, actor: Actor | None) -> QuerySet[Claim]:
     """Claims the caller may see: staff all, a person their own, channels none."""
     return scoped_to_actor(_claims(), actor)
 
 
 def claim_detail(*, actor: Actor | None, reference: str) -> Claim:
-    claim = claim_list(actor=actor).prefetch_related("materials").filter(reference=reference).first()
+    claim = _with_checklist(claim_list(actor=actor)).filter(reference=reference).first()
     if claim is None:
         raise NotFound()
     return claim
@@ -43,7 +48,7 @@ def claim_detail(*, actor: Actor | None, reference: str) -> Claim:
 
 def claim_reload(*, claim_id: int) -> Claim:
     """Re-read a claim the caller has just acted on, with its checklist."""
-    return _claims().prefetch_related("materials").get(pk=claim_id)
+    return _with_checklist(_claims()).get(pk=claim_id)
 
 
 def claim_material_with_file(*, claim: Claim, item: str) -> ClaimMaterial:

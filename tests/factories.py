@@ -1,19 +1,39 @@
 """factory-boy factories for every model the tests build."""
 
 import datetime
+from decimal import Decimal
 
 import factory
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
-from accounts.choices import Role
+from accounts.choices import ChannelGroup, Role
 from accounts.models import Channel, ChannelAPIKey, User
 from accounts.services import person_session_open
 from filings.choices import FilingState, FilingType
-from filings.models import Filing
-from registry.choices import InsuranceType, InsuredStatus
+from filings.models import (
+    Filing,
+    FilingMaterial,
+    FilingMaterialRequirement,
+    FilingPolicy,
+    InProvinceFilingCity,
+)
+from registry.choices import HolidayKind, InsuranceType, InsuredStatus, RegionLevel
 from registry.demo import demo_id_number
-from registry.models import Institution, Person
+from registry.models import Holiday, Institution, Person, Region
+from reimbursements import services as claim_services
+from reimbursements.choices import ClaimAction, ClaimState, MaterialStatus
+from reimbursements.models import BenefitPolicy, Claim, ClaimMaterial, ClaimMaterialRequirement, ClaimPolicy
+
+# The smallest document check_upload accepts as a PDF (it sniffs the content, not the name).
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+# Policy rows seeded by the data migrations start on this day; factories' rows start later, one day each.
+SEEDED_SINCE = datetime.date(2000, 1, 1)
+
+
+def policy_start(n: int) -> datetime.date:
+    """A start date no seeded row and no other factory row of the same table uses (2001-01-01 + n days)."""
+    return datetime.date(2001, 1, 1) + datetime.timedelta(days=n)
 
 
 def valid_id_number(n: int) -> str:
@@ -98,3 +118,251 @@ class FilingFactory(factory.django.DjangoModelFactory):
     channel_id = "xm_wechat"
     state = FilingState.EFFECTIVE
     effective_at = factory.LazyFunction(timezone.now)
+
+
+# The actions that bring a freshly submitted claim to each state, and the role that takes each.
+CLAIM_PATHS: dict[str, tuple[str, ...]] = {
+    ClaimState.SUBMITTED: (),
+    ClaimState.MATERIALS_INCOMPLETE: (ClaimAction.REQUEST_MATERIALS,),
+    ClaimState.UNDER_REVIEW: ("accept_all", ClaimAction.START_REVIEW),
+    ClaimState.APPROVED: ("accept_all", ClaimAction.START_REVIEW, ClaimAction.APPROVE),
+    ClaimState.PAID: ("accept_all", ClaimAction.START_REVIEW, ClaimAction.APPROVE, ClaimAction.PAY),
+    ClaimState.REJECTED: (ClaimAction.REJECT,),
+    ClaimState.WITHDRAWN: (ClaimAction.WITHDRAW,),
+}
+CLAIM_STEP_ROLE = {
+    "accept_all": Role.COUNTER,
+    ClaimAction.REQUEST_MATERIALS: Role.COUNTER,
+    ClaimAction.START_REVIEW: Role.REVIEWER,
+    ClaimAction.APPROVE: Role.REVIEWER,
+    ClaimAction.REJECT: Role.REVIEWER,
+    ClaimAction.PAY: Role.ADMIN,
+    ClaimAction.WITHDRAW: Role.COUNTER,
+}
+
+
+CLAIM_AMOUNT_FIELDS = {"total_amount", "excluded_amount", "category_b_self_pay"}
+
+
+def claim_accept_all(claim: Claim, *, user: User | None = None) -> None:
+    """Counter staff accept every checklist item of ``claim`` (through the service, with history)."""
+    actor = (user or UserFactory(role=Role.COUNTER)).actor
+    for item in claim.materials.values_list("item", flat=True):
+        claim_services.claim_material_update(claim_id=claim.pk, item=item, actor=actor, status=MaterialStatus.ACCEPTED)
+
+
+class ClaimFactory(factory.django.DjangoModelFactory):
+    """A submitted inpatient claim (no filing, paid in full in Shanghai), made by ``claim_submit``.
+
+    Going through the service gives it a reference, its event and its checklist, exactly as the
+    API would. Pass ``state=`` to walk it on through the state machine (accepting the checklist
+    where the path needs it), and ``submitted_by=`` to name the staff user who files it; any
+    other keyword is a field of the submission body (``city`` a region code).
+    """
+
+    class Meta:
+        model = Claim
+
+    person = factory.SubFactory(PersonFactory)
+    submitted_by = factory.SubFactory(UserFactory, role=Role.COUNTER)
+    state = ClaimState.SUBMITTED
+    claim_kind = "inpatient"
+    reason = "not_filed"
+    institution_name = "某医院"
+    institution_level = 3
+    city = "310100"
+    admission_date = factory.LazyFunction(lambda: timezone.localdate() - datetime.timedelta(days=9))
+    discharge_date = factory.LazyAttribute(lambda o: o.admission_date + datetime.timedelta(days=6))
+    total_amount = Decimal("8000.00")
+    excluded_amount = Decimal("500.00")
+
+    @classmethod
+    def _create(cls, model_class, *args, person, submitted_by, state, **data):
+        for name in CLAIM_AMOUNT_FIELDS & set(data):  # the service takes Decimals, as the input serializer gives
+            data[name] = Decimal(str(data[name]))
+        claim = claim_services.claim_submit(actor=submitted_by.actor, person=person, data=data)
+        staff = {Role.COUNTER: submitted_by}  # one user per role walks the claim on
+        for step in CLAIM_PATHS[state]:
+            role = CLAIM_STEP_ROLE[step]
+            if role not in staff:
+                staff[role] = UserFactory(role=role)
+            user = staff[role]
+            if step == "accept_all":
+                claim_accept_all(claim, user=user)
+                continue
+            claim = claim_services.claim_transition(
+                claim_id=claim.pk,
+                action=step,
+                actor=user.actor,
+                reason="测试" if step == ClaimAction.REJECT else "",
+                payment_reference="PAY-TEST" if step == ClaimAction.PAY else "",
+            )
+        claim.refresh_from_db()
+        return claim
+
+    @classmethod
+    def _build(cls, model_class, *args, submitted_by, city, **kwargs):
+        return model_class(*args, city_id=city, **kwargs)
+
+
+class ClaimMaterialFactory(factory.django.DjangoModelFactory):
+    """An extra, optional checklist item on a claim (the required ones come with ``ClaimFactory``)."""
+
+    class Meta:
+        model = ClaimMaterial
+
+    claim = factory.SubFactory(ClaimFactory)
+    item = factory.Sequence(lambda n: f"extra_item_{n}")
+    name = factory.Sequence(lambda n: f"补充材料{n}")
+    required = False
+    original = False
+    sort_order = 99
+    status = MaterialStatus.MISSING
+
+
+# --- reference data: regions, channels, holidays ------------------------------------------------------
+
+
+class RegionFactory(factory.django.DjangoModelFactory):
+    """A new city of Shanghai (310000), whose only seeded city is 310100: codes 310200 … 319900.
+
+    Every province and city of GB/T 2260 is loaded by a migration; a test that needs a region of
+    its own gets one of these. Pass ``level=RegionLevel.PROVINCE, parent=None`` and a free
+    ``code`` for a province.
+    """
+
+    class Meta:
+        model = Region
+        django_get_or_create = ("code",)
+
+    code = factory.Sequence(lambda n: f"31{n % 98 + 2:02d}00")
+    name = factory.Sequence(lambda n: f"测试市{n}")
+    level = RegionLevel.CITY
+    parent = factory.LazyAttribute(lambda o: Region.objects.get(code=o.code[:2] + "0000"))
+
+
+class ChannelFactory(factory.django.DjangoModelFactory):
+    """A channel besides the eight of SPEC §2 (seeded by a migration): a mobile app unless told otherwise."""
+
+    class Meta:
+        model = Channel
+        django_get_or_create = ("code",)
+
+    code = factory.Sequence(lambda n: f"test_channel_{n}")
+    name = factory.Sequence(lambda n: f"测试渠道{n}")
+    group = ChannelGroup.MOBILE
+    description = ""
+    is_active = True
+
+
+class HolidayFactory(factory.django.DjangoModelFactory):
+    """A public holiday from 2090 on, far from the seeded calendar (2020–2026)."""
+
+    class Meta:
+        model = Holiday
+        django_get_or_create = ("date",)
+
+    date = factory.Sequence(lambda n: datetime.date(2090, 1, 1) + datetime.timedelta(days=n))
+    kind = HolidayKind.HOLIDAY
+    name = "测试假日"
+
+
+# --- filings: materials and policy ------------------------------------------------------------------------
+
+
+class FilingMaterialFactory(factory.django.DjangoModelFactory):
+    """A small PDF uploaded for a filing awaiting review (stored through the storage API)."""
+
+    class Meta:
+        model = FilingMaterial
+
+    filing = factory.SubFactory(FilingFactory, state=FilingState.SUBMITTED, effective_at=None)
+    item = "application_form"
+    file = factory.django.FileField(data=PDF, filename="doc.pdf")
+    content_type = "application/pdf"
+    size = len(PDF)
+    channel_id = "xm_wechat"
+
+
+class FilingPolicyFactory(factory.django.DjangoModelFactory):
+    """A filing policy row; it is in force from its ``effective_from`` and outranks the seeded one."""
+
+    class Meta:
+        model = FilingPolicy
+
+    effective_from = factory.Sequence(policy_start)
+    temporary_validity_months = 6
+    long_term_min_holding_months = 0
+    fast_track_review_working_days = 3
+    commitment_due_months = 6
+
+
+class FilingMaterialRequirementFactory(factory.django.DjangoModelFactory):
+    """An extra material of a filing type, in force like the seeded ones."""
+
+    class Meta:
+        model = FilingMaterialRequirement
+
+    effective_from = SEEDED_SINCE
+    filing_type = FilingType.OTHER_TEMPORARY
+    item = factory.Sequence(lambda n: f"test_material_{n}")
+    name = factory.Sequence(lambda n: f"测试材料{n}")
+    required = True
+    commitment_may_replace = False
+    sort_order = 50
+
+
+class InProvinceFilingCityFactory(factory.django.DjangoModelFactory):
+    """A Fujian city where in-province treatment needs a filing: 泉州 (350500) unless told otherwise."""
+
+    class Meta:
+        model = InProvinceFilingCity
+
+    city_id = "350500"
+    effective_from = factory.Sequence(policy_start)
+    note = "测试：省内就医仍需备案"
+
+
+# --- reimbursements: policy -------------------------------------------------------------------------------
+
+
+class BenefitPolicyFactory(factory.django.DjangoModelFactory):
+    """Benefit values for employees at tertiary institutions; in force from a date after the seeded sample."""
+
+    class Meta:
+        model = BenefitPolicy
+
+    effective_from = factory.Sequence(policy_start)
+    insurance_type = InsuranceType.EMPLOYEE
+    institution_level = 3
+    deductible = Decimal("1000.00")
+    ratio = Decimal("0.8500")
+    annual_cap = Decimal("400000.00")
+    is_sample = True
+
+
+class ClaimPolicyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ClaimPolicy
+
+    effective_from = factory.Sequence(policy_start)
+    submission_deadline_months = 12
+    own_share_rate = Decimal("0.10")
+    referral_reduction = Decimal("0.05")
+    emergency_reduction = Decimal("0.05")
+    other_temporary_reduction = Decimal("0.10")
+
+
+class ClaimMaterialRequirementFactory(factory.django.DjangoModelFactory):
+    """An extra checklist item of a claim kind, in force like the seeded ones (copied onto new claims)."""
+
+    class Meta:
+        model = ClaimMaterialRequirement
+
+    effective_from = SEEDED_SINCE
+    claim_kind = "inpatient"
+    item = factory.Sequence(lambda n: f"test_claim_material_{n}")
+    name = factory.Sequence(lambda n: f"测试报销材料{n}")
+    required = True
+    original = False
+    sort_order = 50

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from rest_framework import serializers
 from rest_framework.fields import SkipField
 
-from config.errors import ApplicationError, ValidationFailed
+from config.errors import ApplicationError, NotFound, PermissionRefused, ValidationFailed
 
 
 def limit(model, field: str) -> int:
@@ -84,6 +84,8 @@ def parse_input(
             rules(serializer.partial_data())
         except ValidationFailed as exc:
             errors = {**exc.errors, **errors}  # a field's shape error stands for it
+        except (PermissionRefused, NotFound):
+            raise  # a refusal comes before any complaint about the input
         except ApplicationError:
-            pass  # a conflict or refusal is for after the input is right
+            pass  # a conflict with the record's state is for after the input is right
     raise ValidationFailed(_("The request is invalid; see the errors per field."), errors=errors)

@@ -1,0 +1,69 @@
+"""Dependencies run one way: reimbursements → filings → accounts → registry → config.
+
+Every module of every app is imported (so a module that no longer imports cleanly fails
+here too), and every import statement in it, at module level or inside a function, is read:
+an import of an app that stands above the importing one fails the test, naming the line.
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+# Each app, and the apps it may import besides itself.
+ALLOWED = {
+    "config": set(),
+    "registry": {"config"},
+    "accounts": {"registry", "config"},
+    "filings": {"accounts", "registry", "config"},
+    "reimbursements": {"filings", "accounts", "registry", "config"},
+}
+
+
+def modules(app: str) -> list[Path]:
+    return sorted(p for p in (ROOT / app).rglob("*.py") if "data" not in p.relative_to(ROOT).parts[1:2])
+
+
+def imported_apps(path: Path) -> list[tuple[int, str]]:
+    """(line, app) for every import of one of our apps in the file."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names = [node.module]
+        else:
+            continue
+        found += [(node.lineno, name.split(".")[0]) for name in names if name.split(".")[0] in ALLOWED]
+    return found
+
+
+@pytest.mark.parametrize("app", list(ALLOWED))
+def test_no_module_imports_an_app_above_its_own(app):
+    reversed_edges = [
+        f"{path.relative_to(ROOT)}:{line} imports {target}"
+        for path in modules(app)
+        for line, target in imported_apps(path)
+        if target != app and target not in ALLOWED[app]
+    ]
+    assert reversed_edges == []
+
+
+@pytest.mark.parametrize("app", list(ALLOWED))
+def test_every_module_imports_cleanly(app):
+    for path in modules(app):
+        if path.parent.name in ("migrations", "settings") or path.name in ("wsgi.py", "asgi.py"):
+            continue  # migrations load through the migrator; settings and entry points configure a process
+        dotted = ".".join(path.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__")
+        importlib.import_module(dotted)
+
+
+def test_the_checker_sees_a_reversed_edge(tmp_path):
+    """The test above could not fail if the reader missed imports: it must see these."""
+    sample = tmp_path / "sample.py"
+    sample.write_text("import filings.models\n\ndef f():\n    from reimbursements import services\n")
+    assert imported_apps(sample) == [(1, "filings"), (4, "reimbursements")]
