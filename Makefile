@@ -38,7 +38,7 @@ run: demo serve
 
 ## make test: install test tools and run the whole suite (SQLite, or DATABASE_URL)
 test: install-dev
-	$(BIN)/python -m pytest
+	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/python -m pytest -n auto
 
 lint: install-dev
 	$(BIN)/ruff check .

@@ -11,7 +11,14 @@ from accounts.choices import Role
 # Every other model of the domain apps (policy tables, channels, holidays) only administrators
 # change; the other roles may view it.
 # Models counter staff add and change (besides viewing everything of the domain).
-COUNTER_WRITES = {"registry.person", "filings.filing", "reimbursements.claim", "reimbursements.claimmaterial"}
+COUNTER_WRITES = {
+    "registry.person",
+    "registry.insuredperiod",
+    "registry.chronicqualification",
+    "filings.filing",
+    "reimbursements.claim",
+    "reimbursements.claimmaterial",
+}
 # Models reviewers change (their decisions are admin actions on these).
 REVIEWER_WRITES = {
     "filings.filing",

@@ -13,8 +13,8 @@ from config.actors import Actor
 from config.errors import NotFound, ValidationFailed
 from filings.choices import EligibilityBasis
 from filings.models import Filing, FilingMaterial, FilingMaterialRequirement, FilingPolicy, InProvinceFilingCity
-from registry.choices import VISIT_SETTLEMENT_FIELD, InsuredStatus, RegionLevel, VisitKind
-from registry.models import Institution, Person, Region
+from registry.choices import VISIT_SETTLEMENT_FIELD, PeriodStatus, RegionLevel, VisitKind
+from registry.models import ChronicQualification, Institution, InsuredPeriod, Person, Region
 from registry.selectors import scoped_to_actor, working_days_after
 
 
@@ -142,13 +142,30 @@ def eligibility_check(
             "direct_settlement": bool(place["institution_settles"]),
         }
 
+    insured = InsuredPeriod.objects.filter(
+        InsuredPeriod.covering(on), person=OuterRef("pk"), status=PeriodStatus.ACTIVE
+    )
+    qualified = ChronicQualification.objects.filter(ChronicQualification.covering(on), person=OuterRef("pk"))
     covering = Filing.covering(on, prefix="filings__")
     rows = list(
         Person.objects.filter(id_number=id_number)
-        .annotate(covering=FilteredRelation("filings", condition=covering))
+        .annotate(
+            covering=FilteredRelation("filings", condition=covering),
+            insured_on=Exists(insured),
+            region_on=Subquery(insured.values("insured_region_id")[:1]),
+            **(
+                {
+                    "qualified": Exists(qualified),
+                    "qualified_direct": Exists(qualified.filter(disease__settled_directly=True)),
+                }
+                if visit == VisitKind.CHRONIC_OUTPATIENT
+                else {}
+            ),
+        )
         .values(
-            "insured_status",
-            "insured_region_id",
+            "insured_on",
+            "region_on",
+            *(["qualified", "qualified_direct"] if visit == VisitKind.CHRONIC_OUTPATIENT else []),
             "covering__reference",
             "covering__destination_id",
             "covering__end_date",
@@ -179,15 +196,19 @@ def eligibility_check(
             _("Ask the person for the insured place's settlement route, or settle as self-paid."),
         )
     person = rows[0]
-    if person["insured_status"] != InsuredStatus.ACTIVE:
+    if not person["insured_on"]:
         return answer(
             False,
             None,
             "not_actively_insured",
-            _("The person is not actively insured."),
+            _("The person was not insured on that day."),
             _("The person settles as self-paid; insurance status is handled by the insured place."),
         )
-    if city_code[:2] == person["insured_region_id"][:2] and not place["needs_filing"]:
+    if visit == VisitKind.CHRONIC_OUTPATIENT:
+        refusal = _chronic_refusal(person, institution)
+        if refusal is not None:
+            return answer(False, None, *refusal)
+    if city_code[:2] == person["region_on"][:2] and not place["needs_filing"]:
         return answer(
             True,
             EligibilityBasis.IN_PROVINCE,
@@ -228,3 +249,30 @@ def eligibility_check(
             _("Change the filing to this destination, then settle directly. ") + remedy,
         )
     return answer(False, None, "no_filing", _("No effective filing covers this place and day."), remedy)
+
+
+def _chronic_refusal(person: dict, institution: dict | None) -> tuple[str, str, str] | None:
+    """Why chronic/special outpatient care (门诊慢特病) is not settled directly, or None when it may be.
+
+    Only a person qualified on the day, for a disease settled directly across provinces, at an
+    institution connected for it, is settled directly; everyone else pays and claims manually.
+    """
+    if not person["qualified"]:
+        return (
+            "not_qualified",
+            _("The person holds no chronic/special outpatient qualification (门诊慢特病资格) on that day."),
+            _("Apply for the qualification at the insured place; meanwhile pay in full and claim manually."),
+        )
+    if not person["qualified_direct"]:
+        return (
+            "not_settled_directly",
+            _("The person's chronic disease is not settled directly across provinces."),
+            _("Pay in full and claim manual reimbursement at the insured place."),
+        )
+    if institution is not None and not institution["direct_settlement"]:
+        return (
+            "institution_not_connected",
+            _("This institution is not connected for direct settlement of chronic/special outpatient care."),
+            _("Choose a connected institution, or pay in full and claim manual reimbursement."),
+        )
+    return None

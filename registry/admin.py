@@ -6,7 +6,44 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from config.errors import ValidationFailed
 from registry import services
-from registry.models import Holiday, Institution, Person, Region
+from registry.models import ChronicDisease, ChronicQualification, Holiday, Institution, InsuredPeriod, Person, Region
+
+
+class InsuredPeriodForm(forms.ModelForm):
+    """An insured period, checked by the same rule as every other path: no overlap within a person."""
+
+    class Meta:
+        model = InsuredPeriod
+        fields = ["starts_on", "ends_on", "insurance_type", "insured_region", "status"]
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.errors or self.instance.person_id is None:
+            return cleaned
+        try:
+            services.insured_period_check(self.instance)
+        except ValidationFailed as exc:
+            for name, messages in exc.errors.items():
+                self.add_error(name if name in self.fields else None, messages)
+        return cleaned
+
+
+class InsuredPeriodInline(admin.TabularInline):
+    """The person's insured periods (参保期间); saved through the registry services, with history."""
+
+    model = InsuredPeriod
+    form = InsuredPeriodForm
+    extra = 0
+    can_delete = False
+    autocomplete_fields = ["insured_region"]
+
+
+class ChronicQualificationInline(admin.TabularInline):
+    model = ChronicQualification
+    fields = ["disease", "starts_on", "ends_on", "approved_by"]
+    readonly_fields = ["approved_by"]
+    extra = 0
+    can_delete = False
 
 
 @admin.register(Region)
@@ -69,6 +106,23 @@ class PersonAdmin(SimpleHistoryAdmin):
     list_select_related = ["insured_region"]
     readonly_fields = ["version", "created_at", "updated_at"]
     autocomplete_fields = ["insured_region"]
+    inlines = [InsuredPeriodInline, ChronicQualificationInline]
+
+    def get_inlines(self, request, obj):
+        return self.inlines if obj is not None else []
+
+    def save_formset(self, request, form, formset, change):
+        """Periods and qualifications are written by the registry services, which keep their rules and history."""
+        actor = request.user.actor
+        for inline_form in formset.forms:
+            if not inline_form.has_changed() or not inline_form.is_valid():
+                continue
+            record = inline_form.save(commit=False)
+            record.person = form.instance
+            if isinstance(record, InsuredPeriod):
+                services.insured_period_save(period=record, actor=actor)
+            else:
+                services.chronic_qualification_save(qualification=record, actor=actor)
 
     def get_readonly_fields(self, request, obj=None):
         return [*self.readonly_fields, "id_number"] if obj else self.readonly_fields
@@ -99,3 +153,46 @@ class HolidayAdmin(admin.ModelAdmin):
     list_filter = ["kind"]
     date_hierarchy = "date"
     search_fields = ["name"]
+
+
+@admin.register(InsuredPeriod)
+class InsuredPeriodAdmin(SimpleHistoryAdmin):
+    """Every insured period, to search and to read its history; edited on the person's page."""
+
+    list_display = ["person", "starts_on", "ends_on", "insurance_type", "insured_region", "status"]
+    list_filter = ["status", "insurance_type"]
+    search_fields = ["=person__id_number", "person__name"]
+    list_select_related = ["person", "insured_region"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ChronicDisease)
+class ChronicDiseaseAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "settled_directly", "is_active"]
+    list_filter = ["settled_directly", "is_active"]
+    search_fields = ["code", "name"]
+
+
+@admin.register(ChronicQualification)
+class ChronicQualificationAdmin(SimpleHistoryAdmin):
+    list_display = ["person", "disease", "starts_on", "ends_on", "approved_by"]
+    list_filter = ["disease"]
+    search_fields = ["=person__id_number", "person__name"]
+    list_select_related = ["person", "disease", "approved_by"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -24,6 +24,13 @@ class InsuredStatus(models.TextChoices):
     TERMINATED = "terminated", _("Terminated")
 
 
+class PeriodStatus(models.TextChoices):
+    """What an insured period (参保期间) says of its days: insured, or suspended (暂停, e.g. arrears)."""
+
+    ACTIVE = "active", _("Insured")
+    SUSPENDED = "suspended", _("Suspended")
+
+
 class InstitutionLevel(models.IntegerChoices):
     PRIMARY = 1, _("Level 1 (一级)")
     SECONDARY = 2, _("Level 2 (二级)")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -16,6 +17,7 @@ from registry.choices import (
     InstitutionLevel,
     InsuranceType,
     InsuredStatus,
+    PeriodStatus,
     RegionLevel,
 )
 from registry.validators import validate_id_number, validate_institution_code, validate_phone
@@ -139,6 +141,140 @@ class Person(Versioned):
     @property
     def is_actively_insured(self) -> bool:
         return self.insured_status == InsuredStatus.ACTIVE
+
+
+def covering_day(day, *, start: str, end: str) -> Q:
+    """Rows whose period ``start``..``end`` (both inclusive, either open when empty) covers ``day``."""
+    return (Q(**{f"{start}__isnull": True}) | Q(**{f"{start}__lte": day})) & (
+        Q(**{f"{end}__isnull": True}) | Q(**{f"{end}__gte": day})
+    )
+
+
+def overlapping(first, last, *, start: str, end: str) -> Q:
+    """Rows whose period overlaps ``first``..``last`` (``first`` None: since ever; ``last`` None: open)."""
+    q = Q()
+    if last is not None:
+        q &= Q(**{f"{start}__isnull": True}) | Q(**{f"{start}__lte": last})
+    if first is not None:
+        q &= Q(**{f"{end}__isnull": True}) | Q(**{f"{end}__gte": first})
+    return q
+
+
+class InsuredPeriod(Versioned):
+    """A period of insurance (参保期间): the days over which the person was insured here, and how.
+
+    Every day of care and every eligibility question is judged by the period that covered that
+    day, never by today's status. ``starts_on`` empty means insured since before the records
+    begin (a person loaded without dates); ``ends_on`` empty means still insured.
+    """
+
+    person = models.ForeignKey(
+        Person, on_delete=models.PROTECT, related_name="insured_periods", verbose_name=_("person")
+    )
+    starts_on = models.DateField(
+        _("insured from"), null=True, blank=True, help_text=_("Empty: insured since before the records begin.")
+    )
+    ends_on = models.DateField(_("insured until"), null=True, blank=True, help_text=_("Last day; empty while insured."))
+    insurance_type = models.CharField(_("insurance type"), max_length=16, choices=InsuranceType.choices)
+    insured_region = models.ForeignKey(
+        Region, on_delete=models.PROTECT, related_name="+", verbose_name=_("insured region")
+    )
+    status = models.CharField(_("status"), max_length=16, choices=PeriodStatus.choices, default=PeriodStatus.ACTIVE)
+
+    history = HistoricalRecords(
+        excluded_fields=["updated_at"],
+        get_user=history_user,
+        history_user_id_field=models.BigIntegerField(null=True, blank=True, db_index=True),
+    )
+
+    class Meta:
+        verbose_name = _("insured period")
+        verbose_name_plural = _("insured periods")
+        ordering = ["person", F("starts_on").asc(nulls_first=True)]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_on__isnull=True) | Q(starts_on__isnull=True) | Q(ends_on__gte=F("starts_on")),
+                name="insured_period_end_not_before_start",
+                violation_error_message=_("The end of the period cannot be before its start."),
+            ),
+            models.CheckConstraint(condition=Q(status__in=PeriodStatus.values), name="insured_period_status_valid"),
+            models.CheckConstraint(
+                condition=Q(insurance_type__in=InsuranceType.values), name="insured_period_insurance_type_valid"
+            ),
+            models.UniqueConstraint(
+                fields=["person"], condition=Q(ends_on__isnull=True), name="one_open_insured_period_per_person"
+            ),
+        ]
+        indexes = [models.Index(fields=["person", "starts_on"], name="insured_period_person_start")]
+
+    def __str__(self) -> str:
+        return f"{self.starts_on or '…'} – {self.ends_on or '…'} {self.get_status_display()}"
+
+    @staticmethod
+    def covering(day, prefix: str = "") -> Q:
+        return covering_day(day, start=f"{prefix}starts_on", end=f"{prefix}ends_on")
+
+
+class ChronicDisease(models.Model):
+    """A chronic or special outpatient disease (门诊慢特病) of the catalogue (policy data).
+
+    ``settled_directly`` says whether its outpatient care is settled directly across provinces
+    (the seeds name hypertension, diabetes, outpatient cancer radio/chemotherapy, dialysis and
+    anti-rejection treatment after transplant); the others are claimed manually.
+    """
+
+    code = models.SlugField(_("code"), max_length=32, primary_key=True)
+    name = models.CharField(_("name"), max_length=100)
+    settled_directly = models.BooleanField(_("settled directly across provinces"), default=False)
+    is_active = models.BooleanField(_("in the catalogue"), default=True)
+
+    class Meta:
+        verbose_name = _("chronic/special outpatient disease")
+        verbose_name_plural = _("chronic/special outpatient diseases")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ChronicQualification(Versioned):
+    """A person's qualification for a chronic/special outpatient disease (门诊慢特病资格), recorded by staff."""
+
+    person = models.ForeignKey(
+        Person, on_delete=models.PROTECT, related_name="chronic_qualifications", verbose_name=_("person")
+    )
+    disease = models.ForeignKey(ChronicDisease, on_delete=models.PROTECT, related_name="+", verbose_name=_("disease"))
+    starts_on = models.DateField(_("qualified from"))
+    ends_on = models.DateField(_("qualified until"), null=True, blank=True, help_text=_("Empty: no end set."))
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("approved by"),
+    )
+
+    history = HistoricalRecords(excluded_fields=["updated_at"], get_user=history_user)
+
+    class Meta:
+        verbose_name = _("chronic disease qualification")
+        verbose_name_plural = _("chronic disease qualifications")
+        ordering = ["person", "disease", "starts_on"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_on__isnull=True) | Q(ends_on__gte=F("starts_on")),
+                name="chronic_qualification_end_not_before_start",
+                violation_error_message=_("The end of the period cannot be before its start."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.disease}: {self.starts_on} – {self.ends_on or '…'}"
+
+    @staticmethod
+    def covering(day, prefix: str = "") -> Q:
+        return covering_day(day, start=f"{prefix}starts_on", end=f"{prefix}ends_on")
 
 
 class Holiday(models.Model):

@@ -7,6 +7,7 @@ so a person is valid or not the same way wherever it comes from.
 from __future__ import annotations
 
 import csv
+import datetime
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
@@ -19,8 +20,8 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 from config.actors import Actor
 from config.errors import Conflict, ValidationFailed
 from config.transitions import authorize
-from registry.choices import INSURANCE_TYPE_NATIONAL_CODE, InsuranceType, InsuredStatus
-from registry.models import Person, Region
+from registry.choices import INSURANCE_TYPE_NATIONAL_CODE, InsuranceType, InsuredStatus, PeriodStatus
+from registry.models import ChronicQualification, InsuredPeriod, Person, Region, overlapping
 from registry.permissions import PERSON_WRITERS
 from registry.selectors import normalize_id_query
 from registry.validators import normalize_id_number, normalize_phone
@@ -110,6 +111,7 @@ def person_create(*, data: dict, actor: Actor) -> Person:
     try:
         with transaction.atomic():
             person.save()
+            _open_period(person, starts_on=None, user=actor.user)
     except IntegrityError:
         raise _person_exists() from None
     return person
@@ -133,11 +135,144 @@ def person_update(*, person: Person, data: dict, actor: Actor) -> Person:
     cleaned = person_validate({k: v for k, v in data.items() if k != "id_number"}, partial=True)
     with transaction.atomic():
         locked = Person.objects.select_for_update().get(pk=person.pk)
+        insured_before = [getattr(locked, name) for name in PERIOD_FIELDS]
         for name, value in cleaned.items():
             setattr(locked, name, value)
         locked._history_user = actor.user
         locked.save()
+        if [getattr(locked, name) for name in PERIOD_FIELDS] != insured_before:
+            _roll_period(locked, today=timezone.localdate(), user=actor.user)
     return locked
+
+
+# --- insured periods (参保期间) -------------------------------------------------------------------
+
+# The person's fields that describe the current insured period; a change to them starts a new one.
+PERIOD_FIELDS = ("insurance_type", "insured_region_id", "insured_status")
+STATUS_OF_PERIOD = {PeriodStatus.ACTIVE: InsuredStatus.ACTIVE, PeriodStatus.SUSPENDED: InsuredStatus.SUSPENDED}
+
+
+def _period_like(person: Person, *, starts_on: datetime.date | None) -> InsuredPeriod | None:
+    """The open period the person's current fields describe (none when insurance has ended)."""
+    if person.insured_status == InsuredStatus.TERMINATED:
+        return None
+    status = PeriodStatus.ACTIVE if person.insured_status == InsuredStatus.ACTIVE else PeriodStatus.SUSPENDED
+    return InsuredPeriod(
+        person=person,
+        starts_on=starts_on,
+        insurance_type=person.insurance_type,
+        insured_region_id=person.insured_region_id,
+        status=status,
+    )
+
+
+def _open_period(person: Person, *, starts_on: datetime.date | None, user=None) -> None:
+    period = _period_like(person, starts_on=starts_on)
+    if period is not None:
+        period._history_user = user
+        period.save()
+
+
+def _roll_period(person: Person, *, today: datetime.date, user=None) -> None:
+    """The person's insurance changed today: the period covering today ends yesterday, a new one starts.
+
+    The past is never rewritten: days before today keep the period that covered them. A period
+    that itself began today is replaced, not cut to nothing.
+    """
+    current = person.insured_periods.select_for_update().filter(InsuredPeriod.covering(today)).first()
+    if current is not None:
+        current._history_user = user
+        if current.starts_on == today:
+            current.delete()
+        else:
+            current.ends_on = today - datetime.timedelta(days=1)
+            current.save()
+    _open_period(person, starts_on=today, user=user)
+
+
+def person_sync_current(person: Person, *, today: datetime.date | None = None, user=None) -> Person:
+    """Make the person's current status, type and region say what the period covering today says."""
+    today = today or timezone.localdate()
+    current = person.insured_periods.filter(InsuredPeriod.covering(today)).first()
+    wanted = (
+        {
+            "insured_status": STATUS_OF_PERIOD[current.status],
+            "insurance_type": current.insurance_type,
+            "insured_region_id": current.insured_region_id,
+        }
+        if current is not None
+        else {"insured_status": InsuredStatus.TERMINATED}
+    )
+    changed = [name for name, value in wanted.items() if getattr(person, name) != value]
+    if changed:
+        for name in changed:
+            setattr(person, name, wanted[name])
+        person._history_user = user
+        person.save(update_fields=changed)
+    return person
+
+
+def insured_period_check(period: InsuredPeriod) -> None:
+    """Refuse a period that ends before it starts or overlaps another period of the same person."""
+    errors = {}
+    if period.starts_on and period.ends_on and period.ends_on < period.starts_on:
+        errors["ends_on"] = [_("The end of the period cannot be before its start.")]
+    else:
+        clash = (
+            InsuredPeriod.objects.filter(person_id=period.person_id)
+            .exclude(pk=period.pk)
+            .filter(overlapping(period.starts_on, period.ends_on, start="starts_on", end="ends_on"))
+            .first()
+        )
+        if clash is not None:
+            errors["starts_on"] = [_("Overlaps the period %(period)s.") % {"period": clash}]
+    if errors:
+        raise ValidationFailed(_("The insured period is invalid; see the errors per field."), errors=errors)
+
+
+def insured_period_save(*, period: InsuredPeriod, actor: Actor) -> InsuredPeriod:
+    """Record or correct an insured period (staff, with history); the person's current status follows."""
+    authorize(actor, PERSON_WRITERS)
+    with transaction.atomic():
+        person = Person.objects.select_for_update().get(pk=period.person_id)
+        insured_period_check(period)
+        period._history_user = actor.user
+        period.save()
+        person_sync_current(person, user=actor.user)
+    return period
+
+
+def chronic_qualification_save(*, qualification: ChronicQualification, actor: Actor) -> ChronicQualification:
+    """Record a person's qualification for a chronic/special outpatient disease (staff, with history)."""
+    authorize(actor, PERSON_WRITERS)
+    if qualification.ends_on and qualification.ends_on < qualification.starts_on:
+        raise ValidationFailed(
+            _("The end of the period cannot be before its start."),
+            errors={"ends_on": [_("The end of the period cannot be before its start.")]},
+        )
+    if qualification.approved_by_id is None:
+        qualification.approved_by = actor.user
+    qualification._history_user = actor.user
+    qualification.save()
+    return qualification
+
+
+def insured_days_missing(
+    *, person_id: int, first: datetime.date, last: datetime.date
+) -> list[tuple[datetime.date, datetime.date]]:
+    """The spans of ``first``..``last`` that no active insured period of the person covers (empty: all insured)."""
+    periods = InsuredPeriod.objects.filter(
+        overlapping(first, last, start="starts_on", end="ends_on"), person_id=person_id, status=PeriodStatus.ACTIVE
+    ).values_list("starts_on", "ends_on")
+    gaps, cursor = [], first
+    for starts_on, ends_on in sorted(periods, key=lambda p: p[0] or datetime.date.min):
+        if starts_on is not None and starts_on > cursor:
+            gaps.append((cursor, min(last, starts_on - datetime.timedelta(days=1))))
+        if ends_on is None or ends_on >= last:
+            return gaps
+        cursor = max(cursor, ends_on + datetime.timedelta(days=1))
+    gaps.append((cursor, last))
+    return gaps
 
 
 @dataclass
@@ -187,6 +322,16 @@ def _numbered(reader: csv.DictReader) -> Iterator[tuple[int, dict]]:
         yield reader.line_num, row
 
 
+def _import_date(row: dict, name: str) -> datetime.date | None:
+    value = (row.get(name) or "").strip()
+    if not value:
+        return None
+    try:
+        return datetime.date.fromisoformat(value)
+    except ValueError:
+        raise ValidationError(_("Use a date as YYYY-MM-DD.")) from None
+
+
 def _clean_import_row(row: dict, line_no: int, known_regions: set[str], report: ImportReport) -> dict | None:
     if None in row:  # more cells than header columns
         report.refused.append((line_no, "row", _("The row has more cells than the header.")))
@@ -202,40 +347,132 @@ def _clean_import_row(row: dict, line_no: int, known_regions: set[str], report: 
     if region and region not in known_regions:
         report.refused.append((line_no, "insured_region", _("Unknown region code %(code)s.") % {"code": region}))
         return None
+    period = {}
+    for name in ("insured_from", "insured_to"):
+        try:
+            period[name] = _import_date(row, name)
+        except ValidationError as exc:
+            report.refused.append((line_no, name, exc.messages[0]))
+            return None
+    if period["insured_to"] and not period["insured_from"]:
+        report.refused.append((line_no, "insured_from", _("A period with an end needs its start.")))
+        return None
+    if period["insured_from"] and period["insured_to"] and period["insured_to"] < period["insured_from"]:
+        report.refused.append((line_no, "insured_to", _("The end of the period cannot be before its start.")))
+        return None
     cleaned["insured_region_id"] = region or Person._meta.get_field("insured_region").get_default()
     cleaned.setdefault("insured_status", InsuredStatus.ACTIVE)
     cleaned.setdefault("social_security_card", "")
     cleaned.setdefault("phone", "")
+    cleaned["_line"], cleaned["_period"] = line_no, period if period["insured_from"] else None
     return cleaned
 
 
+def _plan_dated_period(row: dict, periods: list[InsuredPeriod], report: ImportReport) -> list[InsuredPeriod] | None:
+    """The periods to write for a row that names its insured period; None refuses the row.
+
+    The period starting on ``insured_from`` is created or corrected; an open period that began
+    earlier ends the day before it; any other overlap is a conflict the row cannot settle.
+    """
+    first, last = row["_period"]["insured_from"], row["_period"]["insured_to"]
+    status = PeriodStatus.SUSPENDED if row["insured_status"] == InsuredStatus.SUSPENDED else PeriodStatus.ACTIVE
+    values = {
+        "ends_on": last,
+        "insurance_type": row["insurance_type"],
+        "insured_region_id": row["insured_region_id"],
+        "status": status,
+    }
+    same = next((p for p in periods if p.starts_on == first), None)
+    writes = []
+    for other in periods:
+        if other is same or not _overlaps(other, first, last):
+            continue
+        if other.ends_on is None and (other.starts_on is None or other.starts_on < first):
+            other.ends_on = first - datetime.timedelta(days=1)
+            writes.append(other)
+        else:
+            report.refused.append(
+                (row["_line"], "insured_from", _("Overlaps the period %(period)s.") % {"period": other})
+            )
+            return None
+    if same is None:
+        writes.append(InsuredPeriod(starts_on=first, **values))
+    elif any(getattr(same, name) != value for name, value in values.items()):
+        for name, value in values.items():
+            setattr(same, name, value)
+        writes.append(same)
+    return writes
+
+
+def _overlaps(period: InsuredPeriod, first: datetime.date, last: datetime.date | None) -> bool:
+    starts_before_end = last is None or period.starts_on is None or period.starts_on <= last
+    ends_after_start = period.ends_on is None or period.ends_on >= first
+    return starts_before_end and ends_after_start
+
+
 def _import_batch(batch: list[dict], report: ImportReport) -> None:
+    """Write one batch of rows: persons created or updated, and their insured periods, in one transaction."""
     now = timezone.now()
+    today = timezone.localdate(now)
     with transaction.atomic():
         existing = {
             p.id_number: p
             for p in Person.objects.select_for_update().filter(id_number__in=[row["id_number"] for row in batch])
         }
-        to_create, to_update = [], []
+        dated = [existing[row["id_number"]].pk for row in batch if row["_period"] and row["id_number"] in existing]
+        periods_of: dict[int, list[InsuredPeriod]] = {}
+        for period in InsuredPeriod.objects.select_for_update().filter(person_id__in=dated):
+            periods_of.setdefault(period.person_id, []).append(period)
+        to_create, to_update, rolled, period_writes, to_sync = [], [], [], [], []
         for row in batch:
             person = existing.get(row["id_number"])
+            writes: list[InsuredPeriod] = []
+            if row["_period"]:
+                writes = _plan_dated_period(row, periods_of.get(person.pk, []) if person else [], report)
+                if writes is None:
+                    continue
+            fields = {name: row[name] for name in PERSON_FIELDS}
             if person is None:
-                to_create.append(Person(**row, created_at=now, updated_at=now))
-                continue
-            changed = [name for name in PERSON_FIELDS if getattr(person, name) != row[name]]
-            if not changed:
-                report.unchanged += 1
-                continue
-            for name in changed:
-                setattr(person, name, row[name])
-            person.version += 1
-            person.updated_at = now
-            to_update.append(person)
+                person = Person(id_number=row["id_number"], **fields, created_at=now, updated_at=now)
+                to_create.append(person)
+                if not row["_period"]:
+                    writes = [p for p in [_period_like(person, starts_on=None)] if p is not None]
+            else:
+                changed = [name for name in PERSON_FIELDS if getattr(person, name) != fields[name]]
+                for name in changed:
+                    setattr(person, name, fields[name])
+                if changed:
+                    person.version += 1
+                    person.updated_at = now
+                    to_update.append(person)
+                    if not row["_period"] and any(name in PERIOD_FIELDS for name in changed):
+                        rolled.append(person)
+                elif not writes:
+                    report.unchanged += 1
+                else:
+                    report.updated += 1  # only its insured period changed
+            for period in writes:
+                period.person = person
+            period_writes.extend(writes)
+            if row["_period"]:
+                to_sync.append(person)
         if to_create:
             bulk_create_with_history(to_create, Person, batch_size=500, default_date=now)
         if to_update:
             bulk_update_with_history(
                 to_update, Person, [*PERSON_FIELDS, "version", "updated_at"], batch_size=500, default_date=now
             )
+        for person in rolled:
+            _roll_period(person, today=today)
+        # Stored periods first (an open one may close), then the new ones.
+        for period in (p for p in period_writes if p.pk is not None):
+            period.save()
+        new_periods = [p for p in period_writes if p.pk is None]
+        for period in new_periods:
+            period.person_id = period.person.pk
+        if new_periods:
+            bulk_create_with_history(new_periods, InsuredPeriod, batch_size=500, default_date=now)
+        for person in to_sync:
+            person_sync_current(person, today=today)
     report.created += len(to_create)
     report.updated += len(to_update)

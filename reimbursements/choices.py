@@ -12,6 +12,40 @@ class ClaimKind(models.TextChoices):
     CHRONIC_OUTPATIENT = "chronic_outpatient", _("Chronic/special outpatient (门诊慢特病)")
 
 
+class Setting(models.TextChoices):
+    """Where emergency care took place: its checklist and benefits follow that setting."""
+
+    INPATIENT = "inpatient", _("Inpatient (住院)")
+    OUTPATIENT = "outpatient", _("Outpatient (门诊)")
+
+
+class BenefitVisit(models.TextChoices):
+    """The visit kinds benefit policy rows distinguish (参保地政策)."""
+
+    INPATIENT = "inpatient", _("Inpatient (住院)")
+    OUTPATIENT = "outpatient", _("Outpatient (门诊)")
+    CHRONIC_OUTPATIENT = "chronic_outpatient", _("Chronic/special outpatient (门诊慢特病)")
+
+
+# The benefit rows a claim kind is paid by; an emergency follows its setting.
+BENEFIT_VISIT = {
+    ClaimKind.INPATIENT: BenefitVisit.INPATIENT,
+    ClaimKind.REFERRAL: BenefitVisit.INPATIENT,
+    ClaimKind.OUTPATIENT: BenefitVisit.OUTPATIENT,
+    ClaimKind.CHRONIC_OUTPATIENT: BenefitVisit.CHRONIC_OUTPATIENT,
+}
+# The checklist of a claim: the requirement rows of these kinds, in this order (the claim kind's own
+# rows hold only what it adds); an emergency takes its setting's rows first.
+CHECKLIST_KINDS = {
+    ClaimKind.INPATIENT: ("inpatient",),
+    ClaimKind.OUTPATIENT: ("outpatient",),
+    ClaimKind.EMERGENCY: ("emergency",),
+    ClaimKind.REFERRAL: ("inpatient", "referral"),
+    ClaimKind.CHRONIC_OUTPATIENT: ("outpatient", "chronic_outpatient"),
+}
+# The emergency checklist item that makes the care count as filed (急诊抢救视同已备案).
+RESCUE_RECORD_ITEM = "rescue_record"
+
 # Requirement rows may also be for the injury flag, added on top of the visit kind's items.
 INJURY = "injury"
 REQUIREMENT_KIND_CHOICES = [*ClaimKind.choices, (INJURY, _("Injury, on top of the visit kind (外伤)"))]
@@ -25,8 +59,18 @@ class ClaimReason(models.TextChoices):
     CHRONIC_NOT_SETTLED = "chronic_not_settled", _("Chronic disease not settled across provinces")
 
 
-# Reasons on which the person pays a share first (先自付10%): no filing, or one made after the fact.
-OWN_SHARE_REASONS = (ClaimReason.NOT_FILED, ClaimReason.RETROACTIVE_FILING)
+class ClaimBasis(models.TextChoices):
+    """What a claim rests on, derived from the records (never from the claimant's ``reason``)."""
+
+    EMERGENCY = "emergency", _("Emergency rescue, treated as filed (急诊抢救视同已备案)")
+    IN_PROVINCE = "in_province", _("Inside the insured province, no filing needed")
+    FILED = "filed", _("Filed before discharge")
+    RETROACTIVE_FILING = "retroactive_filing", _("Filed after discharge (补办备案)")
+    NO_FILING = "no_filing", _("No filing")
+
+
+# Bases on which the person pays a share first (出院后补办备案的，需先自付10%; likewise with no filing).
+OWN_SHARE_BASES = (ClaimBasis.RETROACTIVE_FILING, ClaimBasis.NO_FILING)
 
 
 class ClaimState(models.TextChoices):
@@ -43,6 +87,14 @@ class ClaimState(models.TextChoices):
 OPEN_CLAIM_STATES = (ClaimState.SUBMITTED, ClaimState.MATERIALS_INCOMPLETE, ClaimState.UNDER_REVIEW)
 # States in which the checklist may still change.
 CHECKLIST_OPEN_STATES = (ClaimState.SUBMITTED, ClaimState.MATERIALS_INCOMPLETE)
+# Claims that hold their invoices and their stay: one bill, one stay, one live claim.
+LIVE_CLAIM_STATES = (
+    ClaimState.SUBMITTED,
+    ClaimState.MATERIALS_INCOMPLETE,
+    ClaimState.UNDER_REVIEW,
+    ClaimState.APPROVED,
+    ClaimState.PAID,
+)
 # Claims whose amount counts towards this year's deductible and cap.
 DECIDED_PAYABLE_STATES = (ClaimState.APPROVED, ClaimState.PAID)
 

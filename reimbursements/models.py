@@ -18,11 +18,14 @@ from config.models import EffectivePeriod, Versioned, history_user
 from registry.choices import InstitutionLevel, InsuranceType
 from reimbursements.choices import (
     REQUIREMENT_KIND_CHOICES,
+    BenefitVisit,
     ClaimAction,
+    ClaimBasis,
     ClaimKind,
     ClaimReason,
     ClaimState,
     MaterialStatus,
+    Setting,
 )
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
@@ -57,9 +60,12 @@ class ClaimMaterialRequirement(EffectivePeriod):
 
 
 class BenefitPolicy(EffectivePeriod):
-    """Deductible, ratio and annual cap by insurance type and institution level (参保地政策)."""
+    """Deductible, ratio and annual cap by insurance type, visit kind and institution level (参保地政策)."""
 
     insurance_type = models.CharField(_("insurance type"), max_length=16, choices=InsuranceType.choices)
+    visit_kind = models.CharField(
+        _("visit kind"), max_length=24, choices=BenefitVisit.choices, default=BenefitVisit.INPATIENT
+    )
     institution_level = models.PositiveSmallIntegerField(_("institution level"), choices=InstitutionLevel.choices)
     deductible = models.DecimalField(_("deductible (起付线)"), **MONEY, validators=[MinValueValidator(0)])
     ratio = models.DecimalField(_("reimbursement ratio"), **RATE)
@@ -71,21 +77,25 @@ class BenefitPolicy(EffectivePeriod):
     class Meta:
         verbose_name = _("benefit policy")
         verbose_name_plural = _("benefit policies")
-        ordering = ["insurance_type", "institution_level", "-effective_from"]
+        ordering = ["insurance_type", "visit_kind", "institution_level", "-effective_from"]
         constraints = [
             models.UniqueConstraint(
-                fields=["insurance_type", "institution_level", "effective_from"],
+                fields=["insurance_type", "visit_kind", "institution_level", "effective_from"],
                 name="benefit_policy_unique_per_period",
             ),
             models.CheckConstraint(condition=Q(ratio__gte=0, ratio__lte=1), name="benefit_ratio_0_to_1"),
             models.CheckConstraint(
                 condition=Q(deductible__gte=0, annual_cap__gte=0), name="benefit_amounts_not_negative"
             ),
+            models.CheckConstraint(condition=Q(visit_kind__in=BenefitVisit.values), name="benefit_visit_kind_valid"),
             EffectivePeriod.period_constraint("benefit_policy_period_valid"),
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_insurance_type_display()} L{self.institution_level} {self.effective_from}"
+        return (
+            f"{self.get_insurance_type_display()} {self.get_visit_kind_display()} "
+            f"L{self.institution_level} {self.effective_from}"
+        )
 
 
 class ClaimPolicy(EffectivePeriod):
@@ -138,7 +148,30 @@ class Claim(Versioned):
     )
     claim_kind = models.CharField(_("claim kind"), max_length=24, choices=ClaimKind.choices)
     injury = models.BooleanField(_("injury (外伤)"), default=False)
-    reason = models.CharField(_("reason for the claim"), max_length=24, choices=ClaimReason.choices)
+    setting = models.CharField(
+        _("setting"), max_length=16, choices=Setting.choices, blank=True, help_text=_("Of an emergency: where it was.")
+    )
+    disease = models.ForeignKey(
+        "registry.ChronicDisease",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("chronic disease"),
+    )
+    reason = models.CharField(
+        _("claimant's account"),
+        max_length=24,
+        choices=ClaimReason.choices,
+        help_text=_("Why the claimant says they paid in full; it never decides the amount."),
+    )
+    basis = models.CharField(
+        _("basis"),
+        max_length=24,
+        choices=ClaimBasis.choices,
+        help_text=_("Derived from the records at submission and again at approval."),
+    )
+    basis_explanation = models.CharField(_("why this basis"), max_length=500, blank=True)
     filing = models.ForeignKey(
         "filings.Filing",
         on_delete=models.PROTECT,
@@ -146,6 +179,14 @@ class Claim(Versioned):
         blank=True,
         related_name="claims",
         verbose_name=_("filing"),
+    )
+    institution = models.ForeignKey(
+        "registry.Institution",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("designated institution"),
     )
     institution_name = models.CharField(_("institution"), max_length=100)
     institution_level = models.PositiveSmallIntegerField(_("institution level"), choices=InstitutionLevel.choices)
@@ -190,6 +231,15 @@ class Claim(Versioned):
             models.CheckConstraint(condition=Q(state__in=ClaimState.values), name="claim_state_valid"),
             models.CheckConstraint(condition=Q(claim_kind__in=ClaimKind.values), name="claim_kind_valid"),
             models.CheckConstraint(condition=Q(reason__in=ClaimReason.values), name="claim_reason_valid"),
+            models.CheckConstraint(condition=Q(basis__in=ClaimBasis.values), name="claim_basis_valid"),
+            models.CheckConstraint(
+                condition=~Q(claim_kind=ClaimKind.EMERGENCY) | Q(setting__in=Setting.values),
+                name="claim_emergency_has_setting",
+            ),
+            models.CheckConstraint(
+                condition=~Q(claim_kind=ClaimKind.CHRONIC_OUTPATIENT) | Q(disease__isnull=False),
+                name="claim_chronic_names_disease",
+            ),
             models.CheckConstraint(
                 condition=Q(discharge_date__gte=models.F("admission_date")), name="claim_discharge_not_before_admission"
             ),
@@ -215,6 +265,38 @@ class Claim(Versioned):
     def masked_bank_account(self) -> str:
         account = self.bank_account
         return f"{'*' * max(len(account) - 4, 0)}{account[-4:]}" if account else ""
+
+
+class ClaimInvoice(models.Model):
+    """One bill (票据) behind a claim. A bill of an institution backs at most one live claim.
+
+    ``live`` follows the claim (false once it is rejected or withdrawn), so the database itself
+    refuses a second live claim on the same bill with a partial unique index.
+    """
+
+    claim = models.ForeignKey(Claim, on_delete=models.PROTECT, related_name="invoices", verbose_name=_("claim"))
+    issuer = models.CharField(
+        _("issuer"), max_length=110, help_text=_("The institution's code, or its name when outside the catalogue.")
+    )
+    number = models.CharField(_("invoice number"), max_length=40)
+    amount = models.DecimalField(_("amount"), **MONEY)
+    issued_on = models.DateField(_("issued on"))
+    live = models.BooleanField(_("backs a live claim"), default=True)
+
+    class Meta:
+        verbose_name = _("invoice")
+        verbose_name_plural = _("invoices")
+        ordering = ["claim", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["issuer", "number"], condition=Q(live=True), name="invoice_backs_one_live_claim"
+            ),
+            models.UniqueConstraint(fields=["claim", "number"], name="invoice_once_per_claim"),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="invoice_amount_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} ({self.amount})"
 
 
 class ClaimMaterial(models.Model):

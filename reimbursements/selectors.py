@@ -3,18 +3,31 @@
 from __future__ import annotations
 
 import datetime
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import Case, Prefetch, QuerySet, Sum, Value, When
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from config.actors import Actor
 from config.errors import NotFound, ValidationFailed
-from filings.choices import FilingType
-from filings.models import Filing
+from filings.choices import FILING_CATEGORY, FilingCategory, FilingType
+from filings.models import Filing, InProvinceFilingCity
+from registry.models import InsuredPeriod, Person
 from registry.selectors import scoped_to_actor
 from reimbursements.calculator import BenefitRule, Calculation, ClaimAmounts, YearToDate, calculate
-from reimbursements.choices import DECIDED_PAYABLE_STATES, INJURY, OWN_SHARE_REASONS, ClaimReason, MaterialStatus
+from reimbursements.choices import (
+    BENEFIT_VISIT,
+    CHECKLIST_KINDS,
+    DECIDED_PAYABLE_STATES,
+    INJURY,
+    OWN_SHARE_BASES,
+    RESCUE_RECORD_ITEM,
+    ClaimBasis,
+    ClaimKind,
+    MaterialStatus,
+)
 from reimbursements.models import (
     BenefitPolicy,
     Claim,
@@ -26,7 +39,7 @@ from reimbursements.models import (
 
 def _claims() -> QuerySet[Claim]:
     """Claims with what every listing and detail shows joined in once."""
-    return Claim.objects.select_related("person", "city", "channel", "filing")
+    return Claim.objects.select_related("person", "city", "channel", "filing", "disease").prefetch_related("invoices")
 
 
 def _with_checklist(queryset: QuerySet[Claim]) -> QuerySet[Claim]:
@@ -60,14 +73,19 @@ def claim_material_with_file(*, claim: Claim, item: str) -> ClaimMaterial:
 
 
 def claim_requirements(
-    *, claim_kind: str, injury: bool = False, on: datetime.date | None = None
+    *, claim_kind: str, injury: bool = False, setting: str = "", on: datetime.date | None = None
 ) -> QuerySet[ClaimMaterialRequirement]:
-    kinds = [claim_kind, INJURY] if injury else [claim_kind]
-    injury_last = Case(When(claim_kind=INJURY, then=Value(1)), default=Value(0))
+    """The checklist of a claim kind (an emergency: its setting's items, then the rescue record)."""
+    kinds = list(CHECKLIST_KINDS[claim_kind])
+    if claim_kind == ClaimKind.EMERGENCY:
+        kinds.insert(0, setting or "inpatient")
+    if injury:
+        kinds.append(INJURY)
+    position = Case(*(When(claim_kind=kind, then=Value(index)) for index, kind in enumerate(kinds)))
     return (
         ClaimMaterialRequirement.objects.in_force(on)
         .filter(claim_kind__in=kinds)
-        .order_by(injury_last, "sort_order", "item")
+        .order_by(position, "sort_order", "item")
     )
 
 
@@ -76,17 +94,127 @@ def claim_policy_in_force(*, on: datetime.date | None = None) -> ClaimPolicy:
     return policy or ClaimPolicy(effective_from=datetime.date.min)
 
 
+def insured_period_on(*, person_id: int, on: datetime.date) -> InsuredPeriod | None:
+    """The person's insured period that covered ``on`` (active or suspended), if any."""
+    return InsuredPeriod.objects.filter(InsuredPeriod.covering(on), person_id=person_id).first()
+
+
+# --- what a claim rests on ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BasisFinding:
+    basis: str
+    filing: Filing | None
+    explanation: str
+
+
+def covering_filings(*, person_id: int, city_code: str, on: datetime.date) -> QuerySet[Filing]:
+    """The person's filings that covered treatment at that city (or its province) on that day."""
+    return Filing.objects.filter(
+        Filing.covering(on), person_id=person_id, destination_id__in=[city_code, city_code[:2] + "0000"]
+    ).order_by("submitted_at")
+
+
+def claim_basis(
+    *,
+    person: Person,
+    claim_kind: str,
+    city_code: str,
+    admission: datetime.date,
+    discharge: datetime.date,
+    rescue_record: bool,
+) -> BasisFinding:
+    """What a claim rests on, derived from the records alone; the claimant's ``reason`` plays no part.
+
+    The seeds' rules, in order:
+
+    1. 急诊抢救视同已备案 — emergency care with its rescue record (received or accepted) counts
+       as filed: ``emergency``, no own share.
+    2. 福建省内异地就医无需备案（漳州、三明、南平等地除外）— care inside the insured province,
+       outside the cities the policy lists on the admission day: ``in_province``, no own share.
+    3. A filing of the person covered the place on the admission day: submitted no later than
+       the discharge day, ``filed`` (the claim exists because direct settlement failed); submitted
+       after it, ``retroactive_filing`` — 出院后补办备案的，需先自付10%.
+    4. Otherwise ``no_filing``: the own share first, as for a filing made after the fact.
+
+    Of several covering filings the earliest submitted is taken. A filing the claimant names is
+    only checked (it must be one of these); it never chooses the basis.
+    """
+    if claim_kind == ClaimKind.EMERGENCY and rescue_record:
+        return BasisFinding(ClaimBasis.EMERGENCY, None, _("Emergency rescue with its rescue record counts as filed."))
+    period = insured_period_on(person_id=person.pk, on=admission)
+    home = period.insured_region_id if period is not None else person.insured_region_id
+    if city_code[:2] == home[:2]:
+        listed = InProvinceFilingCity.objects.in_force(admission).filter(city_id=city_code).exists()
+        if not listed:
+            return BasisFinding(
+                ClaimBasis.IN_PROVINCE, None, _("Care inside the insured province needs no filing there.")
+            )
+    found = covering_filings(person_id=person.pk, city_code=city_code, on=admission).first()
+    if found is None:
+        return BasisFinding(
+            ClaimBasis.NO_FILING, None, _("No filing covered the place on the admission day: own share first.")
+        )
+    submitted_on = timezone.localtime(found.submitted_at).date()
+    if submitted_on <= discharge:
+        return BasisFinding(
+            ClaimBasis.FILED,
+            found,
+            _("Filing %(ref)s, made on %(day)s, covered the care: no own share.")
+            % {"ref": found.reference, "day": submitted_on.isoformat()},
+        )
+    return BasisFinding(
+        ClaimBasis.RETROACTIVE_FILING,
+        found,
+        _("Filing %(ref)s was made on %(day)s, after discharge (补办备案): own share first.")
+        % {"ref": found.reference, "day": submitted_on.isoformat()},
+    )
+
+
+def claim_basis_now(*, claim: Claim) -> BasisFinding:
+    """The basis of a stored claim as the records stand now (its checklist included)."""
+    rescue_record = any(
+        m.item == RESCUE_RECORD_ITEM and m.status in (MaterialStatus.RECEIVED, MaterialStatus.ACCEPTED)
+        for m in claim.materials.all()
+    )
+    return claim_basis(
+        person=claim.person,
+        claim_kind=claim.claim_kind,
+        city_code=claim.city_id,
+        admission=claim.admission_date,
+        discharge=claim.discharge_date,
+        rescue_record=rescue_record,
+    )
+
+
+# --- the amount -------------------------------------------------------------------------------------
+
+
+def benefit_visit(claim: Claim) -> str:
+    """The benefit rows a claim is paid by: its kind's, an emergency's setting's."""
+    return claim.setting if claim.claim_kind == ClaimKind.EMERGENCY else BENEFIT_VISIT[claim.claim_kind]
+
+
 def benefit_rule(*, claim: Claim, on: datetime.date) -> BenefitRule:
-    """The benefit rule for a claim: the insured place's policy in force on the discharge date."""
+    """The benefit rule for a claim: the insured place's policy in force on the discharge date.
+
+    The insurance type is the one the person held on that day (their insured period), the
+    visit kind the claim's, the level the institution's.
+    """
+    period = insured_period_on(person_id=claim.person_id, on=on)
+    insurance_type = period.insurance_type if period is not None else claim.person.insurance_type
+    visit = benefit_visit(claim)
     benefit = (
         BenefitPolicy.objects.in_force(on)
-        .filter(insurance_type=claim.person.insurance_type, institution_level=claim.institution_level)
+        .filter(insurance_type=insurance_type, visit_kind=visit, institution_level=claim.institution_level)
         .order_by("-effective_from")
         .first()
     )
     if benefit is None:
         raise ValidationFailed(
-            _("No benefit policy is in force for this insurance type and level on %(date)s.") % {"date": on},
+            _("No benefit policy is in force for this insurance type, visit kind and level on %(date)s.")
+            % {"date": on},
             code="no_benefit_policy",
         )
     policy = claim_policy_in_force(on=on)
@@ -95,22 +223,26 @@ def benefit_rule(*, claim: Claim, on: datetime.date) -> BenefitRule:
         ratio=benefit.ratio,
         annual_cap=benefit.annual_cap,
         reduction=_reduction(claim, policy),
-        own_share_rate=policy.own_share_rate if claim.reason in OWN_SHARE_REASONS else Decimal("0"),
+        own_share_rate=policy.own_share_rate if claim.basis in OWN_SHARE_BASES else Decimal("0"),
     )
 
 
 def _reduction(claim: Claim, policy: ClaimPolicy) -> Decimal:
-    """Temporary filers may get a lower ratio; long-term filers get the home ratio.
+    """Temporary filers may get a lower ratio; long-term filers and in-province care get the home ratio.
 
-    Treatment without any filing is treated like another temporary trip, so a claim
-    without a filing is never better off than one with a temporary filing.
+    Care resting on no filing is treated like another temporary trip, so it is never better
+    off than care under a temporary filing.
     """
+    if claim.basis == ClaimBasis.IN_PROVINCE:
+        return Decimal("0")
+    if claim.basis == ClaimBasis.EMERGENCY:
+        return policy.emergency_reduction
     filing_type = claim.filing.filing_type if claim.filing_id else None
-    if filing_type in (FilingType.RETIREE_RESETTLED, FilingType.LONG_TERM_RESIDENT, FilingType.STATIONED_WORKER):
+    if filing_type is not None and FILING_CATEGORY[filing_type] == FilingCategory.LONG_TERM:
         return Decimal("0")
     if filing_type == FilingType.REFERRAL:
         return policy.referral_reduction
-    if filing_type == FilingType.EMERGENCY or (filing_type is None and claim.reason == ClaimReason.EMERGENCY):
+    if filing_type == FilingType.EMERGENCY:
         return policy.emergency_reduction
     return policy.other_temporary_reduction
 
@@ -134,17 +266,16 @@ def claim_calculation(*, claim: Claim) -> Calculation:
     return calculate(amounts, benefit_rule(claim=claim, on=claim.discharge_date), year_to_date(claim=claim))
 
 
+def claim_breakdown(*, claim: Claim, calculation: Calculation) -> dict:
+    """The amount's breakdown with the basis it rests on, so an auditor reads why it came out so."""
+    basis = {
+        "code": claim.basis,
+        "explanation": claim.basis_explanation,
+        "filing": claim.filing.reference if claim.filing_id else None,
+    }
+    return {**calculation.as_dict(), "basis": basis}
+
+
 def claim_missing_items(*, claim: Claim) -> list[str]:
     """Required checklist items not yet accepted: what the person must still bring."""
     return [m.item for m in claim.materials.all() if m.required and m.status != MaterialStatus.ACCEPTED]
-
-
-def filing_for_claim(*, person_id: int, on: datetime.date, city_code: str) -> Filing | None:
-    """The filing that covered the person at that place on the admission day, if any."""
-    return (
-        Filing.objects.filter(
-            Filing.covering(on), person_id=person_id, destination_id__in=[city_code, city_code[:2] + "0000"]
-        )
-        .order_by("-effective_at")
-        .first()
-    )

@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -22,11 +23,11 @@ from config.actors import COUNTER_CHANNEL, Actor
 from config.errors import Conflict, NotFound, ValidationFailed
 from config.files import document_name
 from config.transitions import StateMachine, Step, authorize
-from filings.models import Filing
 from registry.choices import RegionLevel
-from registry.models import Person, Region
+from registry.models import ChronicDisease, ChronicQualification, Institution, Person, Region
 from registry.references import next_reference
 from registry.selectors import person_for_request
+from registry.services import insured_days_missing
 from registry.validators import normalize_id_number
 from registry.workdays import add_months
 from reimbursements import selectors
@@ -34,13 +35,16 @@ from reimbursements.calculator import InvalidAmounts
 from reimbursements.choices import (
     CHECKLIST_OPEN_STATES,
     CLAIM_TRANSITIONS,
+    LIVE_CLAIM_STATES,
+    RESCUE_RECORD_ITEM,
     ClaimAction,
     ClaimKind,
     ClaimReason,
     ClaimState,
     MaterialStatus,
+    Setting,
 )
-from reimbursements.models import Claim, ClaimEvent, ClaimMaterial
+from reimbursements.models import Claim, ClaimEvent, ClaimInvoice, ClaimMaterial
 from reimbursements.rules import CLAIM_ACTION_CAPACITIES, MATERIAL_STATUS_CAPACITIES, UPLOAD_CAPACITIES
 
 REQUIRED = gettext_lazy("This field is required.")
@@ -55,6 +59,7 @@ class ClaimDraft:
     """A claim being checked: the input, the model values found so far, and every error.
 
     Each rule reads what it needs and skips what is missing (its shape was already refused).
+    An error may carry a code; when every error shares one, the answer carries it.
     """
 
     data: dict
@@ -62,36 +67,73 @@ class ClaimDraft:
     today: datetime.date
     out: dict = field(default_factory=dict)
     errors: dict[str, list[str]] = field(default_factory=dict)
+    codes: set[str] = field(default_factory=set)
 
-    def error(self, name: str, message) -> None:
+    def error(self, name: str, message, code: str = "invalid") -> None:
         self.errors.setdefault(name, []).append(str(message))
+        self.codes.add(code)
 
     def require(self, *names: str) -> bool:
         """Whether every named input is there; a missing one is reported once."""
         present = True
         for name in names:
-            if self.data.get(name) in (None, ""):
+            if self.data.get(name) in (None, "", []):
                 self.error(name, REQUIRED)
                 present = False
         return present
 
 
-def rule_kind_and_treatment(draft: ClaimDraft) -> None:
-    """The claim kind, the claimant's account of why, and where the care took place."""
+def rule_kind(draft: ClaimDraft) -> None:
+    """The claim kind and the claimant's account; an emergency says where it was, a chronic claim which disease."""
     for name, choices in (("claim_kind", ClaimKind), ("reason", ClaimReason)):
         if draft.require(name):
             if draft.data[name] not in choices.values:
                 draft.error(name, _("Unknown value."))
             draft.out[name] = draft.data[name]
     draft.out["injury"] = bool(draft.data.get("injury"))
-    if draft.require("institution_name", "institution_level"):
-        draft.out["institution_name"] = draft.data["institution_name"].strip()
-        draft.out["institution_level"] = draft.data["institution_level"]
+    kind = draft.out.get("claim_kind")
+    draft.out["setting"] = ""
+    if kind == ClaimKind.EMERGENCY and draft.require("setting"):
+        draft.out["setting"] = draft.data["setting"]
+    draft.out["disease"] = None
+    if kind == ClaimKind.CHRONIC_OUTPATIENT and draft.require("disease"):
+        disease = ChronicDisease.objects.filter(code=draft.data["disease"], is_active=True).first()
+        if disease is None:
+            draft.error(
+                "disease", _("Unknown disease code %(code)s.") % {"code": draft.data["disease"]}, "unknown_disease"
+            )
+        draft.out["disease"] = disease
+
+
+def rule_place(draft: ClaimDraft) -> None:
+    """The city of care, and the institution: from the catalogue by code (in that city), or named with its level."""
+    city = None
     if draft.require("city"):
-        city = Region.objects.filter(code=draft.data["city"]).first()
-        if city is None or city.level != RegionLevel.CITY:
+        city = Region.objects.filter(code=draft.data["city"], level=RegionLevel.CITY).first()
+        if city is None:
             draft.error("city", _("Unknown city code %(code)s.") % {"code": draft.data["city"]})
-        draft.out["city"] = city
+    draft.out["city"] = city
+    draft.out["institution"] = None
+    code = draft.data.get("institution")
+    if code:
+        institution = Institution.objects.filter(code=code).first()
+        if institution is None:
+            draft.error("institution", _("Unknown institution code %(code)s.") % {"code": code}, "unknown_institution")
+            return
+        if city is not None and institution.city_id != city.code:
+            draft.error(
+                "institution",
+                _("%(name)s is in another city than the care.") % {"name": institution.name},
+                "institution_not_in_city",
+            )
+        draft.out.update(
+            institution=institution, institution_name=institution.name, institution_level=institution.level
+        )
+        draft.out["issuer"] = institution.code
+    elif draft.require("institution_name", "institution_level"):
+        name = draft.data["institution_name"].strip()
+        draft.out.update(institution_name=name, institution_level=draft.data["institution_level"])
+        draft.out["issuer"] = "name:" + "".join(name.split())
 
 
 def rule_dates(draft: ClaimDraft) -> None:
@@ -116,38 +158,42 @@ def rule_dates(draft: ClaimDraft) -> None:
 
 
 def rule_amounts(draft: ClaimDraft) -> None:
-    """What is excluded or paid first cannot exceed what was paid."""
-    if not draft.require("total_amount"):
-        return
-    total = draft.data["total_amount"]
+    """What is excluded or paid first cannot exceed what was paid; the invoices add up to the total, once each."""
+    total = draft.data.get("total_amount")
     excluded = draft.data.get("excluded_amount") or ZERO
     category_b = draft.data.get("category_b_self_pay") or ZERO
-    if excluded > total:
-        draft.error("excluded_amount", _("Cannot exceed the total amount."))
-    elif excluded + category_b > total:
-        draft.error("category_b_self_pay", _("Together with the excluded amount it cannot exceed the total."))
+    if draft.require("total_amount"):
+        if excluded > total:
+            draft.error("excluded_amount", _("Cannot exceed the total amount."))
+        elif excluded + category_b > total:
+            draft.error("category_b_self_pay", _("Together with the excluded amount it cannot exceed the total."))
     draft.out.update(total_amount=total, excluded_amount=excluded, category_b_self_pay=category_b)
-
-
-def rule_filing(draft: ClaimDraft) -> None:
-    """The filing the claim rests on: the one named, or the one that covered the admission day there."""
-    draft.out["filing"] = None
-    city, admission = draft.out.get("city"), draft.out.get("admission_date")
-    if draft.person is None or city is None or admission is None or "discharge_date" in draft.errors:
+    if not draft.require("invoices"):
         return
-    reason = draft.out.get("reason")
+    invoices = draft.data["invoices"]
+    numbers = [invoice["number"].strip() for invoice in invoices]
+    repeated = sorted({n for n in numbers if numbers.count(n) > 1})
+    if repeated:
+        draft.error("invoices", _("An invoice appears twice: %(numbers)s.") % {"numbers": ", ".join(repeated)})
+    paid = sum((invoice["amount"] for invoice in invoices), ZERO)
+    if total is not None and paid != total:
+        draft.error(
+            "invoices",
+            _("The invoices add up to %(paid)s, not the total %(total)s.") % {"paid": paid, "total": total},
+            "invoices_do_not_add_up",
+        )
+    draft.out["invoices"] = [{**invoice, "number": invoice["number"].strip()} for invoice in invoices]
+
+
+def rule_named_filing(draft: ClaimDraft) -> None:
+    """A filing the claimant names must be theirs and must have covered the care; it never decides the basis."""
     reference = draft.data.get("filing")
-    if reference:
-        filing = Filing.objects.filter(reference=reference, person=draft.person).first()
-        if filing is None:
-            draft.error("filing", _("No filing %(ref)s of this person.") % {"ref": reference})
-        draft.out["filing"] = filing
-    else:
-        draft.out["filing"] = selectors.filing_for_claim(person_id=draft.person.pk, on=admission, city_code=city.code)
-    if reason == ClaimReason.RETROACTIVE_FILING and draft.out["filing"] is None and "filing" not in draft.errors:
-        draft.error("filing", _("A claim on a retroactive filing needs that filing (补办备案) first."))
-    if reason == ClaimReason.NOT_FILED:
-        draft.out["filing"] = None
+    city, admission = draft.out.get("city"), draft.out.get("admission_date")
+    if not reference or draft.person is None or city is None or admission is None:
+        return
+    covering = selectors.covering_filings(person_id=draft.person.pk, city_code=city.code, on=admission)
+    if not covering.filter(reference=reference).exists():
+        draft.error("filing", _("No filing %(ref)s of this person covered this care.") % {"ref": reference})
 
 
 def rule_payment_and_proxy(draft: ClaimDraft) -> None:
@@ -167,7 +213,7 @@ def rule_payment_and_proxy(draft: ClaimDraft) -> None:
                 draft.error("proxy_id_number", message)
 
 
-CLAIM_RULES = (rule_kind_and_treatment, rule_dates, rule_amounts, rule_filing, rule_payment_and_proxy)
+CLAIM_RULES = (rule_kind, rule_place, rule_dates, rule_amounts, rule_named_filing, rule_payment_and_proxy)
 
 
 def _clean_claim(data: dict, *, person: Person | None, today: datetime.date) -> dict:
@@ -176,8 +222,86 @@ def _clean_claim(data: dict, *, person: Person | None, today: datetime.date) -> 
     for rule in CLAIM_RULES:
         rule(draft)
     if draft.errors:
-        raise ValidationFailed(_("The claim is invalid; see the errors per field."), errors=draft.errors)
+        specific = draft.codes - {"invalid"}
+        code = specific.pop() if len(specific) == 1 and "invalid" not in draft.codes else "invalid"
+        raise ValidationFailed(_("The claim is invalid; see the errors per field."), code=code, errors=draft.errors)
     return draft.out
+
+
+# --- what the records must show before a claim is taken or paid -------------------------------------
+
+
+INPATIENT_KINDS = (ClaimKind.INPATIENT, ClaimKind.REFERRAL)
+
+
+def _is_stay(claim_kind: str, setting: str) -> bool:
+    return claim_kind in INPATIENT_KINDS or (claim_kind == ClaimKind.EMERGENCY and setting == Setting.INPATIENT)
+
+
+def _check_records(*, person: Person, fields: dict, exclude_pk: int | None = None) -> None:
+    """409 when the records refuse the care: not insured on its days, not qualified, or a stay claimed twice."""
+    admission, discharge = fields["admission_date"], fields["discharge_date"]
+    gaps = insured_days_missing(person_id=person.pk, first=admission, last=discharge)
+    if gaps:
+        spans = "、".join(f"{a.isoformat()}–{b.isoformat()}" if a != b else a.isoformat() for a, b in gaps)
+        raise Conflict(
+            _("The person was not insured on every day of the care: %(spans)s.") % {"spans": spans},
+            code="not_insured_on_dates",
+            errors={"admission_date": [_("Not insured on: %(spans)s.") % {"spans": spans}]},
+        )
+    disease = fields.get("disease")
+    if disease is not None:
+        qualified = ChronicQualification.objects.filter(
+            ChronicQualification.covering(admission),
+            ChronicQualification.covering(discharge),
+            person=person,
+            disease=disease,
+        ).exists()
+        if not qualified:
+            raise Conflict(
+                _("The person holds no qualification for %(disease)s over the days of care.") % {"disease": disease},
+                code="not_qualified",
+                errors={"disease": [_("Not qualified on the days of care.")]},
+            )
+    if _is_stay(fields["claim_kind"], fields.get("setting", "")):
+        stays = Claim.objects.filter(
+            Q(claim_kind__in=INPATIENT_KINDS) | Q(claim_kind=ClaimKind.EMERGENCY, setting=Setting.INPATIENT),
+            person=person,
+            state__in=LIVE_CLAIM_STATES,
+            admission_date__lte=discharge,
+            discharge_date__gte=admission,
+        ).exclude(pk=exclude_pk)
+        other = stays.values_list("reference", flat=True).first()
+        if other is not None:
+            raise Conflict(
+                _("Claim %(ref)s already covers a stay on these days.") % {"ref": other},
+                code="overlapping_stay",
+                errors={"admission_date": [_("Overlaps the stay of claim %(ref)s.") % {"ref": other}]},
+            )
+
+
+def _invoice_conflict(issuer: str, numbers: list[str]) -> Conflict | None:
+    taken = (
+        ClaimInvoice.objects.filter(issuer=issuer, number__in=numbers, live=True)
+        .values_list("number", "claim__reference")
+        .first()
+    )
+    if taken is None:
+        return None
+    number, reference = taken
+    return Conflict(
+        _("Invoice %(number)s already backs claim %(ref)s.") % {"number": number, "ref": reference},
+        code="invoice_already_claimed",
+        errors={"invoices": [_("%(number)s is claimed by %(ref)s.") % {"number": number, "ref": reference}]},
+    )
+
+
+def _apply_basis(claim: Claim, finding: selectors.BasisFinding) -> dict:
+    """Store what the claim rests on; returns the change for the event, empty when nothing changed."""
+    before = (claim.basis, claim.filing.reference if claim.filing_id else None)
+    claim.basis, claim.filing, claim.basis_explanation = finding.basis, finding.filing, finding.explanation
+    after = (claim.basis, claim.filing.reference if claim.filing else None)
+    return {} if before == after else {"basis": [before[0] or None, after[0]], "filing": [before[1], after[1]]}
 
 
 # --- the rules of each transition ------------------------------------------------------------------
@@ -209,18 +333,39 @@ def _on_start_review(claim: Claim, step: Step) -> None:
 
 
 def _on_approve(claim: Claim, step: Step) -> None:
-    """Compute the amount with the policy in force on the discharge date, and freeze it with its breakdown."""
+    """Derive the basis again from the records, then compute the amount and freeze it with its breakdown.
+
+    If the records changed since submission (a filing made or revoked, a rescue record received,
+    an insured period corrected) the basis and the amount follow them, and the event says so.
+    """
     # Serialise approvals of one person so the year's deductible and cap are counted once.
     Person.objects.select_for_update().filter(pk=claim.person_id).first()
+    fields = {
+        "admission_date": claim.admission_date,
+        "discharge_date": claim.discharge_date,
+        "disease": claim.disease,
+        "claim_kind": claim.claim_kind,
+        "setting": claim.setting,
+    }
+    _check_records(person=claim.person, fields=fields, exclude_pk=claim.pk)
+    changed = _apply_basis(claim, selectors.claim_basis_now(claim=claim))
+    if changed:
+        step.changes.update(changed)
+        step.reason = step.reason or _("The records changed since submission; the basis was derived again.")
     try:
         calculation = selectors.claim_calculation(claim=claim)
     except InvalidAmounts as exc:
         raise Conflict(str(exc), code="invalid_amounts") from exc
     claim.payable_amount = calculation.payable
     claim.deductible_applied = calculation.deductible_applied
-    claim.breakdown = calculation.as_dict()
+    claim.breakdown = selectors.claim_breakdown(claim=claim, calculation=calculation)
     claim.decided_at = step.now
     step.changes["payable_amount"] = str(calculation.payable)
+
+
+def _release_invoices(claim: Claim) -> None:
+    """A rejected or withdrawn claim no longer holds its bills: they may back another claim."""
+    claim.invoices.update(live=False)
 
 
 def _on_reject(claim: Claim, step: Step) -> None:
@@ -228,6 +373,7 @@ def _on_reject(claim: Claim, step: Step) -> None:
         raise ValidationFailed(_("A rejection needs a reason."), errors={"reason": [_("Required.")]})
     claim.decided_at = step.now
     claim.end_reason = step.reason
+    _release_invoices(claim)
 
 
 def _on_pay(claim: Claim, step: Step) -> None:
@@ -241,6 +387,7 @@ def _on_pay(claim: Claim, step: Step) -> None:
 def _on_withdraw(claim: Claim, step: Step) -> None:
     if step.reason:
         claim.end_reason = step.reason
+    _release_invoices(claim)
 
 
 CLAIMS = StateMachine(
@@ -291,24 +438,60 @@ def claim_validate(*, actor: Actor, data: dict, person: Person | None = None) ->
 
 
 def claim_submit(*, actor: Actor, data: dict, person: Person | None = None) -> Claim:
-    """Create a claim, copy its checklist from the requirements in force, and record the event."""
+    """Create a claim on the basis the records give, with its invoices, checklist and event.
+
+    The person's row is locked, so two claims of one person are checked one after the other
+    (overlapping stays); the partial unique index on live invoices is the final guard across
+    persons.
+    """
     person, fields = claim_validate(actor=actor, data=data, person=person)
+    invoices, issuer = fields.pop("invoices"), fields.pop("issuer")
     requirements = list(
-        selectors.claim_requirements(claim_kind=fields["claim_kind"], injury=fields["injury"], on=timezone.localdate())
+        selectors.claim_requirements(
+            claim_kind=fields["claim_kind"], injury=fields["injury"], setting=fields["setting"], on=timezone.localdate()
+        )
     )
     with transaction.atomic():
+        person = Person.objects.select_for_update().get(pk=person.pk)
+        _check_records(person=person, fields=fields)
+        conflict = _invoice_conflict(issuer, [invoice["number"] for invoice in invoices])
+        if conflict is not None:
+            raise conflict
+        finding = selectors.claim_basis(
+            person=person,
+            claim_kind=fields["claim_kind"],
+            city_code=fields["city"].code,
+            admission=fields["admission_date"],
+            discharge=fields["discharge_date"],
+            rescue_record=False,  # a new claim's checklist holds nothing yet
+        )
+        fields.pop("filing", None)
         claim = Claim(
             person=person,
             channel_id=actor.channel_code or COUNTER_CHANNEL,
             reference=next_reference("BX"),
+            basis=finding.basis,
+            filing=finding.filing,
+            basis_explanation=finding.explanation,
             **fields,
         )
         changes = {
             "total_amount": str(claim.total_amount),
             "excluded_amount": str(claim.excluded_amount),
+            "basis": claim.basis,
             "filing": claim.filing.reference if claim.filing else None,
+            "invoices": [invoice["number"] for invoice in invoices],
         }
         CLAIMS.create(claim, actor=actor, changes=changes)
+        try:
+            with transaction.atomic():
+                ClaimInvoice.objects.bulk_create(
+                    ClaimInvoice(claim=claim, issuer=issuer, **invoice) for invoice in invoices
+                )
+        except IntegrityError:
+            raise _invoice_conflict(issuer, [invoice["number"] for invoice in invoices]) or Conflict(
+                _("An invoice of this claim already backs another claim."), code="invoice_already_claimed"
+            ) from None
         bulk_create_with_history(
             [
                 ClaimMaterial(
@@ -388,5 +571,8 @@ def claim_material_update(
         material.changed_at = timezone.now()
         material._history_user = actor.user
         material.save()
-        claim.save(update_fields=["updated_at"])  # bumps the claim's version: its checklist changed
+        updated = ["updated_at"]  # the claim's version goes up: its checklist changed
+        if item == RESCUE_RECORD_ITEM and _apply_basis(claim, selectors.claim_basis_now(claim=claim)):
+            updated += ["basis", "filing", "basis_explanation"]  # 急诊抢救视同已备案 once the record is there
+        claim.save(update_fields=updated)
     return material

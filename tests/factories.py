@@ -18,9 +18,10 @@ from filings.models import (
     FilingPolicy,
     InProvinceFilingCity,
 )
-from registry.choices import HolidayKind, InsuranceType, InsuredStatus, RegionLevel
+from registry import services as registry_services
+from registry.choices import HolidayKind, InsuranceType, InsuredStatus, PeriodStatus, RegionLevel
 from registry.demo import demo_id_number
-from registry.models import Holiday, Institution, Person, Region
+from registry.models import ChronicDisease, ChronicQualification, Holiday, Institution, InsuredPeriod, Person, Region
 from reimbursements import services as claim_services
 from reimbursements.choices import ClaimAction, ClaimState, MaterialStatus
 from reimbursements.models import BenefitPolicy, Claim, ClaimMaterial, ClaimMaterialRequirement, ClaimPolicy
@@ -61,12 +62,65 @@ class UserFactory(factory.django.DjangoModelFactory):
 class PersonFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Person
+        skip_postgeneration_save = True
 
     id_number = factory.Sequence(valid_id_number)
     name = factory.Sequence(lambda n: f"参保人{n}")
     insurance_type = InsuranceType.EMPLOYEE
     phone = "13906001234"
     insured_status = InsuredStatus.ACTIVE
+
+    @factory.post_generation
+    def insured_periods(person, create, extracted, **kwargs):
+        """Insured since before the records begin, as ``person_create`` records it; or the periods given.
+
+        ``PersonFactory(insured_periods=[(date(2020, 1, 1), date(2026, 6, 30))])`` records exactly those
+        (active) periods instead, and the person's current status follows them.
+        """
+        if not create:
+            return
+        if extracted is None:
+            registry_services._open_period(person, starts_on=None)
+            return
+        for starts_on, ends_on in extracted:
+            InsuredPeriodFactory(person=person, starts_on=starts_on, ends_on=ends_on)
+        registry_services.person_sync_current(person)
+
+
+class InsuredPeriodFactory(factory.django.DjangoModelFactory):
+    """An active insured period of a person (by default open, from an unknown past)."""
+
+    class Meta:
+        model = InsuredPeriod
+
+    person = factory.SubFactory(PersonFactory, insured_periods=[])
+    starts_on = None
+    ends_on = None
+    insurance_type = factory.SelfAttribute("person.insurance_type")
+    insured_region_id = factory.SelfAttribute("person.insured_region_id")
+    status = PeriodStatus.ACTIVE
+
+
+class ChronicDiseaseFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ChronicDisease
+        django_get_or_create = ["code"]
+
+    code = factory.Sequence(lambda n: f"test_disease_{n}")
+    name = factory.Sequence(lambda n: f"测试病种{n}")
+    settled_directly = False
+
+
+class ChronicQualificationFactory(factory.django.DjangoModelFactory):
+    """A person qualified for a directly settled disease (hypertension) from a year ago, open-ended."""
+
+    class Meta:
+        model = ChronicQualification
+
+    person = factory.SubFactory(PersonFactory)
+    disease_id = "hypertension"
+    starts_on = factory.LazyFunction(lambda: timezone.localdate() - datetime.timedelta(days=365))
+    ends_on = None
 
 
 class InstitutionFactory(factory.django.DjangoModelFactory):
@@ -175,11 +229,19 @@ class ClaimFactory(factory.django.DjangoModelFactory):
     discharge_date = factory.LazyAttribute(lambda o: o.admission_date + datetime.timedelta(days=6))
     total_amount = Decimal("8000.00")
     excluded_amount = Decimal("500.00")
+    # One bill for the whole amount, numbered uniquely, unless ``invoices=`` says otherwise.
+    invoices = factory.LazyAttribute(
+        lambda o: [{"number": f"FP{o.invoice_serial:08d}", "amount": o.total_amount, "issued_on": o.discharge_date}]
+    )
+
+    class Params:
+        invoice_serial = factory.Sequence(lambda n: n)
 
     @classmethod
     def _create(cls, model_class, *args, person, submitted_by, state, **data):
         for name in CLAIM_AMOUNT_FIELDS & set(data):  # the service takes Decimals, as the input serializer gives
             data[name] = Decimal(str(data[name]))
+        data["invoices"] = [{**invoice, "amount": Decimal(str(invoice["amount"]))} for invoice in data["invoices"]]
         claim = claim_services.claim_submit(actor=submitted_by.actor, person=person, data=data)
         staff = {Role.COUNTER: submitted_by}  # one user per role walks the claim on
         for step in CLAIM_PATHS[state]:
@@ -201,7 +263,7 @@ class ClaimFactory(factory.django.DjangoModelFactory):
         return claim
 
     @classmethod
-    def _build(cls, model_class, *args, submitted_by, city, **kwargs):
+    def _build(cls, model_class, *args, submitted_by, city, invoices, **kwargs):
         return model_class(*args, city_id=city, **kwargs)
 
 

@@ -1,5 +1,7 @@
 """Translate between JSON and claims; no rules live here."""
 
+from decimal import Decimal
+
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -8,8 +10,8 @@ from config.api.inputs import InputSerializer, limit
 from config.api.serializers import StateEventSerializer
 from registry.choices import InstitutionLevel
 from registry.models import Person
-from reimbursements.choices import BREAKDOWN_STEP_LABELS, ClaimKind, ClaimReason, MaterialStatus
-from reimbursements.models import Claim, ClaimEvent, ClaimMaterial, ClaimMaterialRequirement
+from reimbursements.choices import BREAKDOWN_STEP_LABELS, ClaimBasis, ClaimKind, ClaimReason, MaterialStatus, Setting
+from reimbursements.models import Claim, ClaimEvent, ClaimInvoice, ClaimMaterial, ClaimMaterialRequirement
 from reimbursements.selectors import claim_missing_items
 
 AMOUNT = {"max_digits": 12, "decimal_places": 2, "min_value": 0, "coerce_to_string": True}
@@ -20,6 +22,12 @@ def _optional_text(field: str) -> serializers.CharField:
     return serializers.CharField(max_length=limit(Claim, field), required=False, allow_blank=True)
 
 
+class InvoiceInputSerializer(InputSerializer):
+    number = serializers.CharField(max_length=limit(ClaimInvoice, "number"), help_text="The invoice number (票据号).")
+    amount = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=Decimal("0.01"), coerce_to_string=True)
+    issued_on = serializers.DateField()
+
+
 class ClaimInputSerializer(InputSerializer):
     """The body of POST /claims/: types and limits only; the claim services check the rules."""
 
@@ -28,21 +36,37 @@ class ClaimInputSerializer(InputSerializer):
     )
     claim_kind = serializers.ChoiceField(choices=ClaimKind.choices)
     injury = serializers.BooleanField(required=False, default=False)
-    reason = serializers.ChoiceField(choices=ClaimReason.choices)
+    setting = serializers.ChoiceField(
+        choices=Setting.choices, required=False, help_text="Emergency claims: inpatient or outpatient care."
+    )
+    disease = serializers.CharField(
+        max_length=32, required=False, help_text="Chronic/special outpatient claims: the disease code."
+    )
+    reason = serializers.ChoiceField(
+        choices=ClaimReason.choices, help_text="The claimant's account; it never decides the amount (see basis)."
+    )
     filing = serializers.CharField(
         max_length=limit(Claim, "reference"),
         required=False,
         allow_blank=True,
-        help_text="Reference of the filing it rests on; found by date when omitted.",
+        help_text="Optional: a filing the claimant says covered the care; it must be theirs and cover it.",
     )
-    institution_name = serializers.CharField(max_length=limit(Claim, "institution_name"))
-    institution_level = serializers.ChoiceField(choices=InstitutionLevel.choices)
+    institution = serializers.RegexField(
+        r"^H\d{11}$", required=False, help_text="The designated institution's code, when it is in the catalogue."
+    )
+    institution_name = serializers.CharField(
+        max_length=limit(Claim, "institution_name"), required=False, help_text="Outside the catalogue: its name."
+    )
+    institution_level = serializers.ChoiceField(
+        choices=InstitutionLevel.choices, required=False, help_text="Outside the catalogue: its level."
+    )
     city = serializers.RegexField(r"^\d{6}$", help_text="City code of the place of treatment.")
     admission_date = serializers.DateField()
     discharge_date = serializers.DateField()
     total_amount = serializers.DecimalField(**AMOUNT, help_text='Yuan, as a decimal string: "12345.67".')
     excluded_amount = serializers.DecimalField(**AMOUNT, required=False)
     category_b_self_pay = serializers.DecimalField(**AMOUNT, required=False)
+    invoices = InvoiceInputSerializer(many=True, help_text="The bills paid; they add up to total_amount.")
     bank_name = _optional_text("bank_name")
     bank_account = _optional_text("bank_account")
     account_holder = _optional_text("account_holder")
@@ -102,7 +126,14 @@ class StepSerializer(serializers.Serializer):
         return str(BREAKDOWN_STEP_LABELS.get(step["code"], step["label"]))
 
 
+class BreakdownBasisSerializer(serializers.Serializer):
+    code = serializers.ChoiceField(choices=ClaimBasis.choices)
+    explanation = serializers.CharField()
+    filing = serializers.CharField(allow_null=True)
+
+
 class BreakdownSerializer(serializers.Serializer):
+    basis = BreakdownBasisSerializer(required=False, help_text="What the claim rested on when it was approved.")
     payable = serializers.CharField()
     eligible = serializers.CharField()
     own_share = serializers.CharField()
@@ -110,11 +141,22 @@ class BreakdownSerializer(serializers.Serializer):
     steps = StepSerializer(many=True)
 
 
+class InvoiceSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ClaimInvoice
+        fields = ["number", "amount", "issued_on"]
+
+
 class ClaimSerializer(serializers.ModelSerializer):
     person = serializers.SerializerMethodField()
     city = serializers.CharField(source="city_id")
     channel = serializers.CharField(source="channel_id")
-    filing = serializers.SlugRelatedField(slug_field="reference", read_only=True)
+    filing = serializers.SlugRelatedField(
+        slug_field="reference", read_only=True, help_text="The filing the basis rests on, found from the records."
+    )
+    institution = serializers.CharField(source="institution_id", allow_null=True)
+    disease = serializers.CharField(source="disease_id", allow_null=True)
+    invoices = InvoiceSerializer(many=True, read_only=True)
     bank_account = serializers.CharField(
         source="masked_bank_account", help_text=_("Masked: only the last four digits are shown.")
     )
@@ -126,9 +168,14 @@ class ClaimSerializer(serializers.ModelSerializer):
             "state",
             "claim_kind",
             "injury",
+            "setting",
+            "disease",
             "reason",
+            "basis",
+            "basis_explanation",
             "person",
             "filing",
+            "institution",
             "institution_name",
             "institution_level",
             "city",
@@ -137,6 +184,7 @@ class ClaimSerializer(serializers.ModelSerializer):
             "total_amount",
             "excluded_amount",
             "category_b_self_pay",
+            "invoices",
             "bank_name",
             "bank_account",
             "account_holder",

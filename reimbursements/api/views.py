@@ -30,7 +30,7 @@ from reimbursements.api.serializers import (
     MaterialStatusSerializer,
 )
 from reimbursements.calculator import InvalidAmounts
-from reimbursements.choices import OPEN_CLAIM_STATES, ClaimAction, ClaimKind
+from reimbursements.choices import OPEN_CLAIM_STATES, ClaimAction, ClaimKind, Setting
 from reimbursements.filtersets import ClaimFilterSet
 from reimbursements.rules import MATERIAL_STATUS_CAPACITIES, UPLOAD_CAPACITIES
 
@@ -81,7 +81,8 @@ class ClaimViewSet(RecordViewSet):
         estimate = None
         if record.state in OPEN_CLAIM_STATES:
             try:
-                estimate = selectors.claim_calculation(claim=record).as_dict()
+                calculation = selectors.claim_calculation(claim=record)
+                estimate = selectors.claim_breakdown(claim=record, calculation=calculation)
             except (ApplicationError, InvalidAmounts):
                 estimate = None  # no benefit policy in force for it: the reviewer sees why on approval
         response = Response(ClaimDetailSerializer(record, context={"estimate": estimate}).data, status=status_code)
@@ -166,6 +167,9 @@ class RequirementsView(APIView):
             OpenApiParameter("filing_type", OpenApiTypes.STR, enum=FilingType.values),
             OpenApiParameter("claim_kind", OpenApiTypes.STR, enum=ClaimKind.values),
             OpenApiParameter("injury", OpenApiTypes.BOOL, description="With claim_kind: add the injury items."),
+            OpenApiParameter(
+                "setting", OpenApiTypes.STR, enum=Setting.values, description="With claim_kind=emergency."
+            ),
         ],
         responses={200: RequirementSerializer(many=True), **ERRORS},
     )
@@ -177,7 +181,10 @@ class RequirementsView(APIView):
             return Response({"filing_type": filing_type, "items": RequirementSerializer(rows, many=True).data})
         if claim_kind in ClaimKind.values:
             injury = request.query_params.get("injury", "").lower() in {"1", "true", "yes"}
-            rows = selectors.claim_requirements(claim_kind=claim_kind, injury=injury)
+            setting = request.query_params.get("setting") or Setting.INPATIENT
+            if setting not in Setting.values:
+                raise ValidationFailed(_("Choose inpatient or outpatient."), errors={"setting": [_("Unknown value.")]})
+            rows = selectors.claim_requirements(claim_kind=claim_kind, injury=injury, setting=setting)
             return Response(
                 {"claim_kind": claim_kind, "injury": injury, "items": ClaimRequirementSerializer(rows, many=True).data}
             )

@@ -22,26 +22,41 @@ OUTPATIENT = [
     ("prescription", "处方底方", True, False),
     ("medical_record_copy", "病历复印件", True, False),
 ]
+# Each kind's own rows hold what it adds; the checklist of a claim takes the rows of the kinds
+# reimbursements.choices.CHECKLIST_KINDS names (an emergency: its setting's, then its own).
 REQUIREMENTS = {
     "inpatient": INPATIENT,
     "outpatient": OUTPATIENT,
-    "emergency": INPATIENT + [("rescue_record", "抢救记录（急诊诊断或急救记录）", True, False)],
-    "referral": INPATIENT + [("referral_certificate", "转诊建议书或转院证明", True, False)],
-    "chronic_outpatient": OUTPATIENT + [
+    "emergency": [("rescue_record", "抢救记录（急诊诊断或急救记录）", True, False)],
+    "referral": [("referral_certificate", "转诊建议书或转院证明", True, False)],
+    "chronic_outpatient": [
         ("test_reports", "检查检验报告", True, False),
         ("disease_qualification", "门诊慢特病资格证明", True, False),
     ],
     "injury": [("injury_liability_proof", "交通事故责任认定书、法院判决书或无第三方责任承诺书", True, False)],
 }
 
-# SAMPLE values for demonstration, not the bureau's official figures: (deductible, ratio, annual cap).
+# SAMPLE values for demonstration, not the bureau's official figures:
+# (insurance type, visit kind, institution level) -> (deductible, ratio, annual cap).
 SAMPLE_BENEFITS = {
-    ("employee", 1): ("300.00", "0.9000", "400000.00"),
-    ("employee", 2): ("600.00", "0.8700", "400000.00"),
-    ("employee", 3): ("1000.00", "0.8500", "400000.00"),
-    ("resident", 1): ("200.00", "0.8000", "200000.00"),
-    ("resident", 2): ("500.00", "0.7000", "200000.00"),
-    ("resident", 3): ("800.00", "0.6000", "200000.00"),
+    ("employee", "inpatient", 1): ("300.00", "0.9000", "400000.00"),
+    ("employee", "inpatient", 2): ("600.00", "0.8700", "400000.00"),
+    ("employee", "inpatient", 3): ("1000.00", "0.8500", "400000.00"),
+    ("resident", "inpatient", 1): ("200.00", "0.8000", "200000.00"),
+    ("resident", "inpatient", 2): ("500.00", "0.7000", "200000.00"),
+    ("resident", "inpatient", 3): ("800.00", "0.6000", "200000.00"),
+    ("employee", "outpatient", 1): ("100.00", "0.7000", "6000.00"),
+    ("employee", "outpatient", 2): ("100.00", "0.6500", "6000.00"),
+    ("employee", "outpatient", 3): ("100.00", "0.6000", "6000.00"),
+    ("resident", "outpatient", 1): ("50.00", "0.6000", "2000.00"),
+    ("resident", "outpatient", 2): ("50.00", "0.5500", "2000.00"),
+    ("resident", "outpatient", 3): ("50.00", "0.5000", "2000.00"),
+    ("employee", "chronic_outpatient", 1): ("0.00", "0.8500", "20000.00"),
+    ("employee", "chronic_outpatient", 2): ("0.00", "0.8000", "20000.00"),
+    ("employee", "chronic_outpatient", 3): ("0.00", "0.7500", "20000.00"),
+    ("resident", "chronic_outpatient", 1): ("0.00", "0.7000", "10000.00"),
+    ("resident", "chronic_outpatient", 2): ("0.00", "0.6500", "10000.00"),
+    ("resident", "chronic_outpatient", 3): ("0.00", "0.6000", "10000.00"),
 }
 
 
@@ -55,9 +70,9 @@ def load(apps, schema_editor):
                 claim_kind=kind, item=item, effective_from=SINCE,
                 defaults={"name": name, "required": required, "original": original, "sort_order": order},
             )
-    for (insurance_type, level), (deductible, ratio, cap) in SAMPLE_BENEFITS.items():
+    for (insurance_type, visit_kind, level), (deductible, ratio, cap) in SAMPLE_BENEFITS.items():
         Benefit.objects.get_or_create(
-            insurance_type=insurance_type, institution_level=level, effective_from=SINCE,
+            insurance_type=insurance_type, visit_kind=visit_kind, institution_level=level, effective_from=SINCE,
             defaults={"deductible": Decimal(deductible), "ratio": Decimal(ratio), "annual_cap": Decimal(cap),
                       "is_sample": True},
         )

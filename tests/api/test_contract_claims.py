@@ -68,11 +68,12 @@ class TestClaimDetail(ClaimContract, GetObjectContract, PinnedQueriesContract):
     callers = READ_OWN_RECORD
     detail_fields = frozenset({"state", "materials", "missing", "estimate", "breakdown", "version"})
     num_queries = {
-        # the token with its user; the claim with person, city, channel, filing; its checklist;
-        # the estimate: the benefit policy, the claim policy, this year's decided claims
-        "counter": 6,
+        # the token with its user; the claim with person, city, channel, filing, disease; its
+        # invoices; its checklist; the estimate: the insured period on the discharge day, the
+        # benefit policy, the claim policy, this year's decided claims
+        "counter": 8,
         # the same, the first one being the session with its channel
-        "owner": 6,
+        "owner": 8,
     }
 
 
@@ -142,9 +143,10 @@ class TestClaimStartReview(ClaimContract, ActionContract, PinnedQueriesContract)
         # the token with its user; the claim as the reviewer may see it, with its checklist (2);
         # the transaction: savepoint, the claim locked with its person and filing, its checklist
         # (nothing missing), the claim saved, its event, release; the reload (2); the estimate:
-        # the benefit policy, the claim policy, this year's decided claims; the users who changed
-        # the checklist come with it, whatever its length
-        "reviewer": 14,
+        # the insured period, the benefit policy, the claim policy, this year's decided claims; the
+        # invoices come with the claim (2: the lookup, the reload) and the users who changed the
+        # checklist with it, whatever its length
+        "reviewer": 17,
     }
 
     def make_record(self, owner):
@@ -222,28 +224,21 @@ class TestClaimMaterialUpload(ClaimContract, ActionContract):
         assert (response.json()["status"], response.json()["has_file"]) == ("received", True)
 
 
-# --- known bugs and gaps, found by the walk above (strict: each fails today, and says so when fixed) ----------
+# --- what the walk above once found: kept so it stays fixed ---------------------------------------------------
 
 
 def test_claim_answer_reads_checklist_users_in_one_query(counter, django_assert_num_queries):
     claim = ClaimFactory()
     claim_accept_all(claim)
-    with django_assert_num_queries(6):  # as TestClaimDetail pins for a claim whose checklist nobody touched
+    with django_assert_num_queries(8):  # as TestClaimDetail pins for a claim whose checklist nobody touched
         assert counter.get(f"/api/v1/claims/{claim.reference}/").status_code == 200
 
 
-@pytest.mark.xfail(
-    strict=True, reason="SPEC §8: a claim's answer carries its derived `basis` (§9); ClaimSerializer has no such field"
-)
 def test_claim_answer_carries_its_derived_basis(counter):
     claim = ClaimFactory(reason="not_filed")
     assert counter.get(f"/api/v1/claims/{claim.reference}/").json()["basis"] == "no_filing"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="SPEC §8: `invoices` sum to the total; ClaimInputSerializer has no `invoices` field, so they are dropped",
-)
 def test_invoices_that_do_not_sum_to_the_total_are_refused(counter):
     body = TestClaimSubmit().valid_body("counter", Scene(owner=PersonFactory()))
     body["invoices"] = [{"number": "INV-1", "amount": "100.00", "issued_on": days_ago(10)}]

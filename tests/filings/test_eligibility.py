@@ -9,7 +9,8 @@ from django.utils import timezone
 
 from filings.models import InProvinceFilingCity
 from filings.selectors import eligibility_check
-from tests.factories import FilingFactory, InstitutionFactory, PersonFactory
+from registry.services import person_update
+from tests.factories import FilingFactory, InstitutionFactory, InsuredPeriodFactory, PersonFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/eligibility/"
@@ -126,7 +127,7 @@ def filing(person, **kwargs):
             {"filing_type": "retiree_resettled", "end_date": None},
             "310100",
             datetime.date(2030, 1, 1),
-            "chronic_outpatient",
+            "outpatient",
             (True, "filing", "filed"),
         ),
     ],
@@ -140,13 +141,23 @@ def test_eligibility_table(person, case, setup, city, on, visit, expected):
     assert (result.remedy is None) == result.covered, case
 
 
-def test_not_actively_insured_is_never_covered(person):
+def test_a_day_outside_every_active_insured_period_is_never_covered():
+    """Judged by the period that covered the day: insured until 10 June, suspended from 11 June."""
+    person = PersonFactory(insured_periods=[(None, datetime.date(2026, 6, 10))])
+    InsuredPeriodFactory(person=person, starts_on=datetime.date(2026, 6, 11), status="suspended")
     filing(person)
-    person.insured_status = "suspended"
-    person.save()
     for city, visit in (("310100", "inpatient"), ("350100", "inpatient"), ("310100", "emergency")):
         result = ask(person, city, visit=visit)
         assert (result.covered, result.reason_code) == (False, "not_actively_insured")
+    assert ask(person, "310100", on=datetime.date(2026, 6, 10)).covered is True
+
+
+def test_a_suspension_recorded_today_leaves_earlier_days_covered(person):
+    filing(person, end_date=None, filing_type="retiree_resettled")
+    person_update(person=person, data={"insured_status": "suspended"}, actor=UserFactory(role="counter").actor)
+    today = timezone.localdate()
+    assert ask(person, "310100", on=today).reason_code == "not_actively_insured"
+    assert ask(person, "310100", on=today - datetime.timedelta(days=1)).covered is True
 
 
 def test_unknown_person_is_not_covered():

@@ -1,6 +1,7 @@
 """Claims through the API: the whole walk, the checklist, the amount, the 409s and bad input."""
 
 import datetime
+import itertools
 from decimal import Decimal
 
 import pytest
@@ -9,7 +10,7 @@ from django.utils import timezone
 
 from registry.workdays import add_months
 from reimbursements.models import Claim, ClaimEvent, ClaimMaterial, ClaimMaterialRequirement
-from tests.factories import FilingFactory, PersonFactory
+from tests.factories import ClaimFactory, FilingFactory, PersonFactory
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/claims/"
@@ -21,7 +22,11 @@ def days_ago(n):
     return (timezone.localdate() - datetime.timedelta(days=n)).isoformat()
 
 
+INVOICE_NUMBERS = itertools.count(1)
+
+
 def claim_body(**overrides):
+    """A claim body; unless told otherwise, one invoice for the whole total, numbered afresh."""
     data = {
         "claim_kind": "inpatient",
         "reason": "settlement_failed",
@@ -38,6 +43,10 @@ def claim_body(**overrides):
         "account_holder": "张三",
     }
     data.update(overrides)
+    if "invoices" not in overrides:
+        data["invoices"] = [
+            {"number": f"FP{next(INVOICE_NUMBERS):08d}", "amount": data["total_amount"], "issued_on": days_ago(10)}
+        ]
     return data
 
 
@@ -71,13 +80,14 @@ def test_the_whole_walk_from_submission_to_payment(me, person, counter, reviewer
         filing_type="retiree_resettled",
         end_date=None,
         start_date=timezone.localdate() - datetime.timedelta(days=100),
+        submitted_at=timezone.now() - datetime.timedelta(days=100),
     )
     # 1. The person submits; the checklist is copied from the policy; nothing accepted yet.
     response = me.post(URL, claim_body())
     assert response.status_code == 201, response.content
     claim = response.json()
     ref = claim["reference"]
-    assert (claim["state"], claim["filing"]) == ("submitted", filing.reference)
+    assert (claim["state"], claim["filing"], claim["basis"]) == ("submitted", filing.reference, "filed")
     assert claim["bank_account"] == "***************4567"
     assert [m["item"] for m in claim["materials"]] == INPATIENT_ITEMS
     assert claim["missing"] == INPATIENT_ITEMS
@@ -181,7 +191,7 @@ def test_later_policy_change_does_not_alter_existing_claims(me):
         claim_kind="inpatient", item="extra_form", name="新增材料", effective_from=timezone.localdate()
     )
     assert [m.item for m in Claim.objects.get(reference=ref).materials.all()] == INPATIENT_ITEMS
-    new = me.post(URL, claim_body()).json()
+    new = me.post(URL, claim_body(admission_date=days_ago(40), discharge_date=days_ago(35))).json()
     assert "extra_form" in [m["item"] for m in new["materials"]]
 
 
@@ -204,19 +214,20 @@ def test_not_filed_claim_pays_the_own_share_first(me):
     # eligible 10000 − 10 % own share 1000 = 9000 − deductible 1000 = 8000 × (0.85 − 0.10 no-filing reduction)
     assert claim["estimate"]["own_share"] == "1000.00"
     assert claim["estimate"]["payable"] == "6000.00"
-    assert claim["filing"] is None
+    assert (claim["basis"], claim["filing"]) == ("no_filing", None)
+    assert claim["estimate"]["basis"]["code"] == "no_filing"
 
 
-def test_retroactive_claim_finds_its_filing_and_needs_one(me, person):
-    assert "filing" in me.post(URL, claim_body(reason="retroactive_filing")).json()["errors"]
+def test_a_filing_made_after_discharge_is_found_and_takes_the_own_share(me, person):
+    # Filed today (after the discharge ten days ago) for a stay that began twenty days ago: 补办备案.
     filing = FilingFactory(
         person=person,
         filing_type="retiree_resettled",
         end_date=None,
         start_date=timezone.localdate() - datetime.timedelta(days=30),
     )
-    claim = me.post(URL, claim_body(reason="retroactive_filing", total_amount="10000.00", excluded_amount="0")).json()
-    assert claim["filing"] == filing.reference
+    claim = me.post(URL, claim_body(reason="settlement_failed", total_amount="10000.00", excluded_amount="0")).json()
+    assert (claim["basis"], claim["filing"]) == ("retroactive_filing", filing.reference)
     # Long-term filer: home ratio, but the 10 % own share of a retroactive filing: 9000 − 1000 = 8000 × 0.85
     assert claim["estimate"]["payable"] == "6800.00"
 
@@ -227,10 +238,13 @@ def test_second_claim_of_the_year_finds_the_deductible_used(me, person, counter,
         filing_type="retiree_resettled",
         end_date=None,
         start_date=timezone.localdate() - datetime.timedelta(days=100),
+        submitted_at=timezone.now() - datetime.timedelta(days=100),
     )
     refs = []
-    for _ in range(2):
-        ref = me.post(URL, claim_body(total_amount="5000.00", excluded_amount="0")).json()["reference"]
+    for stay in ((60, 55), (20, 10)):  # two stays of the same year
+        body = claim_body(total_amount="5000.00", excluded_amount="0")
+        body.update(admission_date=days_ago(stay[0]), discharge_date=days_ago(stay[1]))
+        ref = me.post(URL, body).json()["reference"]
         for item in INPATIENT_ITEMS:
             counter.post(f"{URL}{ref}/materials/{item}/", {"status": "accepted"})
         reviewer.post(f"{URL}{ref}/start-review/")
@@ -306,6 +320,7 @@ def test_counter_claims_for_a_person_and_staff_filter(counter, auditor, person):
             id_number=person.id_number,
             reason="emergency",
             claim_kind="emergency",
+            setting="inpatient",
             proxy_name="李四",
             proxy_id_number="11010519491231002X",
             proxy_relationship="子女",
@@ -332,10 +347,9 @@ def test_reject_needs_a_reason(me, reviewer):
     assert (response.json()["state"], response.json()["end_reason"]) == ("rejected", "超出报销范围")
 
 
-def test_claim_list_costs_three_queries(auditor, me, django_assert_num_queries):
-    for _ in range(5):
-        me.post(URL, claim_body())
-    with django_assert_num_queries(3):
+def test_claim_list_costs_three_queries(auditor, django_assert_num_queries):
+    ClaimFactory.create_batch(5)
+    with django_assert_num_queries(4):  # the token, the count, the page, the page's invoices
         assert len(auditor.get(URL).json()["results"]) == 5
 
 

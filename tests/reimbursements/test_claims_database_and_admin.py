@@ -12,33 +12,9 @@ from config.actors import Actor
 from registry.models import Person
 from reimbursements import services
 from reimbursements.models import Claim, ClaimEvent, ClaimMaterial
-from tests.factories import PersonFactory, UserFactory
+from tests.factories import ClaimFactory, PersonFactory, UserFactory, claim_accept_all
 
 pytestmark = pytest.mark.django_db
-
-
-def make_claim(person=None, **overrides) -> Claim:
-    person = person or PersonFactory()
-    today = timezone.localdate()
-    data = {
-        "claim_kind": "inpatient",
-        "reason": "not_filed",
-        "institution_name": "某医院",
-        "institution_level": 3,
-        "city": "310100",
-        "admission_date": today - datetime.timedelta(days=9),
-        "discharge_date": today - datetime.timedelta(days=3),
-        "total_amount": Decimal("8000.00"),
-        "excluded_amount": Decimal("500.00"),
-    }
-    data.update(overrides)
-    return services.claim_submit(actor=Actor.staff(UserFactory(role=Role.COUNTER)), person=person, data=data)
-
-
-def accept_all(claim):
-    counter = Actor.staff(UserFactory(role=Role.COUNTER))
-    for item in claim.materials.values_list("item", flat=True):
-        services.claim_material_update(claim_id=claim.pk, item=item, actor=counter, status="accepted")
 
 
 @pytest.mark.parametrize(
@@ -52,13 +28,13 @@ def accept_all(claim):
     ],
 )
 def test_database_refuses_invalid_claims(changes):
-    claim = make_claim()
+    claim = ClaimFactory()
     with pytest.raises(IntegrityError), transaction.atomic():
         Claim.objects.filter(pk=claim.pk).update(**changes)
 
 
 def test_claim_events_are_append_only():
-    make_claim()
+    ClaimFactory()
     with pytest.raises(DatabaseError), transaction.atomic():
         ClaimEvent.objects.update(reason="rewritten")
     with pytest.raises(DatabaseError), transaction.atomic():
@@ -67,14 +43,14 @@ def test_claim_events_are_append_only():
 
 
 def test_material_rejection_without_reason_is_refused_by_the_database():
-    claim = make_claim()
+    claim = ClaimFactory()
     with pytest.raises(IntegrityError), transaction.atomic():
         ClaimMaterial.objects.filter(claim=claim).update(status="rejected")
 
 
 def test_checklist_changes_keep_their_history():
-    claim = make_claim()
-    accept_all(claim)
+    claim = ClaimFactory()
+    claim_accept_all(claim)
     material = claim.materials.get(item="id_copy")
     history = list(material.history.order_by("history_id"))
     assert [h.status for h in history] == ["missing", "accepted"]
@@ -95,9 +71,9 @@ def test_checklist_changes_keep_their_history():
 @pytest.mark.parametrize("who", ["person", "stranger", Role.COUNTER, Role.REVIEWER, Role.AUDITOR, Role.ADMIN])
 def test_claim_transition_by_caller(client_for, action, start, capacities, who):
     person = PersonFactory()
-    claim = make_claim(person)
+    claim = ClaimFactory(person=person)
     if action in ("start_review", "approve", "reject", "pay"):
-        accept_all(claim)
+        claim_accept_all(claim)
     admin_actor = Actor.staff(UserFactory(role=Role.ADMIN))
     path = {"under_review": ["start_review"], "approved": ["start_review", "approve"]}.get(start, [])
     for step in path:
@@ -128,8 +104,8 @@ def test_claim_transition_by_caller(client_for, action, start, capacities, who):
 
 def test_approvals_of_one_person_lock_the_person_row(monkeypatch):
     """The year-to-date sums are read under the person's row lock (serialising concurrent approvals)."""
-    claim = make_claim()
-    accept_all(claim)
+    claim = ClaimFactory()
+    claim_accept_all(claim)
     services.claim_transition(
         claim_id=claim.pk, action="start_review", actor=Actor.staff(UserFactory(role=Role.REVIEWER))
     )
@@ -156,7 +132,7 @@ class TestAdmin:
         return as_role
 
     def test_counter_ticks_the_checklist_inline(self, login):
-        claim = make_claim()
+        claim = ClaimFactory()
         client = login(Role.COUNTER)
         page = client.get(f"/admin/reimbursements/claim/{claim.pk}/change/")
         assert page.status_code == 200
@@ -180,8 +156,8 @@ class TestAdmin:
         assert (first.status, first.changed_by.role) == ("accepted", Role.COUNTER)
 
     def test_reviewer_approves_by_action_and_sees_the_breakdown(self, login):
-        claim = make_claim()
-        accept_all(claim)
+        claim = ClaimFactory()
+        claim_accept_all(claim)
         client = login(Role.REVIEWER)
         client.post(
             "/admin/reimbursements/claimreviewqueue/", {"action": "start_review_claims", "_selected_action": [claim.pk]}
@@ -196,7 +172,7 @@ class TestAdmin:
         assert "6216" not in page  # the bank account is masked
 
     def test_review_queue_oldest_first(self, login):
-        first, second = make_claim(), make_claim()
+        first, second = ClaimFactory(), ClaimFactory()
         Claim.objects.filter(pk=second.pk).update(submitted_at=timezone.now() - datetime.timedelta(days=2))
         page = login(Role.REVIEWER).get("/admin/reimbursements/claimreviewqueue/")
         assert [c.pk for c in page.context["cl"].result_list] == [second.pk, first.pk]
