@@ -33,9 +33,10 @@ class ChannelAdmin(admin.ModelAdmin):
 
 @admin.register(ChannelAPIKey)
 class ChannelAPIKeyAdmin(APIKeyModelAdmin):
-    list_display = [*APIKeyModelAdmin.list_display, "channel"]
+    list_display = [*APIKeyModelAdmin.list_display, "channel", "institution"]
     list_filter = [*APIKeyModelAdmin.list_filter, "channel"]
-    search_fields = [*APIKeyModelAdmin.search_fields, "channel__code"]
+    search_fields = [*APIKeyModelAdmin.search_fields, "channel__code", "institution__code"]
+    autocomplete_fields = ["institution"]
 
 
 @admin.register(PersonSession)

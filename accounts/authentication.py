@@ -48,7 +48,7 @@ class ChannelKeyAuthentication(BaseAuthentication):
         )
         if api_key is None or not api_key.is_valid(key):
             raise exceptions.AuthenticationFailed(_("Invalid or revoked API key."))
-        return ChannelPrincipal(channel=api_key.channel), api_key
+        return ChannelPrincipal(channel=api_key.channel, institution_code=api_key.institution_id), api_key
 
     def authenticate_header(self, request):
         return self.keyword

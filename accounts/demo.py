@@ -23,13 +23,20 @@ def create_staff_accounts() -> list[tuple[str, str, str]]:
     return created
 
 
+# The demo hospital key belongs to a sample Shanghai hospital (it asks at admission there).
+DEMO_HOSPITAL_INSTITUTION = "H31010000001"
+
+
 def issue_channel_keys() -> list[tuple[str, str]]:
     """A key for every channel that has none yet; returns (channel, key) once."""
     issued = []
     for channel in Channel.objects.filter(is_active=True).order_by("code"):
         if ChannelAPIKey.objects.filter(channel=channel).exists():
             continue
-        _key, plain = channel_key_issue(channel_code=channel.code, name=f"demo {channel.code}")
+        institution = DEMO_HOSPITAL_INSTITUTION if channel.is_hospital else None
+        _key, plain = channel_key_issue(
+            channel_code=channel.code, name=f"demo {channel.code}", institution_code=institution
+        )
         issued.append((channel.code, plain))
     return issued
 

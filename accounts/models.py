@@ -75,6 +75,15 @@ class ChannelAPIKey(AbstractAPIKey):
     """A credential of a channel backend or a hospital; only its hash is stored."""
 
     channel = models.ForeignKey(Channel, on_delete=models.PROTECT, related_name="api_keys", verbose_name=_("channel"))
+    institution = models.ForeignKey(
+        "registry.Institution",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="api_keys",
+        verbose_name=_("institution"),
+        help_text=_("A hospital's key belongs to its institution: referrals and questions are made as it."),
+    )
 
     class Meta(AbstractAPIKey.Meta):
         verbose_name = _("channel API key")

@@ -26,10 +26,15 @@ class _Principal:
 @dataclass(frozen=True)
 class ChannelPrincipal(_Principal):
     channel: Channel
+    institution_code: str | None = None  # the institution a hospital's key belongs to
 
     @property
     def actor(self) -> Actor:
-        return Actor.channel(channel_code=self.channel.code, is_hospital=self.channel.is_hospital)
+        return Actor.channel(
+            channel_code=self.channel.code,
+            is_hospital=self.channel.is_hospital,
+            institution_code=self.institution_code,
+        )
 
     def __str__(self) -> str:
         return f"channel:{self.channel.code}"

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from accounts.choices import Role
 from accounts.models import Channel, ChannelAPIKey, PersonSession, User
 from config.errors import NotFound, PermissionRefused, ValidationFailed
-from registry.models import Person
+from registry.models import Institution, Person
 from registry.selectors import normalize_id_query
 
 
@@ -35,8 +35,14 @@ def staff_create(*, username: str, role: str, password: str, email: str = "") ->
     return user
 
 
-def channel_key_issue(*, channel_code: str, name: str = "") -> tuple[ChannelAPIKey, str]:
-    """Issue a new API key for a channel; the plain key is returned once and stored hashed."""
+def channel_key_issue(
+    *, channel_code: str, name: str = "", institution_code: str | None = None
+) -> tuple[ChannelAPIKey, str]:
+    """Issue a new API key for a channel; the plain key is returned once and stored hashed.
+
+    A hospital's key names the institution it belongs to: its referrals are filed as that
+    institution and its eligibility questions are asked for it.
+    """
     channel = Channel.objects.filter(code=channel_code).first()
     if channel is None:
         known = ", ".join(Channel.objects.values_list("code", flat=True))
@@ -44,8 +50,20 @@ def channel_key_issue(*, channel_code: str, name: str = "") -> tuple[ChannelAPIK
             _("Unknown channel %(code)s; known channels: %(known)s.") % {"code": channel_code, "known": known},
             code="unknown_channel",
         )
-    key_name = name or f"{channel.code} {timezone.localtime():%Y-%m-%d %H:%M}"
-    api_key, plain = ChannelAPIKey.objects.create_key(name=key_name, channel=channel)
+    institution = None
+    if institution_code:
+        if not channel.is_hospital:
+            raise ValidationFailed(
+                _("Only a hospital channel's key belongs to an institution."),
+                errors={"institution": [_("Not a hospital channel.")]},
+            )
+        institution = Institution.objects.filter(code=institution_code).first()
+        if institution is None:
+            raise NotFound(_("Unknown institution %(code)s.") % {"code": institution_code}, code="unknown_institution")
+    key_name = name or f"{channel.code} {institution_code or ''} {timezone.localtime():%Y-%m-%d %H:%M}".replace(
+        "  ", " "
+    )
+    api_key, plain = ChannelAPIKey.objects.create_key(name=key_name, channel=channel, institution=institution)
     return api_key, plain
 
 

@@ -52,6 +52,7 @@ class Actor:
     user: Any = None  # the staff ``accounts.User`` recorded on events, when staff act
     person_id: int | None = None
     name: str = ""  # how history shows the actor: a username, a channel code
+    institution_code: str | None = None  # a hospital key's institution (定点医疗机构)
 
     @classmethod
     def staff(cls, user, channel_code: str = COUNTER_CHANNEL) -> Actor:
@@ -69,9 +70,15 @@ class Actor:
         return cls(kind=ActorKind.PERSON, capacity=Capacity.PERSON, channel_code=channel_code, person_id=person_id)
 
     @classmethod
-    def channel(cls, *, channel_code: str, is_hospital: bool) -> Actor:
+    def channel(cls, *, channel_code: str, is_hospital: bool, institution_code: str | None = None) -> Actor:
         capacity = Capacity.HOSPITAL if is_hospital else None
-        return cls(kind=ActorKind.CHANNEL, capacity=capacity, channel_code=channel_code, name=channel_code)
+        return cls(
+            kind=ActorKind.CHANNEL,
+            capacity=capacity,
+            channel_code=channel_code,
+            name=channel_code,
+            institution_code=institution_code if is_hospital else None,
+        )
 
     @classmethod
     def system(cls) -> Actor:

@@ -189,21 +189,32 @@ class StateMachine:
             self.authorize(actor, action, owner_id=getattr(record, "person_id", None))
             return self._apply(record, action=action, actor=actor, reason=reason, params=params)
 
-    def create(self, record, *, actor: Actor, changes: dict | None = None, then: str | None = None):
-        """Store a new record in the state the ``(None, create)`` row names, with its event.
+    def create(
+        self,
+        record,
+        *,
+        actor: Actor,
+        changes: dict | None = None,
+        then: str | None = None,
+        action: str | None = None,
+        reason: str = "",
+    ):
+        """Store a new record in the state its ``(None, action)`` row names, with its event.
 
-        ``then`` names an action that follows at once as part of the same creation (a
-        self-service filing takes effect when it is submitted); it is not authorised again.
-        Call inside the transaction that holds whatever the creation locked.
+        ``action`` is the machine's creating action unless named (a filing of finished care is
+        recorded as history). ``then`` names an action that follows at once as part of the same
+        creation (a self-service filing takes effect when it is submitted); it is not authorised
+        again. Call inside the transaction that holds whatever the creation locked.
         """
-        self.authorize(actor, self.create_action, owner_id=getattr(record, "person_id", None))
+        action = action or self.create_action
+        self.authorize(actor, action, owner_id=getattr(record, "person_id", None))
         now = timezone.now()
         step = Step(
             actor=actor,
-            action=self.create_action,
+            action=action,
             from_state=None,
-            to_state=self.target(None, self.create_action),
-            reason="",
+            to_state=self.target(None, action),
+            reason=reason,
             now=now,
             today=timezone.localdate(now),
             params={},

@@ -18,6 +18,7 @@ from filings.models import (
     FilingMaterialRequirement,
     FilingPolicy,
     FilingReviewQueue,
+    FilingTypeRule,
     InProvinceFilingCity,
 )
 
@@ -43,6 +44,19 @@ class FilingMaterialRequirementAdmin(PolicyAdmin):
     search_fields = ["item", "name"]
 
 
+@admin.register(FilingTypeRule)
+class FilingTypeRuleAdmin(PolicyAdmin):
+    list_display = [
+        "filing_type",
+        "insurance_type",
+        "requires_retired",
+        "requires_employer",
+        "effective_from",
+        "effective_to",
+    ]
+    list_filter = ["filing_type"]
+
+
 @admin.register(InProvinceFilingCity)
 class InProvinceFilingCityAdmin(PolicyAdmin):
     list_display = ["city", "note", "effective_from", "effective_to"]
@@ -59,6 +73,9 @@ class FilingPolicyAdmin(PolicyAdmin):
         "long_term_min_holding_months",
         "fast_track_review_working_days",
         "commitment_due_months",
+        "retroactive_limit_months",
+        "advance_limit_months",
+        "emergency_max_days",
     ]
     fieldsets = (
         (None, {"fields": ("effective_from", "effective_to")}),
@@ -70,6 +87,9 @@ class FilingPolicyAdmin(PolicyAdmin):
                     "long_term_min_holding_months",
                     "fast_track_review_working_days",
                     "commitment_due_months",
+                    "retroactive_limit_months",
+                    "advance_limit_months",
+                    "emergency_max_days",
                 )
             },
         ),
@@ -109,6 +129,8 @@ class CounterFilingForm(forms.ModelForm):
             "proxy_name",
             "proxy_id_number",
             "proxy_authorization",
+            "employer_name",
+            "employer_credit_code",
             "referring_institution",
             "referral_diagnosis",
             "referral_date",
@@ -154,6 +176,12 @@ class ReasonForm(forms.Form):
     )
 
 
+class ContactForm(forms.Form):
+    contact_name = forms.CharField(label=_("contact name"), max_length=limit(Filing, "contact_name"), required=False)
+    contact_phone = forms.CharField(label=_("contact phone"), max_length=limit(Filing, "contact_phone"), required=False)
+    reason = forms.CharField(label=_("reason"), max_length=limit(Filing, "end_reason"), required=False)
+
+
 class RevokeForm(ReasonForm):
     effective_to = forms.DateField(
         label=_("covered until"), required=False, help_text=_("Last day still covered; empty means revoke at once.")
@@ -175,6 +203,7 @@ approve_filings = _filing_action(FilingAction.APPROVE, _("Approve selected filin
 reject_filings = _filing_action(FilingAction.REJECT, _("Reject selected filings"), ReasonForm)
 withdraw_filings = _filing_action(FilingAction.WITHDRAW, _("Withdraw selected filings"), ReasonForm)
 revoke_filings = _filing_action(FilingAction.REVOKE, _("Revoke selected filings"), RevokeForm)
+correct_contact = _filing_action(FilingAction.CORRECT_CONTACT, _("Correct the contact"), ContactForm)
 
 
 @admin.register(Filing)
@@ -203,7 +232,7 @@ class FilingAdmin(DocumentDownloadMixin, admin.ModelAdmin):
     search_fields = ["=reference", "=person__id_number", "person__name"]
     list_select_related = ["person", "destination", "channel"]
     date_hierarchy = "submitted_at"
-    actions = [approve_filings, reject_filings, withdraw_filings, revoke_filings]
+    actions = [approve_filings, reject_filings, withdraw_filings, revoke_filings, correct_contact]
     inlines = [FilingMaterialInline, FilingEventInline]
     autocomplete_fields = ["person", "destination", "referring_institution", "institutions"]
     form = CounterFilingForm
@@ -274,6 +303,8 @@ class FilingAdmin(DocumentDownloadMixin, admin.ModelAdmin):
                         "proxy_name",
                         "proxy_id_number",
                         "proxy_authorization",
+                        "employer_name",
+                        "employer_credit_code",
                     ]
                 },
             ),

@@ -52,6 +52,8 @@ LIVE_STATES = (FilingState.SUBMITTED, FilingState.EFFECTIVE)
 
 class FilingAction(models.TextChoices):
     SUBMIT = "submit", _("Submit")
+    RECORD = "record", _("Record as history (补办备案 for finished care)")
+    CORRECT_CONTACT = "correct_contact", _("Correct the contact")
     ACTIVATE = "activate", _("Take effect at once")
     APPROVE = "approve", _("Approve")
     REJECT = "reject", _("Reject")
@@ -64,6 +66,10 @@ class FilingAction(models.TextChoices):
 # The whole state machine of a filing: (from, action) -> to. ``None`` is a filing not yet stored.
 FILING_TRANSITIONS: dict[tuple[str | None, str], str] = {
     (None, FilingAction.SUBMIT): FilingState.SUBMITTED,
+    # A filing whose whole period lies in the past is history from the start: it blocks nothing.
+    (None, FilingAction.RECORD): FilingState.EXPIRED,
+    (FilingState.SUBMITTED, FilingAction.CORRECT_CONTACT): FilingState.SUBMITTED,
+    (FilingState.EFFECTIVE, FilingAction.CORRECT_CONTACT): FilingState.EFFECTIVE,
     (FilingState.SUBMITTED, FilingAction.ACTIVATE): FilingState.EFFECTIVE,
     (FilingState.SUBMITTED, FilingAction.APPROVE): FilingState.EFFECTIVE,
     (FilingState.SUBMITTED, FilingAction.REJECT): FilingState.REJECTED,

@@ -21,7 +21,7 @@ from filings.choices import (
     FilingType,
     ProofBasis,
 )
-from registry.choices import RegionLevel
+from registry.choices import InsuranceType, RegionLevel
 from registry.models import Institution, Person, Region
 
 
@@ -53,6 +53,33 @@ class FilingMaterialRequirement(EffectivePeriod):
 
     def __str__(self) -> str:
         return f"{self.get_filing_type_display()}: {self.name}"
+
+
+class FilingTypeRule(EffectivePeriod):
+    """Who a filing type is for (policy data): the insurance it needs, and what the person must show."""
+
+    filing_type = models.CharField(_("filing type"), max_length=24, choices=FilingType.choices)
+    insurance_type = models.CharField(
+        _("insurance type required"),
+        max_length=16,
+        choices=InsuranceType.choices,
+        blank=True,
+        help_text=_("Empty: any insurance type."),
+    )
+    requires_retired = models.BooleanField(_("the person must be retired"), default=False)
+    requires_employer = models.BooleanField(_("employer and its unified social credit code required"), default=False)
+
+    class Meta:
+        verbose_name = _("filing type rule")
+        verbose_name_plural = _("filing type rules")
+        ordering = ["filing_type", "-effective_from"]
+        constraints = [
+            models.UniqueConstraint(fields=["filing_type", "effective_from"], name="filing_type_rule_unique_start"),
+            EffectivePeriod.period_constraint("filing_type_rule_period_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return self.get_filing_type_display()
 
 
 class InProvinceFilingCity(EffectivePeriod):
@@ -98,6 +125,15 @@ class FilingPolicy(EffectivePeriod):
     )
     commitment_due_months = models.PositiveSmallIntegerField(
         _("documents promised by a commitment letter are due after (months)"), default=6
+    )
+    retroactive_limit_months = models.PositiveSmallIntegerField(
+        _("a start date may lie back at most (months)"),
+        default=12,
+        help_text=_("How far back a filing may start (补办备案); the claim deadline by default."),
+    )
+    advance_limit_months = models.PositiveSmallIntegerField(_("a start date may lie ahead at most (months)"), default=3)
+    emergency_max_days = models.PositiveSmallIntegerField(
+        _("an emergency filing covers at most (days)"), default=30, help_text=_("The rescue episode, not a trip.")
     )
 
     class Meta:
@@ -147,6 +183,11 @@ class Filing(Versioned):
     proxy_name = models.CharField(_("proxy name"), max_length=50, blank=True)
     proxy_id_number = models.CharField(_("proxy ID number"), max_length=18, blank=True)
     proxy_authorization = models.BooleanField(_("power of attorney received (授权委托书)"), default=False)
+
+    employer_name = models.CharField(_("employer"), max_length=100, blank=True)
+    employer_credit_code = models.CharField(
+        _("employer's unified social credit code (统一社会信用代码)"), max_length=18, blank=True
+    )
 
     referring_institution = models.ForeignKey(
         Institution,

@@ -8,6 +8,8 @@ COUNTER, REVIEWER, ADMIN = Capacity.COUNTER, Capacity.REVIEWER, Capacity.ADMIN
 
 FILING_ACTION_CAPACITIES: dict[str, frozenset[Capacity]] = {
     FilingAction.SUBMIT: frozenset({PERSON, HOSPITAL, COUNTER, ADMIN}),
+    FilingAction.RECORD: frozenset({PERSON, HOSPITAL, COUNTER, ADMIN}),
+    FilingAction.CORRECT_CONTACT: frozenset({PERSON, COUNTER, ADMIN}),
     FilingAction.ACTIVATE: frozenset({SYSTEM}),  # also part of a self-service submission itself
     FilingAction.APPROVE: frozenset({REVIEWER, ADMIN}),
     FilingAction.REJECT: frozenset({REVIEWER, ADMIN}),

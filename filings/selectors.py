@@ -11,11 +11,19 @@ from django.utils.translation import gettext as _
 
 from config.actors import Actor
 from config.errors import NotFound, ValidationFailed
-from filings.choices import EligibilityBasis
-from filings.models import Filing, FilingMaterial, FilingMaterialRequirement, FilingPolicy, InProvinceFilingCity
+from filings.choices import EligibilityBasis, FilingState, FilingType
+from filings.models import (
+    Filing,
+    FilingMaterial,
+    FilingMaterialRequirement,
+    FilingPolicy,
+    FilingTypeRule,
+    InProvinceFilingCity,
+)
 from registry.choices import VISIT_SETTLEMENT_FIELD, PeriodStatus, RegionLevel, VisitKind
 from registry.models import ChronicQualification, Institution, InsuredPeriod, Person, Region
 from registry.selectors import scoped_to_actor, working_days_after
+from registry.workdays import add_months
 
 
 def filing_requirements(*, filing_type: str, on: datetime.date | None = None) -> QuerySet[FilingMaterialRequirement]:
@@ -26,6 +34,11 @@ def filing_policy_in_force(*, on: datetime.date | None = None) -> FilingPolicy:
     """The filing policy row in force on a date; falls back to the built-in defaults when none is."""
     policy = FilingPolicy.objects.in_force(on).order_by("-effective_from").first()
     return policy or FilingPolicy(effective_from=datetime.date.min)
+
+
+def filing_type_rule(*, filing_type: str, on: datetime.date | None = None) -> FilingTypeRule | None:
+    """Who the filing type is for, by the policy in force (None: anyone)."""
+    return FilingTypeRule.objects.in_force(on).filter(filing_type=filing_type).order_by("-effective_from").first()
 
 
 def in_province_city_needs_filing(*, city_code: str, on: datetime.date | None = None) -> bool:
@@ -106,38 +119,57 @@ class Eligibility:
 
 
 def eligibility_check(
-    *, id_number: str, city_code: str, on: datetime.date, visit: str, institution_code: str | None = None
+    *,
+    id_number: str,
+    city_code: str,
+    on: datetime.date,
+    visit: str,
+    institution_code: str | None = None,
+    default_institution: str | None = None,
 ) -> Eligibility:
     """Is this person covered for direct settlement at this place, on this day, for this visit, and why?
 
     The hot path of hospitals at every admission: exactly two queries. The first reads the
-    place (with the in-province exception list and the institution's flags as subqueries);
-    the second reads the person with the filings that cover the day joined on.
+    place (with the in-province exception list, the institution and the retroactive bound as
+    subqueries); the second reads the person with the filings that cover the day joined on,
+    the insured period of the day and any filing still awaiting review.
+
+    ``institution_code`` named in the question must lie in the city asked; a hospital key's own
+    institution (``default_institution``) answers when none is named and it lies there.
     """
+    code = institution_code or default_institution
+    policy = FilingPolicy.objects.in_force(on).order_by("-effective_from")
     place_qs = Region.objects.filter(code=city_code).annotate(
         needs_filing=Exists(InProvinceFilingCity.objects.in_force(on).filter(city_id=OuterRef("code"))),
+        retroactive_months=Subquery(policy.values("retroactive_limit_months")[:1]),
     )
-    if institution_code:
-        inst = Institution.objects.filter(code=institution_code)
+    fields = ["code", "level", "needs_filing", "retroactive_months"]
+    if code:
+        inst = Institution.objects.filter(code=code)
         place_qs = place_qs.annotate(
             institution_name=Subquery(inst.values("name")[:1]),
+            institution_city=Subquery(inst.values("city_id")[:1]),
             institution_settles=Subquery(inst.values(VISIT_SETTLEMENT_FIELD[visit])[:1]),
         )
-    place = place_qs.values(
-        *(["code", "level", "needs_filing"] + (["institution_name", "institution_settles"] if institution_code else []))
-    ).first()
-    errors = {}
+        fields += ["institution_name", "institution_city", "institution_settles"]
+    place = place_qs.values(*fields).first()
+    errors, error_code = {}, "invalid"
     if place is None or place["level"] != RegionLevel.CITY:
         errors["city"] = [_("Unknown city code %(code)s.") % {"code": city_code}]
     elif institution_code and place["institution_name"] is None:
         errors["institution"] = [_("Unknown institution code %(code)s.") % {"code": institution_code}]
+    elif institution_code and place["institution_city"] != city_code:
+        errors["institution"] = [_("This institution is not in the city asked about.")]
+        error_code = "institution_not_in_city"
     if errors:
-        raise ValidationFailed(_("The eligibility question is invalid; see the errors per field."), errors=errors)
+        raise ValidationFailed(
+            _("The eligibility question is invalid; see the errors per field."), code=error_code, errors=errors
+        )
 
     institution = None
-    if institution_code:
+    if code and place["institution_name"] is not None and place["institution_city"] == city_code:
         institution = {
-            "code": institution_code,
+            "code": code,
             "name": place["institution_name"],
             "direct_settlement": bool(place["institution_settles"]),
         }
@@ -146,27 +178,39 @@ def eligibility_check(
         InsuredPeriod.covering(on), person=OuterRef("pk"), status=PeriodStatus.ACTIVE
     )
     qualified = ChronicQualification.objects.filter(ChronicQualification.covering(on), person=OuterRef("pk"))
+    pending = Filing.objects.filter(
+        person=OuterRef("pk"),
+        state=FilingState.SUBMITTED,
+        destination_id__in=[city_code, city_code[:2] + "0000"],
+        start_date__lte=on,
+    ).order_by("submitted_at")
     covering = Filing.covering(on, prefix="filings__")
+    chronic = visit == VisitKind.CHRONIC_OUTPATIENT
     rows = list(
         Person.objects.filter(id_number=id_number)
         .annotate(
             covering=FilteredRelation("filings", condition=covering),
             insured_on=Exists(insured),
             region_on=Subquery(insured.values("insured_region_id")[:1]),
+            pending_reference=Subquery(pending.values("reference")[:1]),
+            pending_due=Subquery(pending.values("review_due")[:1]),
             **(
                 {
                     "qualified": Exists(qualified),
                     "qualified_direct": Exists(qualified.filter(disease__settled_directly=True)),
                 }
-                if visit == VisitKind.CHRONIC_OUTPATIENT
+                if chronic
                 else {}
             ),
         )
         .values(
             "insured_on",
             "region_on",
-            *(["qualified", "qualified_direct"] if visit == VisitKind.CHRONIC_OUTPATIENT else []),
+            "pending_reference",
+            "pending_due",
+            *(["qualified", "qualified_direct"] if chronic else []),
             "covering__reference",
+            "covering__filing_type",
             "covering__destination_id",
             "covering__end_date",
             "covering__covered_until",
@@ -176,6 +220,13 @@ def eligibility_check(
     )
 
     def answer(covered, basis, reason_code, reason, remedy=None, filing=None, valid_until=None):
+        # The institution's flags are about cross-province settlement; inside the province they do not apply.
+        cross_province = basis != EligibilityBasis.IN_PROVINCE
+        if covered and cross_province and institution is not None and not institution["direct_settlement"]:
+            remedy = _(
+                "The person is covered, but this institution does not settle this kind of visit directly: "
+                "choose a connected institution, or the person pays in full and claims manual reimbursement."
+            )
         return Eligibility(
             covered=covered,
             basis=basis,
@@ -204,7 +255,7 @@ def eligibility_check(
             _("The person was not insured on that day."),
             _("The person settles as self-paid; insurance status is handled by the insured place."),
         )
-    if visit == VisitKind.CHRONIC_OUTPATIENT:
+    if chronic:
         refusal = _chronic_refusal(person, institution)
         if refusal is not None:
             return answer(False, None, *refusal)
@@ -216,17 +267,19 @@ def eligibility_check(
             _("Treatment inside the insured province needs no filing."),
         )
     for row in rows:
-        destination = row["covering__destination_id"]
-        if destination in (city_code, city_code[:2] + "0000"):
-            ends = [d for d in (row["covering__end_date"], row["covering__covered_until"]) if d]
-            return answer(
-                True,
-                EligibilityBasis.FILING,
-                "filed",
-                _("An effective filing covers this place and day."),
-                filing=row["covering__reference"],
-                valid_until=min(ends) if ends else None,
-            )
+        if row["covering__destination_id"] not in (city_code, city_code[:2] + "0000"):
+            continue
+        if row["covering__filing_type"] == FilingType.EMERGENCY and visit not in EMERGENCY_FILING_VISITS:
+            continue  # an emergency filing covers its rescue episode, not ordinary care
+        ends = [d for d in (row["covering__end_date"], row["covering__covered_until"]) if d]
+        return answer(
+            True,
+            EligibilityBasis.FILING,
+            "filed",
+            _("An effective filing covers this place and day."),
+            filing=row["covering__reference"],
+            valid_until=min(ends) if ends else None,
+        )
     if visit == VisitKind.EMERGENCY:
         return answer(
             True,
@@ -234,11 +287,35 @@ def eligibility_check(
             "emergency",
             _("Emergency rescue is treated as filed (视同已备案); keep the rescue record."),
         )
-    elsewhere = next((r["covering__reference"] for r in rows if r["covering__reference"]), None)
+    if person["pending_reference"]:
+        due = person["pending_due"]
+        return answer(
+            False,
+            None,
+            "filing_pending",
+            _("Filing %(ref)s for this place awaits review (due %(due)s).")
+            % {"ref": person["pending_reference"], "due": due.isoformat() if due else "-"},
+            _(
+                "Settle directly once it is approved (the review is due by %(due)s); if the person is "
+                "discharged before, they pay in full and claim manual reimbursement."
+            )
+            % {"due": due.isoformat() if due else "-"},
+        )
+    months = place["retroactive_months"] or FilingPolicy().retroactive_limit_months
     remedy = _(
         "File now through any channel (self-service filings take effect at once), or file "
-        "retroactively (补办备案) before discharge settlement with a start date on or before admission; "
-        "otherwise the person pays in full and claims manual reimbursement."
+        "retroactively (补办备案) before discharge settlement with a start date on or before admission "
+        "(at most %(months)d months back: on %(earliest)s or later); otherwise the person pays in full "
+        "and claims manual reimbursement."
+    ) % {"months": months, "earliest": add_months(on, -months).isoformat()}
+    here = (city_code, city_code[:2] + "0000")
+    elsewhere = next(
+        (
+            r["covering__reference"]
+            for r in rows
+            if r["covering__reference"] and r["covering__destination_id"] not in here
+        ),
+        None,
     )
     if elsewhere:
         return answer(
@@ -246,9 +323,13 @@ def eligibility_check(
             None,
             "filed_elsewhere",
             _("The person's filing %(ref)s is for another destination.") % {"ref": elsewhere},
-            _("Change the filing to this destination, then settle directly. ") + remedy,
+            _("Change the filing to this destination, then settle directly. %(remedy)s") % {"remedy": remedy},
         )
     return answer(False, None, "no_filing", _("No effective filing covers this place and day."), remedy)
+
+
+# The visits an emergency filing (its rescue episode) covers.
+EMERGENCY_FILING_VISITS = (VisitKind.EMERGENCY, VisitKind.INPATIENT)
 
 
 def _chronic_refusal(person: dict, institution: dict | None) -> tuple[str, str, str] | None:

@@ -12,9 +12,12 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from stdnum.cn import uscc
+from stdnum.exceptions import ValidationError as StdnumError
 
 from config.actors import COUNTER_CHANNEL, Actor, Capacity
 from config.errors import Conflict, InvalidTransition, NotFound, PermissionRefused, ValidationFailed
@@ -34,10 +37,11 @@ from filings.choices import (
 )
 from filings.models import Filing, FilingEvent, FilingMaterial, FilingPolicy
 from filings.rules import FILING_ACTION_CAPACITIES, MATERIAL_UPLOAD_CAPACITIES
-from registry.choices import InsuredStatus, RegionLevel
+from registry.choices import InsuranceType, InsuredStatus, RegionLevel
 from registry.models import Institution, Person, Region
 from registry.references import next_reference
 from registry.selectors import person_for_request
+from registry.services import insured_days_missing
 from registry.validators import normalize_id_number, normalize_phone
 from registry.workdays import add_months
 
@@ -53,6 +57,8 @@ CHANGEABLE_FIELDS = (
     "institutions",
     "mode",
     "proof_basis",
+    "employer_name",
+    "employer_credit_code",
 )
 COPIED_FIELDS = (
     "filing_type",
@@ -71,6 +77,8 @@ COPIED_FIELDS = (
     "referral_date",
     "referral_reason",
     "referral_opinion",
+    "employer_name",
+    "employer_credit_code",
 )
 REQUIRED = gettext_lazy("This field is required.")
 
@@ -146,6 +154,8 @@ def rule_destination(draft: FilingDraft) -> None:
         draft.error("destination", _("Unknown region code %(code)s.") % {"code": destination})
         return
     draft.out["destination"] = region
+    if draft.filing_type == FilingType.EMERGENCY and region.level != RegionLevel.CITY:
+        draft.error("destination", _("An emergency filing names the city of the rescue, not a province."))
     if draft.person is not None and region.code[:2] == draft.person.insured_region_id[:2]:
         listed = region.level == RegionLevel.CITY and selectors.in_province_city_needs_filing(
             city_code=region.code, on=draft.today
@@ -155,12 +165,34 @@ def rule_destination(draft: FilingDraft) -> None:
 
 
 def rule_dates(draft: FilingDraft) -> None:
-    """Long-term filings are open-ended; temporary ones last at least the policy's months (emergency aside)."""
+    """Start within the policy's bounds; a change from today on; each category's length (SPEC §3.2, §9).
+
+    Back: the retroactive limit (补办备案); ahead: a few months. Long-term filings are
+    open-ended; an emergency covers its rescue episode only; other temporary filings last at
+    least the policy's months.
+    """
     start, end = draft.data.get("start_date"), draft.data.get("end_date")
     if start is None:
         draft.error("start_date", REQUIRED)
         return
     draft.out["start_date"], draft.out["end_date"] = start, end
+    policy, today = draft.policy, draft.today
+    earliest = add_months(today, -policy.retroactive_limit_months)
+    latest = add_months(today, policy.advance_limit_months)
+    if draft.replaces is not None and start < today:
+        draft.error("start_date", _("A change takes effect no earlier than today (%(today)s).") % {"today": today})
+    elif start < earliest:
+        draft.error(
+            "start_date",
+            _("A filing starts at most %(months)d months back: on %(date)s or later.")
+            % {"months": policy.retroactive_limit_months, "date": earliest.isoformat()},
+        )
+    elif start > latest:
+        draft.error(
+            "start_date",
+            _("A filing starts at most %(months)d months ahead: on %(date)s or earlier.")
+            % {"months": policy.advance_limit_months, "date": latest.isoformat()},
+        )
     if end is not None and end < start:
         draft.error("end_date", _("The end date cannot be before the start date."))
         return
@@ -169,19 +201,68 @@ def rule_dates(draft: FilingDraft) -> None:
         if end is not None:
             draft.error("end_date", _("Long-term filings are open-ended; leave the end date empty."))
         draft.out["end_date"] = None
+    elif draft.filing_type == FilingType.EMERGENCY:
+        if start > today:
+            draft.error("start_date", _("An emergency filing starts on the day the rescue began, not ahead."))
+        if end is None:
+            draft.error("end_date", _("An emergency filing ends with its rescue episode: give the end date."))
+        elif (end - start).days + 1 > policy.emergency_max_days:
+            draft.error(
+                "end_date",
+                _("An emergency filing covers at most %(days)d days: until %(date)s.")
+                % {
+                    "days": policy.emergency_max_days,
+                    "date": (start + datetime.timedelta(days=policy.emergency_max_days - 1)).isoformat(),
+                },
+            )
     elif category == FilingCategory.TEMPORARY:
-        months = draft.policy.temporary_validity_months
+        months = policy.temporary_validity_months
         replaces = draft.replaces
         minimum_start = replaces.start_date if replaces is not None and replaces.start_date < start else start
         minimum_end = add_months(minimum_start, months) - datetime.timedelta(days=1)
         if end is None:
             draft.out["end_date"] = max(minimum_end, start)
-        elif draft.filing_type != FilingType.EMERGENCY and end < minimum_end:
+        elif end < minimum_end:
             draft.error(
                 "end_date",
                 _("A temporary filing lasts at least %(months)d months: until %(date)s or later.")
                 % {"months": months, "date": minimum_end.isoformat()},
             )
+
+
+def rule_type_fits_person(draft: FilingDraft) -> None:
+    """The filing type is for whom the policy says: insurance type, retired, an employer's posting."""
+    draft.out["employer_name"] = (draft.data.get("employer_name") or "").strip()
+    draft.out["employer_credit_code"] = ""
+    if draft.filing_type is None:
+        return
+    rule = selectors.filing_type_rule(filing_type=draft.filing_type, on=draft.today)
+    if rule is None:
+        return
+    if draft.person is not None and rule.insurance_type and draft.person.insurance_type != rule.insurance_type:
+        draft.error(
+            "filing_type",
+            _("%(type)s is for persons with %(insurance)s.")
+            % {"type": FilingType(draft.filing_type).label, "insurance": InsuranceType(rule.insurance_type).label},
+        )
+    if draft.person is not None and rule.requires_retired and not draft.person.retired:
+        draft.error(
+            "filing_type",
+            _("%(type)s is for retired persons; the enrolment records do not show this person as retired.")
+            % {"type": FilingType(draft.filing_type).label},
+        )
+    if not rule.requires_employer:
+        return
+    if not draft.out["employer_name"]:
+        draft.error("employer_name", _("Name the employer that posted the person."))
+    code = draft.data.get("employer_credit_code") or ""
+    try:
+        draft.out["employer_credit_code"] = uscc.validate(code)
+    except StdnumError:
+        draft.error(
+            "employer_credit_code",
+            _("Give the employer's unified social credit code (统一社会信用代码, 18 characters with its check digit)."),
+        )
 
 
 def rule_consent_and_contact(draft: FilingDraft) -> None:
@@ -251,6 +332,18 @@ def rule_referral(draft: FilingDraft) -> None:
     if draft.filing_type != FilingType.REFERRAL:
         return
     code = draft.data.get("referring_institution")
+    if draft.actor.is_hospital:
+        # A hospital files referrals as itself: the institution its key belongs to.
+        if draft.actor.institution_code is None:
+            draft.error(
+                "referring_institution",
+                _("This hospital key belongs to no institution; ask the bureau for a key of your institution."),
+            )
+            return
+        if code and str(getattr(code, "pk", code)) != draft.actor.institution_code:
+            draft.error("referring_institution", _("A hospital files referrals as itself."))
+            return
+        code = draft.actor.institution_code
     institution = code if isinstance(code, Institution) else Institution.objects.filter(code=code or "").first()
     if institution is None:
         draft.error("referring_institution", _("Name the referring designated institution by its code."))
@@ -286,6 +379,7 @@ FILING_RULES = (
     rule_filing_type,
     rule_destination,
     rule_dates,
+    rule_type_fits_person,
     rule_consent_and_contact,
     rule_mode_and_proof,
     rule_proxy,
@@ -346,8 +440,21 @@ def _on_activate(filing: Filing, step: Step) -> None:
 
 
 def _on_approve(filing: Filing, step: Step) -> None:
+    """A reviewer approves: the person is insured, and a filing resting on documents has them all."""
     if not filing.person.is_actively_insured:
         raise Conflict(_("The person is not actively insured."), code="not_actively_insured")
+    if filing.proof_basis == ProofBasis.DOCUMENTS:
+        missing = [
+            item["name"]
+            for item in selectors.filing_checklist(filing=filing)
+            if item["required"] and not item["present"]
+        ]
+        if missing:
+            raise Conflict(
+                _("The required documents have not all been received: %(items)s.") % {"items": "、".join(missing)},
+                code="materials_missing",
+                errors={"materials": missing},
+            )
     filing.effective_at = filing.decided_at = step.now
 
 
@@ -412,12 +519,43 @@ def _on_change(filing: Filing, step: Step) -> None:
     if "institutions" in data:
         step.changes["institutions"] = [old_codes, sorted(i.code for i in fields["institutions"])]
     filing.covered_until = fields["start_date"] - datetime.timedelta(days=1)
+    step.changes["covered_until"] = [None, filing.covered_until.isoformat()]
+    _coverage_conflict(
+        person_id=filing.person_id, start=fields["start_date"], end=fields["end_date"], exclude=[filing.pk]
+    )
     _ended(filing, step)
     step.params["prepared"]["fields"] = fields
 
 
 def _on_withdraw(filing: Filing, step: Step) -> None:
     _ended(filing, step)
+
+
+def _on_correct_contact(filing: Filing, step: Step) -> None:
+    """A corrected contact name or phone: no new filing, no holding period, an event with the change."""
+    errors: dict[str, list[str]] = {}
+    wanted = {name: step.params.get(name) for name in ("contact_name", "contact_phone") if step.params.get(name)}
+    if not wanted:
+        raise ValidationFailed(
+            _("Give the contact name or phone to correct."), errors={"contact_name": [_("Nothing to correct.")]}
+        )
+    if "contact_name" in wanted:
+        wanted["contact_name"] = wanted["contact_name"].strip()
+    if "contact_phone" in wanted:
+        try:
+            wanted["contact_phone"] = normalize_phone(wanted["contact_phone"])
+        except ValidationError as exc:
+            errors["contact_phone"] = list(exc.messages)
+    if errors:
+        raise ValidationFailed(_("The contact is invalid; see the errors per field."), errors=errors)
+    for name, value in wanted.items():
+        if getattr(filing, name) != value:
+            step.changes[name] = [getattr(filing, name), value]
+            setattr(filing, name, value)
+    if not step.changes:
+        raise ValidationFailed(
+            _("The contact is already so; nothing to correct."), errors={"contact_name": [_("Nothing to correct.")]}
+        )
 
 
 FILINGS = StateMachine(
@@ -437,6 +575,7 @@ FILINGS = StateMachine(
         FilingAction.CHANGE: _on_change,
         FilingAction.REVOKE: _on_revoke,
         FilingAction.EXPIRE: _on_expire,
+        FilingAction.CORRECT_CONTACT: _on_correct_contact,
     },
 )
 
@@ -459,10 +598,19 @@ def _store_new_filing(*, person: Person, actor: Actor, fields: dict, replaces: F
         reference=next_reference("BA"),
         **fields,
     )
+    changes = {name: _json_value(value) for name, value in fields.items() if value not in ("", None)}
+    if _is_history(fields):
+        # Care already over (补办备案 after the fact): effective for its days, expired from the start.
+        filing.effective_at = filing.ended_at = now
+        filing.covered_until = fields["end_date"]
+        reason = _("The whole period is already over: recorded as history, effective for its days.")
+        FILINGS.create(filing, actor=actor, changes=changes, action=FilingAction.RECORD, reason=reason)
+        if institutions:
+            filing.institutions.set(institutions)
+        return filing
     instant = fields["mode"] == FilingMode.SELF_SERVICE or actor.is_hospital
     if not instant:
         filing.review_due = selectors.review_due_date(submitted_on=timezone.localdate(now))
-    changes = {name: _json_value(value) for name, value in fields.items() if value not in ("", None)}
     try:
         FILINGS.create(filing, actor=actor, changes=changes, then=FilingAction.ACTIVATE if instant else None)
     except IntegrityError:
@@ -470,6 +618,38 @@ def _store_new_filing(*, person: Person, actor: Actor, fields: dict, replaces: F
     if institutions:
         filing.institutions.set(institutions)
     return filing
+
+
+def _is_history(fields: dict) -> bool:
+    """A filing whose whole period lies before today: it only records coverage that was."""
+    return fields.get("end_date") is not None and fields["end_date"] < timezone.localdate()
+
+
+def _coverage_conflict(*, person_id: int, start: datetime.date, end: datetime.date | None, exclude=()) -> None:
+    """409 when another filing of the person still covers a day of ``start``..``end``.
+
+    Two filings of one person never cover the same day: not a live one, and not one that ended
+    (changed, revoked with a later date, expired) but still covers days up to its last.
+    """
+    others = (
+        Filing.objects.filter(person_id=person_id)
+        .filter(Q(state__in=LIVE_STATES) | Q(covered_until__isnull=False))
+        .exclude(pk__in=exclude)
+        .only("reference", "start_date", "end_date", "covered_until")
+    )
+    for other in others:
+        last_days = [d for d in (other.end_date, other.covered_until) if d is not None]
+        other_end = min(last_days) if last_days else None
+        first = max(start, other.start_date)
+        last = min(d for d in (end, other_end) if d is not None) if (end or other_end) else None
+        if last is None or first <= last:
+            span = f"{first.isoformat()}–{last.isoformat()}" if last else f"{first.isoformat()}–"
+            raise Conflict(
+                _("Filing %(ref)s still covers %(span)s; two filings never cover the same day.")
+                % {"ref": other.reference, "span": span},
+                code="coverage_overlap",
+                errors={"start_date": [_("Covered by %(ref)s on %(span)s.") % {"ref": other.reference, "span": span}]},
+            )
 
 
 def filing_validate(*, actor: Actor, data: dict, person: Person | None = None) -> tuple[Person, dict]:
@@ -494,15 +674,28 @@ def filing_validate(*, actor: Actor, data: dict, person: Person | None = None) -
         errors.update(exc.errors)
     if errors:
         raise ValidationFailed(_("The filing is invalid; see the errors per field."), errors=errors)
-    _check_person_may_file(person)
+    _check_person_may_file(person, fields)
     return person, fields
 
 
-def _check_person_may_file(person: Person) -> None:
-    if not person.is_actively_insured:
-        raise Conflict(_("The person is not actively insured; a filing cannot be made."), code="not_actively_insured")
-    if Filing.objects.filter(person=person, state__in=LIVE_STATES).exists():
-        raise _live_conflict(person.pk)
+def _check_person_may_file(person: Person, fields: dict) -> None:
+    """A current filing needs a person insured now and no live filing; a past one, insurance on its days."""
+    if _is_history(fields):
+        gaps = insured_days_missing(person_id=person.pk, first=fields["start_date"], last=fields["end_date"])
+        if gaps:
+            raise Conflict(
+                _("The person was not insured on every day of the period."),
+                code="not_insured_on_dates",
+                errors={"start_date": [f"{a.isoformat()}–{b.isoformat()}" for a, b in gaps]},
+            )
+    else:
+        if not person.is_actively_insured:
+            raise Conflict(
+                _("The person is not actively insured; a filing cannot be made."), code="not_actively_insured"
+            )
+        if Filing.objects.filter(person=person, state__in=LIVE_STATES).exists():
+            raise _live_conflict(person.pk)
+    _coverage_conflict(person_id=person.pk, start=fields["start_date"], end=fields["end_date"])
 
 
 def filing_submit(*, actor: Actor, data: dict, person: Person | None = None) -> Filing:
@@ -511,7 +704,7 @@ def filing_submit(*, actor: Actor, data: dict, person: Person | None = None) -> 
     with transaction.atomic():
         # Lock the person so concurrent submissions queue; the partial unique index is the final guard.
         locked = Person.objects.select_for_update().get(pk=person.pk)
-        _check_person_may_file(locked)
+        _check_person_may_file(locked, fields)
         return _store_new_filing(person=locked, actor=actor, fields=fields, replaces=None)
 
 
@@ -521,19 +714,18 @@ def filing_transition(
     action: str,
     actor: Actor,
     reason: str = "",
-    effective_to: datetime.date | None = None,
     expected_version: int | None = None,
+    **params,
 ) -> Filing:
-    """Approve, reject, withdraw, revoke or expire a filing."""
+    """Approve, reject, withdraw, revoke, expire a filing or correct its contact.
+
+    ``params`` carry what the action needs: ``effective_to`` for a revocation, ``contact_name``
+    and ``contact_phone`` for a correction.
+    """
     if action == FilingAction.CHANGE:
         raise ValueError("a change names what changes: call filing_change")
     return FILINGS.transition(
-        pk=filing_id,
-        action=action,
-        actor=actor,
-        reason=reason,
-        expected_version=expected_version,
-        effective_to=effective_to,
+        pk=filing_id, action=action, actor=actor, reason=reason, expected_version=expected_version, **params
     )
 
 

@@ -2,6 +2,7 @@
 
 from django import forms
 from django.contrib import admin
+from django.utils.translation import gettext as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from config.errors import ValidationFailed
@@ -9,30 +10,51 @@ from registry import services
 from registry.models import ChronicDisease, ChronicQualification, Holiday, Institution, InsuredPeriod, Person, Region
 
 
-class InsuredPeriodForm(forms.ModelForm):
-    """An insured period, checked by the same rule as every other path: no overlap within a person."""
+class InsuredPeriodFormSet(forms.BaseInlineFormSet):
+    """A person's periods checked together, as they will stand after the save: none may overlap.
 
-    class Meta:
-        model = InsuredPeriod
-        fields = ["starts_on", "ends_on", "insurance_type", "insured_region", "status"]
+    Closing one period and opening the next in the same save is one change, so the rows are
+    judged against each other and against the stored periods the page does not show.
+    """
 
     def clean(self):
-        cleaned = super().clean()
-        if self.errors or self.instance.person_id is None:
-            return cleaned
-        try:
-            services.insured_period_check(self.instance)
-        except ValidationFailed as exc:
-            for name, messages in exc.errors.items():
-                self.add_error(name if name in self.fields else None, messages)
-        return cleaned
+        super().clean()
+        if any(self.errors):
+            return
+        rows = []
+        for form in self.forms:
+            data = getattr(form, "cleaned_data", None)
+            if not data or (form.instance.pk is None and not form.has_changed()):
+                continue
+            rows.append((form, data.get("starts_on"), data.get("ends_on")))
+        shown = {form.instance.pk for form, _start, _end in rows if form.instance.pk}
+        stored = (
+            self.instance.insured_periods.exclude(pk__in=shown) if self.instance.pk else InsuredPeriod.objects.none()
+        )
+        others = [(None, p.starts_on, p.ends_on) for p in stored]
+        for index, (form, start, end) in enumerate(rows):
+            for _other, other_start, other_end in rows[index + 1 :] + others:
+                if _overlap(start, end, other_start, other_end):
+                    message = _("Overlaps the period %(start)s – %(end)s.") % {
+                        "start": other_start or "…",
+                        "end": other_end or "…",
+                    }
+                    form.add_error("starts_on", message)
+                    break
+
+
+def _overlap(start, end, other_start, other_end) -> bool:
+    starts_before_other_ends = other_end is None or start is None or start <= other_end
+    ends_after_other_starts = end is None or other_start is None or end >= other_start
+    return starts_before_other_ends and ends_after_other_starts
 
 
 class InsuredPeriodInline(admin.TabularInline):
     """The person's insured periods (参保期间); saved through the registry services, with history."""
 
     model = InsuredPeriod
-    form = InsuredPeriodForm
+    formset = InsuredPeriodFormSet
+    fields = ["starts_on", "ends_on", "insurance_type", "insured_region", "status"]
     extra = 0
     can_delete = False
     autocomplete_fields = ["insured_region"]
@@ -82,6 +104,7 @@ class PersonAdminForm(forms.ModelForm):
             "phone",
             "insured_region",
             "insured_status",
+            "retired",
         ]
 
     def clean(self):
@@ -114,15 +137,21 @@ class PersonAdmin(SimpleHistoryAdmin):
     def save_formset(self, request, form, formset, change):
         """Periods and qualifications are written by the registry services, which keep their rules and history."""
         actor = request.user.actor
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
         for inline_form in formset.forms:
             if not inline_form.has_changed() or not inline_form.is_valid():
                 continue
+            adding = inline_form.instance.pk is None
             record = inline_form.save(commit=False)
             record.person = form.instance
             if isinstance(record, InsuredPeriod):
                 services.insured_period_save(period=record, actor=actor)
             else:
                 services.chronic_qualification_save(qualification=record, actor=actor)
+            if adding:
+                formset.new_objects.append(record)
+            else:
+                formset.changed_objects.append((record, inline_form.changed_data))
 
     def get_readonly_fields(self, request, obj=None):
         return [*self.readonly_fields, "id_number"] if obj else self.readonly_fields

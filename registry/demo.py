@@ -6,6 +6,7 @@ Everything here is clearly sample data; real institution lists and persons are i
 from __future__ import annotations
 
 import csv
+import datetime
 from dataclasses import dataclass
 from importlib import import_module
 from pathlib import Path
@@ -16,7 +17,8 @@ from django.utils.module_loading import module_has_submodule
 from stdnum.cn import ric
 
 from registry.choices import InsuranceType
-from registry.models import Institution, Person
+from registry.models import ChronicQualification, Institution, Person
+from registry.services import insured_period_open
 from registry.validators import normalize_phone
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -57,11 +59,17 @@ def load_institutions() -> int:
 def load_persons() -> list[Person]:
     persons = []
     for name, birth, sequence, insurance_type, phone in DEMO_PERSONS:
-        person, _created = Person.objects.get_or_create(
+        person, created = Person.objects.get_or_create(
             id_number=demo_id_number(birth, sequence),
             defaults={"name": name, "insurance_type": insurance_type, "phone": normalize_phone(phone)},
         )
+        if created:
+            insured_period_open(person, starts_on=None)  # insured since before the records begin
         persons.append(person)
+    # 陈明 holds a hypertension qualification (门诊慢特病), settled directly across provinces.
+    ChronicQualification.objects.get_or_create(
+        person=persons[-1], disease_id="hypertension", defaults={"starts_on": datetime.date(2024, 1, 1)}
+    )
     return persons
 
 

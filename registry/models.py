@@ -106,6 +106,7 @@ class Person(Versioned):
     insured_status = models.CharField(
         _("insured status"), max_length=16, choices=InsuredStatus.choices, default=InsuredStatus.ACTIVE, db_index=True
     )
+    retired = models.BooleanField(_("retired (退休)"), default=False, help_text=_("From the enrolment system."))
 
     # The acting staff user is kept as a plain id, so the registry's tables need no key into accounts.
     history = HistoricalRecords(

@@ -24,6 +24,7 @@ from registry.choices import INSURANCE_TYPE_NATIONAL_CODE, InsuranceType, Insure
 from registry.models import ChronicQualification, InsuredPeriod, Person, Region, overlapping
 from registry.permissions import PERSON_WRITERS
 from registry.selectors import normalize_id_query
+from registry.spans import uncovered
 from registry.validators import normalize_id_number, normalize_phone
 
 PERSON_INPUT_FIELDS = (
@@ -34,8 +35,19 @@ PERSON_INPUT_FIELDS = (
     "phone",
     "insured_region",
     "insured_status",
+    "retired",
 )
-PERSON_FIELDS = ("name", "insurance_type", "social_security_card", "phone", "insured_region_id", "insured_status")
+PERSON_FIELDS = (
+    "name",
+    "insurance_type",
+    "social_security_card",
+    "phone",
+    "insured_region_id",
+    "insured_status",
+    "retired",
+)
+# How a yes/no column of an enrolment export may be written.
+TRUE_WORDS, FALSE_WORDS = {"1", "true", "yes", "y", "是"}, {"", "0", "false", "no", "n", "否"}
 # Enrolment exports (and API clients) may send the national insurance type codes instead of ours.
 INSURANCE_TYPE_ALIASES = {code: insurance_type for insurance_type, code in INSURANCE_TYPE_NATIONAL_CODE.items()}
 
@@ -62,6 +74,7 @@ def person_validate(data: dict, *, partial: bool = False) -> dict:
     check("social_security_card", lambda v: (v or "").strip())
     check("phone", lambda v: normalize_phone(v) if (v or "").strip() else "")
     check("insured_status", _clean_insured_status)
+    check("retired", _clean_yes_no)
     if "insured_region" in data:
         code = (data["insured_region"] or "").strip()
         if code and not Region.objects.filter(code=code).exists():
@@ -94,6 +107,15 @@ def _clean_insurance_type(value) -> str:
     return value
 
 
+def _clean_yes_no(value) -> bool:
+    if isinstance(value, bool):
+        return value
+    word = str(value or "").strip().lower()
+    if word in TRUE_WORDS | FALSE_WORDS:
+        return word in TRUE_WORDS
+    raise ValidationError(_("Write yes or no (1/0, true/false, 是/否)."))
+
+
 def _clean_insured_status(value) -> str:
     value = (value or "").strip() or InsuredStatus.ACTIVE
     if value not in InsuredStatus.values:
@@ -111,7 +133,7 @@ def person_create(*, data: dict, actor: Actor) -> Person:
     try:
         with transaction.atomic():
             person.save()
-            _open_period(person, starts_on=None, user=actor.user)
+            insured_period_open(person, starts_on=None, user=actor.user)
     except IntegrityError:
         raise _person_exists() from None
     return person
@@ -166,7 +188,8 @@ def _period_like(person: Person, *, starts_on: datetime.date | None) -> InsuredP
     )
 
 
-def _open_period(person: Person, *, starts_on: datetime.date | None, user=None) -> None:
+def insured_period_open(person: Person, *, starts_on: datetime.date | None, user=None) -> None:
+    """Open the period the person's current fields describe, from ``starts_on`` (None: since ever)."""
     period = _period_like(person, starts_on=starts_on)
     if period is not None:
         period._history_user = user
@@ -187,7 +210,7 @@ def _roll_period(person: Person, *, today: datetime.date, user=None) -> None:
         else:
             current.ends_on = today - datetime.timedelta(days=1)
             current.save()
-    _open_period(person, starts_on=today, user=user)
+    insured_period_open(person, starts_on=today, user=user)
 
 
 def person_sync_current(person: Person, *, today: datetime.date | None = None, user=None) -> Person:
@@ -264,15 +287,7 @@ def insured_days_missing(
     periods = InsuredPeriod.objects.filter(
         overlapping(first, last, start="starts_on", end="ends_on"), person_id=person_id, status=PeriodStatus.ACTIVE
     ).values_list("starts_on", "ends_on")
-    gaps, cursor = [], first
-    for starts_on, ends_on in sorted(periods, key=lambda p: p[0] or datetime.date.min):
-        if starts_on is not None and starts_on > cursor:
-            gaps.append((cursor, min(last, starts_on - datetime.timedelta(days=1))))
-        if ends_on is None or ends_on >= last:
-            return gaps
-        cursor = max(cursor, ends_on + datetime.timedelta(days=1))
-    gaps.append((cursor, last))
-    return gaps
+    return uncovered(periods, first, last)
 
 
 @dataclass
@@ -362,9 +377,17 @@ def _clean_import_row(row: dict, line_no: int, known_regions: set[str], report: 
         return None
     cleaned["insured_region_id"] = region or Person._meta.get_field("insured_region").get_default()
     cleaned.setdefault("insured_status", InsuredStatus.ACTIVE)
+    cleaned.setdefault("retired", False)
     cleaned.setdefault("social_security_card", "")
     cleaned.setdefault("phone", "")
     cleaned["_line"], cleaned["_period"] = line_no, period if period["insured_from"] else None
+    # A column the file does not have leaves the stored value alone (a new person gets the default).
+    columns = {name for name in PERSON_FIELDS if name in row} | (
+        {"insured_region_id"} if "insured_region" in row else set()
+    )
+    if cleaned["_period"]:
+        columns -= set(PERIOD_FIELDS)  # the person's current insurance follows the periods, not the row
+    cleaned["_columns"] = columns
     return cleaned
 
 
@@ -438,7 +461,7 @@ def _import_batch(batch: list[dict], report: ImportReport) -> None:
                 if not row["_period"]:
                     writes = [p for p in [_period_like(person, starts_on=None)] if p is not None]
             else:
-                changed = [name for name in PERSON_FIELDS if getattr(person, name) != fields[name]]
+                changed = [name for name in row["_columns"] if getattr(person, name) != fields[name]]
                 for name in changed:
                     setattr(person, name, fields[name])
                 if changed:

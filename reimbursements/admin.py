@@ -2,18 +2,19 @@
 
 from django import forms
 from django.contrib import admin, messages
-from django.utils.html import format_html_join
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from config.admin import DocumentDownloadMixin, EventInline, transition_action
+from config.admin import DocumentDownloadMixin, EventInline, ReadOnlyInline, transition_action
 from config.api.inputs import limit
 from config.errors import ApplicationError
 from reimbursements import services
-from reimbursements.choices import BREAKDOWN_STEP_LABELS, ClaimAction, ClaimState
+from reimbursements.choices import BREAKDOWN_STEP_LABELS, ClaimAction, ClaimBasis, ClaimState
 from reimbursements.models import (
     BenefitPolicy,
     Claim,
     ClaimEvent,
+    ClaimInvoice,
     ClaimMaterial,
     ClaimMaterialRequirement,
     ClaimPolicy,
@@ -36,6 +37,14 @@ class ClaimMaterialInline(admin.TabularInline):
 
     def has_add_permission(self, request, obj=None):
         return False
+
+
+class ClaimInvoiceInline(ReadOnlyInline):
+    """The bills behind the claim; ``live`` turns false when the claim is rejected or withdrawn."""
+
+    model = ClaimInvoice
+    fields = ["number", "amount", "issued_on", "issuer", "live"]
+    readonly_fields = fields
 
 
 class ClaimEventInline(EventInline):
@@ -79,18 +88,18 @@ class ClaimAdmin(DocumentDownloadMixin, admin.ModelAdmin):
         "reference",
         "person_name",
         "claim_kind",
-        "reason",
+        "basis",
         "state",
         "total_amount",
         "payable_amount",
         "submitted_at",
     ]
-    list_filter = ["state", "claim_kind", "reason", "injury", "channel", "submitted_at"]
+    list_filter = ["state", "claim_kind", "basis", "reason", "injury", "channel", "submitted_at"]
     search_fields = ["=reference", "=person__id_number", "person__name"]
     list_select_related = ["person"]
     date_hierarchy = "submitted_at"
     actions = [request_materials, start_review, approve_claims, reject_claims, pay_claims, withdraw_claims]
-    inlines = [ClaimMaterialInline, ClaimEventInline]
+    inlines = [ClaimMaterialInline, ClaimInvoiceInline, ClaimEventInline]
     exclude = ["bank_account", "breakdown"]
 
     @admin.display(description=_("person's name"), ordering="person__name")
@@ -103,20 +112,40 @@ class ClaimAdmin(DocumentDownloadMixin, admin.ModelAdmin):
 
     @admin.display(description=_("breakdown"))
     def breakdown_table(self, obj):
-        steps = (obj.breakdown or {}).get("steps") or []
+        """The frozen breakdown, led by the basis it rested on (why an own share was or was not taken)."""
+        breakdown = obj.breakdown or {}
+        steps = breakdown.get("steps") or []
         if not steps:
             return "-"
-        return format_html_join(
+        basis = breakdown.get("basis") or {}
+        lead = format_html(
+            "<div>{}: <strong>{}</strong> {}</div>",
+            _("basis"),
+            ClaimBasis(basis["code"]).label if basis.get("code") else "-",
+            basis.get("explanation", ""),
+        )
+        rows = format_html_join(
             "",
             "<div><code>{}</code> {}: <strong>{}</strong></div>",
             ((s["code"], BREAKDOWN_STEP_LABELS.get(s["code"], s["label"]), s["value"]) for s in steps),
         )
+        return lead + rows
 
     fieldsets = [
-        (None, {"fields": ["reference", "state", "person", "claim_kind", "injury", "reason", "filing"]}),
+        (None, {"fields": ["reference", "state", "person", "claim_kind", "setting", "disease", "injury", "reason"]}),
+        (_("Basis (from the records)"), {"fields": ["basis", "basis_explanation", "filing"]}),
         (
             _("Treatment"),
-            {"fields": ["institution_name", "institution_level", "city", "admission_date", "discharge_date"]},
+            {
+                "fields": [
+                    "institution",
+                    "institution_name",
+                    "institution_level",
+                    "city",
+                    "admission_date",
+                    "discharge_date",
+                ]
+            },
         ),
         (
             _("Amounts"),
@@ -205,6 +234,7 @@ class ClaimMaterialRequirementAdmin(admin.ModelAdmin):
 class BenefitPolicyAdmin(admin.ModelAdmin):
     list_display = [
         "insurance_type",
+        "visit_kind",
         "institution_level",
         "deductible",
         "ratio",
@@ -213,7 +243,7 @@ class BenefitPolicyAdmin(admin.ModelAdmin):
         "effective_from",
         "effective_to",
     ]
-    list_filter = ["insurance_type", "institution_level", "is_sample"]
+    list_filter = ["insurance_type", "visit_kind", "institution_level", "is_sample"]
 
 
 @admin.register(ClaimPolicy)

@@ -6,8 +6,9 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.conf import settings
 from django.db.models import Case, Prefetch, QuerySet, Sum, Value, When
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from config.actors import Actor
@@ -116,7 +117,13 @@ def covering_filings(*, person_id: int, city_code: str, on: datetime.date) -> Qu
     ).order_by("submitted_at")
 
 
-def claim_basis(
+def claim_basis(**facts) -> BasisFinding:
+    """The derivation below, its explanation written in the bureau's language whoever asks (it is stored)."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return _derive_basis(**facts)
+
+
+def _derive_basis(
     *,
     person: Person,
     claim_kind: str,

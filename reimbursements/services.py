@@ -24,10 +24,11 @@ from config.errors import Conflict, NotFound, ValidationFailed
 from config.files import document_name
 from config.transitions import StateMachine, Step, authorize
 from registry.choices import RegionLevel
-from registry.models import ChronicDisease, ChronicQualification, Institution, Person, Region
+from registry.models import ChronicDisease, ChronicQualification, Institution, Person, Region, overlapping
 from registry.references import next_reference
 from registry.selectors import person_for_request
 from registry.services import insured_days_missing
+from registry.spans import uncovered
 from registry.validators import normalize_id_number
 from registry.workdays import add_months
 from reimbursements import selectors
@@ -239,7 +240,11 @@ def _is_stay(claim_kind: str, setting: str) -> bool:
 
 
 def _check_records(*, person: Person, fields: dict, exclude_pk: int | None = None) -> None:
-    """409 when the records refuse the care: not insured on its days, not qualified, or a stay claimed twice."""
+    """409 when the records refuse the care: not insured on its days, not qualified, or a stay claimed twice.
+
+    Two stays may share their boundary day (discharged from one hospital and admitted to the next
+    the same day); any other shared day, or the very same stay, is one stay claimed twice.
+    """
     admission, discharge = fields["admission_date"], fields["discharge_date"]
     gaps = insured_days_missing(person_id=person.pk, first=admission, last=discharge)
     if gaps:
@@ -251,13 +256,10 @@ def _check_records(*, person: Person, fields: dict, exclude_pk: int | None = Non
         )
     disease = fields.get("disease")
     if disease is not None:
-        qualified = ChronicQualification.objects.filter(
-            ChronicQualification.covering(admission),
-            ChronicQualification.covering(discharge),
-            person=person,
-            disease=disease,
-        ).exists()
-        if not qualified:
+        qualifications = ChronicQualification.objects.filter(
+            overlapping(admission, discharge, start="starts_on", end="ends_on"), person=person, disease=disease
+        ).values_list("starts_on", "ends_on")
+        if uncovered(qualifications, admission, discharge):
             raise Conflict(
                 _("The person holds no qualification for %(disease)s over the days of care.") % {"disease": disease},
                 code="not_qualified",
@@ -266,10 +268,10 @@ def _check_records(*, person: Person, fields: dict, exclude_pk: int | None = Non
     if _is_stay(fields["claim_kind"], fields.get("setting", "")):
         stays = Claim.objects.filter(
             Q(claim_kind__in=INPATIENT_KINDS) | Q(claim_kind=ClaimKind.EMERGENCY, setting=Setting.INPATIENT),
+            Q(admission_date__lt=discharge, discharge_date__gt=admission)
+            | Q(admission_date=admission, discharge_date=discharge),
             person=person,
             state__in=LIVE_CLAIM_STATES,
-            admission_date__lte=discharge,
-            discharge_date__gte=admission,
         ).exclude(pk=exclude_pk)
         other = stays.values_list("reference", flat=True).first()
         if other is not None:
@@ -422,18 +424,21 @@ def claim_validate(*, actor: Actor, data: dict, person: Person | None = None) ->
     """
     CLAIMS.authorize(actor, ClaimAction.SUBMIT, owner_id=person.pk if person else None)
     errors: dict[str, list[str]] = {}
+    code = None
     if person is None:
         try:
             person = person_for_request(actor=actor, id_number=data.get("id_number"))
         except ValidationFailed as exc:
             errors.update(exc.errors)
+            code = exc.code
     fields: dict = {}
     try:
         fields = _clean_claim(data, person=person, today=timezone.localdate())
     except ValidationFailed as exc:
         errors.update(exc.errors)
+        code = exc.code if code is None else "invalid"  # a specific code only when it alone speaks
     if errors:
-        raise ValidationFailed(_("The claim is invalid; see the errors per field."), errors=errors)
+        raise ValidationFailed(_("The claim is invalid; see the errors per field."), code=code, errors=errors)
     return person, fields
 
 

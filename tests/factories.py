@@ -80,7 +80,7 @@ class PersonFactory(factory.django.DjangoModelFactory):
         if not create:
             return
         if extracted is None:
-            registry_services._open_period(person, starts_on=None)
+            registry_services.insured_period_open(person, starts_on=None)
             return
         for starts_on, ends_on in extracted:
             InsuredPeriodFactory(person=person, starts_on=starts_on, ends_on=ends_on)
@@ -141,8 +141,25 @@ def staff_token(role: str = Role.COUNTER, **kwargs) -> tuple[User, str]:
     return user, Token.objects.create(user=user).key
 
 
-def channel_key(code: str = "xm_wechat") -> str:
-    _key, plain = ChannelAPIKey.objects.create_key(name=f"test {code}", channel=Channel.objects.get(code=code))
+def referring_hospital() -> Institution:
+    """The tertiary designated hospital of Xiamen (the insured city) that test hospital keys belong to."""
+    institution, _created = Institution.objects.get_or_create(
+        code="H35020000001", defaults={"name": "厦门测试医院（三级）", "city_id": "350200", "level": 3}
+    )
+    return institution
+
+
+def filing_attach_required_documents(filing: Filing) -> None:
+    """Upload (as stored files) every document the filing's type requires, as a complete file would have."""
+    required = FilingMaterialRequirement.objects.in_force(timezone.localtime(filing.submitted_at).date())
+    for requirement in required.filter(filing_type=filing.filing_type, required=True):
+        FilingMaterialFactory(filing=filing, item=requirement.item)
+
+
+def channel_key(code: str = "xm_wechat", *, institution: Institution | None = None) -> str:
+    """A new key of the channel (a hospital's may belong to an institution); the plain key."""
+    channel = Channel.objects.get(code=code)
+    _key, plain = ChannelAPIKey.objects.create_key(name=f"test {code}", channel=channel, institution=institution)
     return plain
 
 
@@ -154,10 +171,15 @@ def person_token(person: Person, channel_code: str = "xm_wechat") -> str:
 
 
 class FilingFactory(factory.django.DjangoModelFactory):
-    """An effective temporary filing for Shanghai from today, unless told otherwise."""
+    """An effective temporary filing for Shanghai from today, unless told otherwise.
+
+    A ``submitted`` one resting on documents comes with the documents its type requires, ready
+    for a decision; ``documents=False`` leaves them out.
+    """
 
     class Meta:
         model = Filing
+        skip_postgeneration_save = True
 
     reference = factory.Sequence(lambda n: f"BA20260101{n:06d}")
     person = factory.SubFactory(PersonFactory)
@@ -172,6 +194,13 @@ class FilingFactory(factory.django.DjangoModelFactory):
     channel_id = "xm_wechat"
     state = FilingState.EFFECTIVE
     effective_at = factory.LazyFunction(timezone.now)
+
+    @factory.post_generation
+    def documents(filing, create, extracted, **kwargs):
+        if not create or extracted is False or filing.state != FilingState.SUBMITTED:
+            return
+        if filing.proof_basis == "documents":
+            filing_attach_required_documents(filing)
 
 
 # The actions that bring a freshly submitted claim to each state, and the role that takes each.

@@ -46,7 +46,13 @@ class FilingInputSerializer(InputSerializer):
     proxy_name = _optional_text("proxy_name")
     proxy_id_number = _optional_text("proxy_id_number")
     proxy_authorization = serializers.BooleanField(required=False, default=False)
-    referring_institution = serializers.CharField(max_length=12, required=False, allow_blank=True)
+    employer_name = _optional_text("employer_name")
+    employer_credit_code = serializers.CharField(
+        max_length=24, required=False, allow_blank=True, help_text="统一社会信用代码 (stationed workers)."
+    )
+    referring_institution = serializers.CharField(
+        max_length=12, required=False, allow_blank=True, help_text="A hospital's key files as its own institution."
+    )
     referral_diagnosis = _optional_text("referral_diagnosis")
     referral_date = serializers.DateField(required=False, allow_null=True)
     referral_reason = _optional_text("referral_reason")
@@ -68,6 +74,15 @@ class FilingChangeSerializer(ReasonSerializer):
     mode = serializers.ChoiceField(choices=FilingMode.choices, required=False)
     proof_basis = serializers.ChoiceField(choices=ProofBasis.choices, required=False)
     institutions = serializers.ListField(child=serializers.CharField(max_length=12), required=False, max_length=3)
+    employer_name = _text("employer_name", required=False)
+    employer_credit_code = serializers.CharField(max_length=24, required=False, allow_blank=True)
+
+
+class ContactSerializer(ReasonSerializer):
+    """A corrected contact: name, phone or both; no new filing, no holding period."""
+
+    contact_name = _text("contact_name", required=False)
+    contact_phone = _text("contact_phone", required=False)
 
 
 class RevokeSerializer(ReasonSerializer):
@@ -126,6 +141,8 @@ class FilingSerializer(serializers.ModelSerializer):
             "consent_at",
             "proxy_name",
             "proxy_authorization",
+            "employer_name",
+            "employer_credit_code",
             "referring_institution",
             "referral_diagnosis",
             "referral_date",

@@ -10,6 +10,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.actors import actor_of
 from config.api.conditional import expected_version
 from config.api.exceptions import ERRORS, ErrorSerializer
 from config.api.inputs import parse_input
@@ -18,6 +19,7 @@ from config.api.viewsets import RecordViewSet, transition_endpoint
 from config.files import check_upload, document_response
 from filings import selectors, services
 from filings.api.serializers import (
+    ContactSerializer,
     EligibilityQuerySerializer,
     EligibilitySerializer,
     FilingChangeSerializer,
@@ -63,6 +65,7 @@ class FilingViewSet(RecordViewSet):
         "withdraw": FilingAction.WITHDRAW,
         "revoke": FilingAction.REVOKE,
         "change": FilingAction.CHANGE,
+        "contact": FilingAction.CORRECT_CONTACT,
     }
 
     def capacities_for(self, view_action: str) -> frozenset:
@@ -119,6 +122,13 @@ class FilingViewSet(RecordViewSet):
     reject = transition_endpoint("reject", ReasonSerializer, responses=DETAIL, tags=TAGS)
     withdraw = transition_endpoint("withdraw", ReasonSerializer, responses=DETAIL, tags=TAGS)
     revoke = transition_endpoint("revoke", RevokeSerializer, responses=DETAIL, tags=TAGS)
+    contact = transition_endpoint(
+        "contact",
+        ContactSerializer,
+        responses=DETAIL,
+        tags=TAGS,
+        description="Correct the contact name or phone at any time: recorded as an event, no new filing.",
+    )
 
     @extend_schema(
         tags=TAGS,
@@ -160,6 +170,7 @@ class EligibilityView(APIView):
             on=params.get("date") or timezone.localdate(),
             visit=params["visit"],
             institution_code=params.get("institution"),
+            default_institution=actor_of(request.user).institution_code,
         )
         return Response(EligibilitySerializer({**asdict(result), "rule": RULE_IN_FORCE}).data)
 

@@ -59,6 +59,7 @@ class PersonSerializer(serializers.ModelSerializer):
             "phone",
             "insured_region",
             "insured_status",
+            "retired",
             "version",
             "created_at",
             "updated_at",
@@ -84,3 +85,4 @@ class PersonInputSerializer(InputSerializer):
     phone = serializers.CharField(max_length=limit(Person, "phone"), required=False, allow_blank=True)
     insured_region = serializers.CharField(max_length=6, required=False)
     insured_status = serializers.ChoiceField(choices=InsuredStatus.choices, required=False)
+    retired = serializers.BooleanField(required=False, help_text="Retired (退休), as the enrolment system says.")

@@ -29,7 +29,7 @@ from accounts.models import PersonSession
 from filings.models import Filing, FilingEvent, FilingMaterial
 from registry.models import Person
 from reimbursements.models import Claim, ClaimEvent, ClaimMaterial
-from tests.factories import PDF, PersonFactory, channel_key, person_token, staff_token
+from tests.factories import PDF, PersonFactory, channel_key, person_token, referring_hospital, staff_token
 
 CALLERS = ("anonymous", "owner", "stranger", "channel", "hospital", "counter", "reviewer", "auditor", "admin")
 STAFF = ("counter", "reviewer", "auditor", "admin")
@@ -60,7 +60,8 @@ def client_as(who: str, *, owner: Person) -> APIClient:
     elif who == "channel":
         client.credentials(HTTP_AUTHORIZATION=f"Api-Key {channel_key('xm_wechat')}")
     elif who == "hospital":
-        client.credentials(HTTP_AUTHORIZATION=f"Api-Key {channel_key('hospital')}")
+        key = channel_key("hospital", institution=referring_hospital())
+        client.credentials(HTTP_AUTHORIZATION=f"Api-Key {key}")
     elif who in STAFF:
         _user, token = staff_token(who)
         client.credentials(HTTP_AUTHORIZATION=f"Token {token}")

@@ -23,7 +23,13 @@ from tests.api.mixins import (
     QueryContract,
     pdf_upload,
 )
-from tests.factories import FilingFactory, InstitutionFactory, PersonFactory, UserFactory
+from tests.factories import (
+    FilingFactory,
+    PersonFactory,
+    UserFactory,
+    filing_attach_required_documents,
+    referring_hospital,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -46,9 +52,10 @@ DECIDE = {who: 403 for who in READ_OWN} | {"anonymous": 401, "reviewer": 200, "a
 REASON_TOO_LONG = {"reason": "理" * 501}
 
 
-def submitted_filing(owner) -> Filing:
-    """A fast-track filing awaiting review, made through the service (so it has its submit event)."""
-    return services.filing_submit(
+def submitted_filing(owner, *, documents: bool = True) -> Filing:
+    """A fast-track filing awaiting review, made through the service (so it has its submit event),
+    with the documents its type requires, ready for a decision."""
+    filing = services.filing_submit(
         actor=Actor.staff(UserFactory()),
         person=owner,
         data={
@@ -62,6 +69,9 @@ def submitted_filing(owner) -> Filing:
             "proof_basis": "documents",
         },
     )
+    if documents:
+        filing_attach_required_documents(filing)
+    return filing
 
 
 def effective_filing(owner) -> Filing:
@@ -117,7 +127,7 @@ class TestFilingSubmit(CreateObjectContract):
 
     def make_record(self, owner):
         # The referring hospital: a tertiary designated institution of the insured city (Xiamen).
-        return InstitutionFactory(code="H35020000001", city_id="350200", level=3)
+        return referring_hospital()
 
     def valid_body(self, who, scene):
         body = {
@@ -155,9 +165,10 @@ class TestFilingApprove(FilingContract, ActionContract, PinnedQueriesContract):
     expected_state, expected_event = "effective", "approve"
     num_queries = {
         # the token with its user; the filing as the reviewer may see it (with its institutions and
-        # materials: 3); the transaction: savepoint, the filing locked with its person, the filing
-        # saved, its event, release; the reload (3); the requirements for the checklist
-        "reviewer": 13,
+        # materials: 3); the transaction: savepoint, the filing locked with its person, the documents
+        # its type requires and those received (2), the filing saved, its event, release; the
+        # reload (3); the requirements for the checklist
+        "reviewer": 15,
     }
 
     def make_record(self, owner):
@@ -200,7 +211,7 @@ class TestFilingMaterialUpload(FilingContract, ActionContract):
     format = "multipart"
 
     def make_record(self, owner):
-        return submitted_filing(owner)
+        return submitted_filing(owner, documents=False)
 
     def valid_body(self, who, scene):
         return {"file": pdf_upload()}

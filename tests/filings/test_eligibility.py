@@ -111,7 +111,7 @@ def filing(person, **kwargs):
             "310100",
             TODAY,
             "inpatient",
-            (False, None, "no_filing"),
+            (False, None, "filing_pending"),
         ),
         (
             "rejected",

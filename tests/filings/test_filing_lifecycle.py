@@ -9,7 +9,13 @@ from django.utils import timezone
 from accounts.choices import Role
 from filings.models import Filing, FilingEvent, FilingPolicy
 from registry.workdays import add_months
-from tests.factories import FilingFactory, InstitutionFactory, PersonFactory
+from tests.factories import (
+    FilingFactory,
+    InstitutionFactory,
+    PersonFactory,
+    filing_attach_required_documents,
+    referring_hospital,
+)
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/filings/"
@@ -42,7 +48,7 @@ def events(reference):
 
 @pytest.fixture
 def person():
-    return PersonFactory(name="张三")
+    return PersonFactory(name="张三", retired=True)
 
 
 @pytest.fixture
@@ -145,7 +151,7 @@ class TestSubmit:
 class TestReferral:
     @pytest.fixture
     def xiamen_hospital(self):
-        return InstitutionFactory(code="H35020000001", city_id="350200", level=3)
+        return referring_hospital()  # the institution the ``hospital`` key belongs to
 
     def referral(self, person, hospital_code, **overrides):
         return body(
@@ -236,9 +242,11 @@ class TestBadInput:
 class TestDecisions:
     @pytest.fixture
     def pending(self, me):
-        return me.post(URL, body(filing_type="long_term_resident", mode="fast_track", proof_basis="documents")).json()[
-            "reference"
-        ]
+        """A fast-track filing on documents, its documents uploaded: ready for a decision."""
+        body_ = body(filing_type="long_term_resident", mode="fast_track", proof_basis="documents")
+        reference = me.post(URL, body_).json()["reference"]
+        filing_attach_required_documents(Filing.objects.get(reference=reference))
+        return reference
 
     def test_reviewer_approves(self, reviewer, pending):
         response = reviewer.post(f"{URL}{pending}/approve/")

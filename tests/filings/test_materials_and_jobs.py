@@ -22,7 +22,7 @@ def upload(client, ref, item, content=PDF, name="doc.pdf"):
 
 @pytest.fixture
 def person():
-    return PersonFactory()
+    return PersonFactory(retired=True)
 
 
 @pytest.fixture
@@ -87,7 +87,9 @@ class TestMaterials:
         assert upload(client_for(role="reviewer"), pending, "residence_proof").status_code == 403
 
     def test_decided_filing_takes_no_documents(self, me, reviewer, pending):
-        reviewer.post(f"{URL}{pending}/approve/")
+        for item in ("registration_form", "residence_proof"):
+            assert upload(me, pending, item).status_code == 201
+        assert reviewer.post(f"{URL}{pending}/approve/").status_code == 200
         assert upload(me, pending, "residence_proof").status_code == 409
 
     def test_commitment_is_fulfilled_when_the_promised_documents_arrive(self, me):

@@ -142,6 +142,10 @@ class TestAdmin:
             "materials-INITIAL_FORMS": str(len(materials)),
             "events-TOTAL_FORMS": "1",
             "events-INITIAL_FORMS": "1",
+            "invoices-TOTAL_FORMS": "1",
+            "invoices-INITIAL_FORMS": "1",
+            "invoices-0-id": str(claim.invoices.get().pk),
+            "invoices-0-claim": str(claim.pk),
         }
         for i, m in enumerate(materials):
             form[f"materials-{i}-id"] = str(m.pk)

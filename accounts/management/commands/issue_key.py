@@ -12,10 +12,15 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("channel_code")
         parser.add_argument("--name", default="", help="A label to recognise the key by in the admin.")
+        parser.add_argument(
+            "--institution",
+            default=None,
+            help="For a hospital: the national code (H…) of the institution the key belongs to.",
+        )
 
-    def handle(self, *args, channel_code, name, **options):
+    def handle(self, *args, channel_code, name, institution, **options):
         try:
-            _api_key, plain = channel_key_issue(channel_code=channel_code, name=name)
+            _api_key, plain = channel_key_issue(channel_code=channel_code, name=name, institution_code=institution)
         except ApplicationError as exc:
             raise CommandError(str(exc.message)) from exc
         self.stdout.write(plain)
