@@ -13,3 +13,26 @@ class AccountsConfig(AppConfig):
 
         # Permissions exist only after every app has migrated, so roles get theirs then.
         post_migrate.connect(sync_role_permissions, dispatch_uid="accounts.sync_role_permissions")
+        post_migrate.connect(ensure_append_only_on_sqlite, dispatch_uid="accounts.ensure_append_only_on_sqlite")
+
+
+def ensure_append_only_on_sqlite(sender=None, using="default", **kwargs) -> None:
+    """Every event table refuses UPDATE and DELETE on SQLite too, whatever migrations rebuilt it.
+
+    PostgreSQL gets this from pgtrigger on the models. SQLite has no ALTER for most changes: a
+    migration that alters an event table copies it into a new one, and triggers do not follow, so
+    they are (re)created after every migrate rather than once.
+    """
+    from django.apps import apps
+    from django.db import connections
+
+    from accounts.models import StateEvent
+    from config.migration_ops import create_sqlite_append_only_triggers
+
+    connection = connections[using]
+    if connection.vendor != "sqlite":
+        return
+    tables = set(connection.introspection.table_names())
+    for model in apps.get_models():
+        if issubclass(model, StateEvent) and model._meta.db_table in tables:
+            create_sqlite_append_only_triggers(connection, model._meta.db_table)

@@ -3,6 +3,16 @@
 from django.db import migrations
 
 
+def create_sqlite_append_only_triggers(connection, table: str) -> None:
+    """Create (if missing) the triggers that refuse UPDATE and DELETE on ``table`` under SQLite."""
+    with connection.cursor() as cursor:
+        for operation in ("UPDATE", "DELETE"):
+            cursor.execute(
+                f"CREATE TRIGGER IF NOT EXISTS {table}_no_{operation.lower()} BEFORE {operation} ON {table} "
+                f"BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END"
+            )
+
+
 def append_only_on_sqlite(table: str) -> migrations.RunPython:
     """Triggers that refuse UPDATE and DELETE on ``table`` under SQLite.
 
@@ -12,13 +22,8 @@ def append_only_on_sqlite(table: str) -> migrations.RunPython:
     names = (f"{table}_no_update", f"{table}_no_delete")
 
     def forwards(apps, schema_editor):
-        if schema_editor.connection.vendor != "sqlite":
-            return
-        for name, operation in zip(names, ("UPDATE", "DELETE"), strict=True):
-            schema_editor.execute(
-                f"CREATE TRIGGER IF NOT EXISTS {name} BEFORE {operation} ON {table} "
-                f"BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END"
-            )
+        if schema_editor.connection.vendor == "sqlite":
+            create_sqlite_append_only_triggers(schema_editor.connection, table)
 
     def backwards(apps, schema_editor):
         if schema_editor.connection.vendor == "sqlite":

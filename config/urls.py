@@ -12,6 +12,7 @@ api_v1 = [
     path("", include("registry.api.urls")),
     path("", include("filings.api.urls")),
     path("", include("reimbursements.api.urls")),
+    path("audit/", include("audit.api.urls")),
 ]
 
 urlpatterns = [

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -276,6 +277,32 @@ class ChronicQualification(Versioned):
     @staticmethod
     def covering(day, prefix: str = "") -> Q:
         return covering_day(day, start=f"{prefix}starts_on", end=f"{prefix}ends_on")
+
+
+class PersonDataAccess(models.Model):
+    """One reveal of a person's full personal data (PIPL): who read which field of whom, when and why.
+
+    Responses mask ID numbers and phones; staff who need a full value ask for it with a
+    reason, and that request is recorded here for auditors. Rows are never changed.
+    """
+
+    at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("staff user")
+    )
+    actor_label = models.CharField(_("actor"), max_length=80)
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+", verbose_name=_("person"))
+    field = models.CharField(_("field"), max_length=32)
+    reason = models.CharField(_("reason"), max_length=500)
+
+    class Meta:
+        verbose_name = _("reveal of personal data")
+        verbose_name_plural = _("reveals of personal data")
+        ordering = ["-at", "-id"]
+        constraints = [models.CheckConstraint(condition=~Q(reason=""), name="person_data_access_has_reason")]
+
+    def __str__(self) -> str:
+        return f"{self.actor_label} → {self.person_id}.{self.field} ({self.at:%Y-%m-%d %H:%M})"
 
 
 class Holiday(models.Model):

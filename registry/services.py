@@ -21,8 +21,9 @@ from config.actors import Actor
 from config.errors import Conflict, ValidationFailed
 from config.transitions import authorize
 from registry.choices import INSURANCE_TYPE_NATIONAL_CODE, InsuranceType, InsuredStatus, PeriodStatus
-from registry.models import ChronicQualification, InsuredPeriod, Person, Region, overlapping
-from registry.permissions import PERSON_WRITERS
+from registry.masking import REVEALABLE_FIELDS
+from registry.models import ChronicQualification, InsuredPeriod, Person, PersonDataAccess, Region, overlapping
+from registry.permissions import PERSON_WRITERS, REVEALERS
 from registry.selectors import normalize_id_query
 from registry.spans import uncovered
 from registry.validators import normalize_id_number, normalize_phone
@@ -165,6 +166,29 @@ def person_update(*, person: Person, data: dict, actor: Actor) -> Person:
         if [getattr(locked, name) for name in PERIOD_FIELDS] != insured_before:
             _roll_period(locked, today=timezone.localdate(), user=actor.user)
     return locked
+
+
+def person_reveal(*, person: Person, fields: list[str], reason: str, actor: Actor) -> set[str]:
+    """Record that staff read a person's full ``fields`` and why (PIPL); returns the fields revealed.
+
+    One access record per field, written before the values are shown; persons see their own
+    values anyway and channels none, so only staff reveal.
+    """
+    authorize(actor, REVEALERS, refusal=_("Only staff reveal personal data, giving a reason."))
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed(_("Say why the full value is needed."), errors={"reason": [_("Required.")]})
+    unknown = set(fields) - set(REVEALABLE_FIELDS)
+    if unknown or not fields:
+        raise ValidationFailed(
+            _("Reveal one of: %(fields)s.") % {"fields": ", ".join(REVEALABLE_FIELDS)},
+            errors={"reveal": [_("Unknown field.")]},
+        )
+    PersonDataAccess.objects.bulk_create(
+        PersonDataAccess(user=actor.user, actor_label=actor.label, person=person, field=name, reason=reason)
+        for name in fields
+    )
+    return set(fields)
 
 
 # --- insured periods (参保期间) -------------------------------------------------------------------

@@ -10,9 +10,10 @@ from rest_framework.authtoken.models import Token
 from accounts.choices import ChannelGroup, Role
 from accounts.models import Channel, ChannelAPIKey, User
 from accounts.services import person_session_open
-from filings.choices import FilingState, FilingType
+from filings.choices import FilingAction, FilingState, FilingType
 from filings.models import (
     Filing,
+    FilingEvent,
     FilingMaterial,
     FilingMaterialRequirement,
     FilingPolicy,
@@ -24,7 +25,14 @@ from registry.demo import demo_id_number
 from registry.models import ChronicDisease, ChronicQualification, Holiday, Institution, InsuredPeriod, Person, Region
 from reimbursements import services as claim_services
 from reimbursements.choices import ClaimAction, ClaimState, MaterialStatus
-from reimbursements.models import BenefitPolicy, Claim, ClaimMaterial, ClaimMaterialRequirement, ClaimPolicy
+from reimbursements.models import (
+    BenefitPolicy,
+    Claim,
+    ClaimEvent,
+    ClaimMaterial,
+    ClaimMaterialRequirement,
+    ClaimPolicy,
+)
 
 # The smallest document check_upload accepts as a PDF (it sniffs the content, not the name).
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -457,3 +465,44 @@ class ClaimMaterialRequirementFactory(factory.django.DjangoModelFactory):
     required = True
     original = False
     sort_order = 50
+
+
+# --- events: rows of a record's history, written directly (append-only) ----------------------------------
+
+
+class FilingEventFactory(factory.django.DjangoModelFactory):
+    """One event of a filing's history written as it stands, for feeds that read events (``at`` now by default).
+
+    The services write events themselves; this writes one with any ``at``, actor label and channel,
+    e.g. several sharing one instant.
+    """
+
+    class Meta:
+        model = FilingEvent
+
+    filing = factory.SubFactory(FilingFactory)
+    action = FilingAction.SUBMIT
+    from_state = ""
+    to_state = FilingState.SUBMITTED
+    actor_label = "system"
+    channel_id = None
+    at = factory.LazyFunction(timezone.now)
+    reason = ""
+    changes = factory.LazyFunction(dict)
+
+
+class ClaimEventFactory(factory.django.DjangoModelFactory):
+    """One event of a claim's history written as it stands (the claim's own submit event comes with it)."""
+
+    class Meta:
+        model = ClaimEvent
+
+    claim = factory.SubFactory(ClaimFactory)
+    action = ClaimAction.SUBMIT
+    from_state = ""
+    to_state = ClaimState.SUBMITTED
+    actor_label = "system"
+    channel_id = None
+    at = factory.LazyFunction(timezone.now)
+    reason = ""
+    changes = factory.LazyFunction(dict)

@@ -14,6 +14,14 @@ class StateEventSerializer(serializers.ModelSerializer):
     class Meta:
         fields = ["id", "action", "from_state", "to_state", "actor", "channel", "at", "reason", "changes"]
 
+    def to_representation(self, instance):
+        """``changes`` pass through ``context["mask_changes"]`` (personal identifiers masked) when given."""
+        data = super().to_representation(instance)
+        mask = self.context.get("mask_changes")
+        if mask is not None:
+            data["changes"] = mask(data["changes"])
+        return data
+
     @classmethod
     def for_subject(cls, event_model, subject: str) -> type[StateEventSerializer]:
         """The serializer of ``event_model``, whose ``subject`` field shows the record's reference."""

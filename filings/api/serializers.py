@@ -8,6 +8,7 @@ from config.api.serializers import StateEventSerializer
 from filings.choices import EligibilityBasis, FilingMode, FilingType, ProofBasis
 from filings.models import Filing, FilingEvent, FilingMaterial, FilingMaterialRequirement
 from registry.choices import VisitKind
+from registry.masking import mask_id_number, mask_phone, reader_may_see
 from registry.models import Person
 
 
@@ -105,7 +106,7 @@ class MaterialUploadSerializer(InputSerializer):
 
 class FilingPersonSerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    id_number = serializers.CharField()
+    id_number = serializers.CharField(help_text="Masked unless the reader is the person.")
     name = serializers.CharField()
 
 
@@ -161,6 +162,13 @@ class FilingSerializer(serializers.ModelSerializer):
             "replaced_by",
             "version",
         ]
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        if not reader_may_see(self.context, instance.person_id):
+            data["person"]["id_number"] = mask_id_number(data["person"]["id_number"])
+            data["contact_phone"] = mask_phone(data["contact_phone"])
+        return data
 
     def get_replaced_by(self, obj) -> str | None:
         replaced_by = getattr(obj, "replaced_by", None)

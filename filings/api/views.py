@@ -35,6 +35,7 @@ from filings.api.serializers import (
 from filings.choices import FilingAction
 from filings.filtersets import FilingFilterSet
 from filings.rules import ELIGIBILITY_CAPACITIES, MATERIAL_UPLOAD_CAPACITIES
+from registry.masking import masked_changes, reader_may_see
 from registry.selectors import normalize_id_query
 
 TAGS = ["filings"]
@@ -82,8 +83,15 @@ class FilingViewSet(RecordViewSet):
     def reload(self, pk: int):
         return selectors.filing_reload(filing_id=pk)
 
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), "actor": self.actor}
+
+    def mask_changes(self, record):
+        return None if reader_may_see({"actor": self.actor}, record.person_id) else masked_changes
+
     def record_response(self, record, *, status_code: int = status.HTTP_200_OK) -> Response:
-        response = Response(FilingDetailSerializer(record).data, status=status_code)
+        context = {"actor": self.actor}
+        response = Response(FilingDetailSerializer(record, context=context).data, status=status_code)
         response["ETag"] = f'"{record.version}"'
         return response
 

@@ -5,6 +5,7 @@ from rest_framework import serializers
 
 from config.api.inputs import InputSerializer, limit
 from registry.choices import INSURANCE_TYPE_NATIONAL_CODE, InsuranceType, InsuredStatus
+from registry.masking import mask_id_number, mask_phone, reader_may_see
 from registry.models import Institution, Person, Region
 
 
@@ -44,8 +45,18 @@ class InstitutionSerializer(serializers.ModelSerializer):
 
 
 class PersonSerializer(serializers.ModelSerializer):
+    """A person; ID number and phone masked unless the reader is the person or revealed them (logged)."""
+
     insured_region = serializers.CharField(source="insured_region_id")
     insurance_code = serializers.CharField(source="national_insurance_code")
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        if not reader_may_see(self.context, instance.pk):
+            revealed = self.context.get("revealed", ())
+            data["id_number"] = data["id_number"] if "id_number" in revealed else mask_id_number(data["id_number"])
+            data["phone"] = data["phone"] if "phone" in revealed else mask_phone(data["phone"])
+        return data
 
     class Meta:
         model = Person
@@ -86,3 +97,10 @@ class PersonInputSerializer(InputSerializer):
     insured_region = serializers.CharField(max_length=6, required=False)
     insured_status = serializers.ChoiceField(choices=InsuredStatus.choices, required=False)
     retired = serializers.BooleanField(required=False, help_text="Retired (退休), as the enrolment system says.")
+
+
+class RevealQuerySerializer(InputSerializer):
+    reveal = serializers.MultipleChoiceField(
+        choices=["id_number", "phone"], help_text="Fields to show in full; the reveal is recorded for auditors."
+    )
+    reason = serializers.CharField(max_length=500, help_text="Why the full value is needed (required).")

@@ -1,17 +1,26 @@
 """Thin REST views over the registry's selectors and services: regions, institutions, persons."""
 
-from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import mixins, status, viewsets
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import mixins, viewsets
 from rest_framework.response import Response
 
 from config.actors import actor_of
 from config.api.exceptions import ERRORS, ErrorSerializer
 from config.api.inputs import parse_input
 from config.api.permissions import ActionCapacities
+from config.transitions import authorize
 from registry import selectors, services
-from registry.api.serializers import InstitutionSerializer, PersonInputSerializer, PersonSerializer, RegionSerializer
+from registry.api.serializers import (
+    InstitutionSerializer,
+    PersonInputSerializer,
+    PersonSerializer,
+    RegionSerializer,
+    RevealQuerySerializer,
+)
 from registry.filtersets import InstitutionFilterSet, PersonFilterSet, RegionFilterSet
-from registry.permissions import PERSON_WRITERS
+from registry.permissions import PERSON_WRITERS, REVEALERS
 
 
 @extend_schema_view(list=extend_schema(tags=["reference data"]), retrieve=extend_schema(tags=["reference data"]))
@@ -68,10 +77,38 @@ class PersonViewSet(
     def get_queryset(self):
         return selectors.person_list(actor=actor_of(self.request.user))
 
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), "actor": actor_of(self.request.user)}
+
+    @extend_schema(
+        tags=["persons"],
+        parameters=[
+            OpenApiParameter("reveal", OpenApiTypes.STR, description="id_number and/or phone, comma-separated"),
+            OpenApiParameter("reason", OpenApiTypes.STR, description="Required with reveal; recorded."),
+        ],
+        responses={200: PersonSerializer, **ERRORS},
+    )
+    def retrieve(self, request, *args, **kwargs):
+        """One person; staff see the ID number and phone masked unless they reveal them with a reason."""
+        person = self.get_object()
+        revealed: set[str] = set()
+        if "reveal" in request.query_params:
+            authorize(actor_of(request.user), REVEALERS, refusal=_("Only staff reveal personal data, giving a reason."))
+            query = {
+                "reveal": request.query_params.get("reveal", "").split(","),
+                "reason": request.query_params.get("reason"),
+            }
+            params = parse_input(RevealQuerySerializer, {k: v for k, v in query.items() if v is not None})
+            revealed = services.person_reveal(
+                person=person, fields=sorted(params["reveal"]), reason=params["reason"], actor=actor_of(request.user)
+            )
+        context = {**self.get_serializer_context(), "revealed": revealed}
+        return Response(PersonSerializer(person, context=context).data)
+
     def create(self, request, *args, **kwargs):
         data = parse_input(PersonInputSerializer, request.data, rules=services.person_validate)
         person = services.person_create(data=data, actor=actor_of(request.user))
-        return Response(PersonSerializer(person).data, status=status.HTTP_201_CREATED)
+        return Response(PersonSerializer(person, context=self.get_serializer_context()).data, status=201)
 
     def partial_update(self, request, *args, **kwargs):
         person = self.get_object()
@@ -82,4 +119,4 @@ class PersonViewSet(
             rules=lambda parsed: services.person_validate(parsed, partial=True),
         )
         person = services.person_update(person=person, data=data, actor=actor_of(request.user))
-        return Response(PersonSerializer(person).data)
+        return Response(PersonSerializer(person, context=self.get_serializer_context()).data)

@@ -72,7 +72,9 @@ class TestContactCorrection:
         response = client.post(f"{URL}{effective}/contact/", {"contact_phone": "139-0600-9999"})
         assert response.status_code == 200, response.content
         data = response.json()
-        assert (data["reference"], data["state"], data["contact_phone"]) == (effective, "effective", "13906009999")
+        # The person reads their own phone; staff read it masked (PIPL).
+        shown = "13906009999" if who == "person" else "139****9999"
+        assert (data["reference"], data["state"], data["contact_phone"]) == (effective, "effective", shown)
         assert data["contact_name"] == "张三"
         # No new filing; one event, with the change.
         assert counts() == (before[0], before[1] + 1)
@@ -81,6 +83,8 @@ class TestContactCorrection:
         assert event.changes == {"contact_phone": ["13906001234", "13906009999"]}
         history = client.get(f"{URL}{effective}/events/").json()
         assert history[-1]["action"] == "correct_contact"
+        expected = ["13906001234", "13906009999"] if who == "person" else ["139****1234", "139****9999"]
+        assert history[-1]["changes"] == {"contact_phone": expected}
 
     def test_name_and_phone_together(self, me, effective):
         response = me.post(f"{URL}{effective}/contact/", {"contact_name": " 李四 ", "contact_phone": "13906005678"})

@@ -21,8 +21,9 @@ def test_counter_creates_a_person_with_normalised_id_and_phone(counter):
     response = counter.post(URL, VALID)
     assert response.status_code == 201, response.content
     body = response.json()
-    assert body["id_number"] == "11010519491231002X"
-    assert body["phone"] == "13906001234"
+    stored = Person.objects.get(pk=body["id"])
+    assert (stored.id_number, stored.phone) == ("11010519491231002X", "13906001234")
+    assert (body["id_number"], body["phone"]) == ("110105********002X", "139****1234")  # masked for staff
     assert body["insurance_code"] == "310"
     assert body["insured_region"] == "350200"
     assert body["insured_status"] == "active"
@@ -61,7 +62,8 @@ def test_invalid_phone_is_refused_naming_phone(counter, phone):
 def test_landline_is_accepted(counter):
     response = counter.post(URL, {**VALID, "phone": "0592-5551234"})
     assert response.status_code == 201
-    assert response.json()["phone"] == "05925551234"
+    assert Person.objects.get(pk=response.json()["id"]).phone == "05925551234"
+    assert response.json()["phone"] == "0592***1234"
 
 
 def test_missing_fields_and_wrong_types_name_each_field(counter):

@@ -1,0 +1,105 @@
+"""Shapes of the auditors' API: the event feed's query and rows, reveals of personal data."""
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from config.api.inputs import InputSerializer
+from filings.choices import FilingAction, FilingState
+from registry.choices import VisitKind
+from registry.masking import mask_id_number, masked_changes
+from registry.models import PersonDataAccess
+from reimbursements.choices import ClaimAction, ClaimState
+
+ACTIONS = sorted(set(FilingAction.values) | set(ClaimAction.values))
+STATES = sorted(set(FilingState.values) | set(ClaimState.values))
+
+
+class EventQuerySerializer(InputSerializer):
+    record_type = serializers.ChoiceField(choices=["filing", "claim"], required=False)
+    reference = serializers.CharField(max_length=20, required=False)
+    id_number = serializers.CharField(max_length=18, required=False)
+    action = serializers.ChoiceField(choices=ACTIONS, required=False)
+    actor = serializers.CharField(max_length=80, required=False, help_text=_("As events show it: staff:<username> …"))
+    channel = serializers.CharField(max_length=32, required=False)
+    from_state = serializers.ChoiceField(choices=STATES, required=False)
+    to_state = serializers.ChoiceField(choices=STATES, required=False)
+    at_after = serializers.DateTimeField(required=False, help_text=_("From this instant (inclusive)."))
+    at_before = serializers.DateTimeField(required=False, help_text=_("Before this instant."))
+    cursor = serializers.CharField(max_length=200, required=False, help_text=_("The `next` cursor of a page."))
+    page_size = serializers.IntegerField(min_value=1, max_value=500, required=False, default=50)
+
+    def validate(self, attrs):
+        if attrs.get("at_after") and attrs.get("at_before") and attrs["at_before"] <= attrs["at_after"]:
+            raise serializers.ValidationError({"at_before": [_("Must be after at_after.")]})
+        return attrs
+
+
+class AuditEventSerializer(serializers.Serializer):
+    record_type = serializers.CharField()
+    reference = serializers.CharField()
+    id_number = serializers.SerializerMethodField(help_text=_("Masked; reveal it on the person."))
+    action = serializers.CharField()
+    from_state = serializers.CharField()
+    to_state = serializers.CharField()
+    actor = serializers.CharField(source="actor_label")
+    channel = serializers.CharField(source="channel_id", allow_null=True)
+    at = serializers.DateTimeField()
+    reason = serializers.CharField()
+    changes = serializers.SerializerMethodField(help_text=_("What changed; personal identifiers masked."))
+
+    def get_id_number(self, row) -> str:
+        return mask_id_number(row["id_number"])
+
+    def get_changes(self, row) -> dict:
+        return masked_changes(row["changes"])
+
+
+class AuditEventPageSerializer(serializers.Serializer):
+    next = serializers.CharField(allow_null=True, help_text=_("The cursor of the next page; null at the end."))
+    results = AuditEventSerializer(many=True)
+
+
+class PersonDataAccessSerializer(serializers.ModelSerializer):
+    actor = serializers.CharField(source="actor_label")
+    person = serializers.IntegerField(source="person_id")
+    id_number = serializers.SerializerMethodField()
+
+    class Meta:
+        model = PersonDataAccess
+        fields = ["id", "at", "actor", "person", "id_number", "field", "reason"]
+
+    def get_id_number(self, obj) -> str:
+        return mask_id_number(obj.person.id_number)
+
+
+class AsOfQuerySerializer(InputSerializer):
+    at = serializers.DateTimeField(help_text=_("The instant, e.g. 2026-05-01T10:00:00+08:00."))
+    city = serializers.RegexField(r"^\d{6}$", required=False, help_text=_("With visit: what eligibility answered."))
+    visit = serializers.ChoiceField(choices=VisitKind.choices, required=False)
+    day = serializers.DateField(
+        required=False, help_text=_("The day of care asked about; the instant's date by default.")
+    )
+
+    def validate(self, attrs):
+        if bool(attrs.get("city")) != bool(attrs.get("visit")):
+            raise serializers.ValidationError({"visit": [_("Give city and visit together.")]})
+        return attrs
+
+
+class FilingThenSerializer(serializers.Serializer):
+    reference = serializers.CharField()
+    filing_type = serializers.CharField()
+    destination = serializers.CharField()
+    start_date = serializers.DateField()
+    end_date = serializers.DateField(allow_null=True)
+    state = serializers.CharField(help_text=_("The state its events had given it at that instant."))
+    covered_until = serializers.DateField(allow_null=True)
+    events = serializers.IntegerField(help_text=_("How many of its events had happened by then."))
+
+
+class AsOfSerializer(serializers.Serializer):
+    at = serializers.DateTimeField()
+    person = serializers.DictField()
+    insured_periods = serializers.ListField(child=serializers.DictField())
+    filings = FilingThenSerializer(many=True)
+    eligibility = serializers.DictField(allow_null=True)

@@ -1,0 +1,9 @@
+from django.urls import path
+
+from audit.api import views
+
+urlpatterns = [
+    path("events/", views.AuditEventsView.as_view(), name="audit-events"),
+    path("access/", views.PersonDataAccessView.as_view(), name="audit-access"),
+    path("persons/<str:id_number>/as-of/", views.PersonAsOfView.as_view(), name="audit-person-as-of"),
+]

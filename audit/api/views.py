@@ -1,0 +1,129 @@
+"""Auditors' API: every event across records (cursor pages or a streamed CSV), and who revealed what."""
+
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import generics
+from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from audit import asof, selectors
+from audit.api.serializers import (
+    AsOfQuerySerializer,
+    AsOfSerializer,
+    AuditEventPageSerializer,
+    AuditEventSerializer,
+    EventQuerySerializer,
+    PersonDataAccessSerializer,
+)
+from audit.csv import csv_response
+from audit.permissions import AUDITORS
+from config.api.exceptions import ERRORS
+from config.api.inputs import parse_input
+from config.api.permissions import allow
+from registry.masking import mask_id_number, masked_changes
+from registry.models import PersonDataAccess
+from registry.selectors import normalize_id_query
+
+CSV_HEADER = [
+    "record_type",
+    "reference",
+    "id_number",
+    "action",
+    "from_state",
+    "to_state",
+    "actor",
+    "channel",
+    "at",
+    "reason",
+    "changes",
+]
+
+
+class CSVRenderer(BaseRenderer):
+    """Lets ``?format=csv`` through content negotiation; the view streams the rows itself."""
+
+    media_type = "text/csv"
+    format = "csv"
+    charset = "utf-8"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        return b""  # never used: rows are streamed by the view, errors answered as JSON (below)
+
+
+class AuditEventsView(APIView):
+    """Every state event of every filing and claim, oldest first; ``?format=csv`` streams them all."""
+
+    permission_classes = [allow(*AUDITORS)]
+    renderer_classes = [JSONRenderer, CSVRenderer]
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        """An error of a CSV request is still answered in the one JSON error format."""
+        if getattr(response, "status_code", 200) >= 400 and isinstance(response, Response):
+            request.accepted_renderer, request.accepted_media_type = JSONRenderer(), "application/json"
+        return super().finalize_response(request, response, *args, **kwargs)
+
+    @extend_schema(
+        tags=["audit"],
+        parameters=[
+            EventQuerySerializer,
+            OpenApiParameter("format", OpenApiTypes.STR, enum=["json", "csv"], description="csv: stream every row."),
+        ],
+        responses={200: AuditEventPageSerializer, **ERRORS},
+    )
+    def get(self, request):
+        query = {k: v for k, v in request.query_params.items() if k != "format"}
+        params = parse_input(EventQuerySerializer, query)
+        cursor = selectors.Cursor.decode(params.pop("cursor")) if params.get("cursor") else None
+        size = params.pop("page_size")
+        filters = selectors.EventFilters(**{k: v for k, v in params.items() if k != "cursor"})
+        if request.query_params.get("format") == "csv":
+            rows = (
+                [
+                    row["record_type"],
+                    row["reference"],
+                    mask_id_number(row["id_number"]),
+                    row["action"],
+                    row["from_state"],
+                    row["to_state"],
+                    row["actor_label"],
+                    row["channel_id"],
+                    row["at"],
+                    row["reason"],
+                    masked_changes(row["changes"]),
+                ]
+                for row in selectors.event_stream(filters=filters)
+            )
+            return csv_response(filename=f"events-{timezone.localdate():%Y%m%d}.csv", header=CSV_HEADER, rows=rows)
+        rows, following = selectors.event_page(filters=filters, cursor=cursor, size=size)
+        return Response(
+            {"next": following.encode() if following else None, "results": AuditEventSerializer(rows, many=True).data}
+        )
+
+
+class PersonDataAccessView(generics.ListAPIView):
+    """Who revealed whose full personal data, when and why, newest first."""
+
+    permission_classes = [allow(*AUDITORS)]
+    serializer_class = PersonDataAccessSerializer
+
+    def get_queryset(self):
+        return PersonDataAccess.objects.select_related("person")
+
+    @extend_schema(tags=["audit"], responses={200: PersonDataAccessSerializer(many=True), 403: OpenApiResponse()})
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+
+class PersonAsOfView(APIView):
+    """What the system held about a person at an instant: filings in their states then, insured periods,
+    and (with city and visit) what eligibility answered; rebuilt from events and history."""
+
+    permission_classes = [allow(*AUDITORS)]
+
+    @extend_schema(tags=["audit"], parameters=[AsOfQuerySerializer], responses={200: AsOfSerializer, **ERRORS})
+    def get(self, request, id_number: str):
+        params = parse_input(AsOfQuerySerializer, request.query_params)
+        answer = asof.person_as_of(id_number=normalize_id_query(id_number), **params)
+        return Response(AsOfSerializer(answer).data)

@@ -1,0 +1,142 @@
+"""Memory of the auditors' CSV export over a million events: ``python -m bench.export_memory``.
+
+Loads N filing events (default 1,000,000) into the benchmark database (PostgreSQL: ``COPY``;
+SQLite: batched inserts), then streams ``GET /api/v1/audit/events/?format=csv`` through the
+real view, reading the resident set size (VmRSS) before and every 50,000 rows during the
+export. The export must stay flat: it never holds the feed in memory.
+
+    BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_export python -m bench.export_memory
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import time
+
+from bench.database import prepare_database
+
+
+def rss_mb() -> float:
+    """The process's current resident set size in MB (Linux)."""
+    with open("/proc/self/status", encoding="ascii") as fh:
+        for line in fh:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def load_events(n: int) -> float:
+    """Insert ``n`` events over 1,000 filings; returns the seconds taken."""
+    import datetime
+
+    from django.db import connection
+    from django.utils import timezone
+
+    from accounts.models import Channel
+    from filings.models import Filing, FilingEvent
+    from tests.factories import FilingFactory, PersonFactory
+
+    started = time.perf_counter()
+    channel = Channel.objects.get(code="xm_wechat")
+    filings = [FilingFactory(person=PersonFactory(), channel=channel) for _ in range(1000)]
+    base = timezone.now() - datetime.timedelta(days=365)
+    ids = [f.pk for f in filings]
+    if connection.vendor == "postgresql":
+        columns = "filing_id, action, from_state, to_state, actor_label, channel_id, at, reason, changes"
+        with (
+            connection.cursor() as cursor,
+            cursor.copy(f"COPY {FilingEvent._meta.db_table} ({columns}) FROM STDIN") as copy,
+        ):
+            for i in range(n):
+                at = base + datetime.timedelta(seconds=i * 30)
+                copy.write_row(
+                    (ids[i % 1000], "submit", "", "submitted", f"person:{i % 1000}", "xm_wechat", at, "备案", "{}")
+                )
+    else:
+        batch = []
+        for i in range(n):
+            at = base + datetime.timedelta(seconds=i * 30)
+            batch.append(
+                FilingEvent(
+                    filing_id=ids[i % 1000],
+                    action="submit",
+                    from_state="",
+                    to_state="submitted",
+                    actor_label=f"person:{i % 1000}",
+                    channel_id="xm_wechat",
+                    at=at,
+                    reason="备案",
+                )
+            )
+            if len(batch) == 10000:
+                FilingEvent.objects.bulk_create(batch)
+                batch = []
+        FilingEvent.objects.bulk_create(batch)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+    assert Filing.objects.count() >= 1000
+    return time.perf_counter() - started
+
+
+def export(sample_every: int = 50_000) -> dict:
+    """Stream the CSV through the view; returns rows, bytes, seconds and RSS before and at its peak."""
+    from django.test import RequestFactory
+    from rest_framework.authtoken.models import Token
+
+    from audit.api.views import AuditEventsView
+    from tests.factories import UserFactory
+
+    user = UserFactory(role="auditor")
+    token = Token.objects.create(user=user).key
+    request = RequestFactory().get("/api/v1/audit/events/", {"format": "csv"}, HTTP_AUTHORIZATION=f"Token {token}")
+    before = rss_mb()
+    peak, rows, size = before, -1, 0
+    started = time.perf_counter()
+    response = AuditEventsView.as_view()(request)
+    for chunk in response.streaming_content:
+        size += len(chunk.encode() if isinstance(chunk, str) else chunk)
+        rows += 1
+        if rows % sample_every == 0:
+            peak = max(peak, rss_mb())
+    peak = max(peak, rss_mb())
+    return {"rows": rows, "bytes": size, "seconds": time.perf_counter() - started, "before": before, "peak": peak}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--events", type=int, default=1_000_000)
+    args = parser.parse_args()
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
+    os.environ.setdefault("DJANGO_DEBUG", "false")
+    target = prepare_database()
+
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0, stdout=io.StringIO())
+    loaded = load_events(args.events)
+    result = export()
+    growth = result["peak"] - result["before"]
+    print(f"database: {target}")
+    print(f"{'measure':<34} {'value':>14}")
+    print(f"{'-' * 34} {'-' * 14}")
+    print(f"{'events loaded':<34} {args.events:>14,}")
+    print(f"{'load time (s)':<34} {loaded:>14.1f}")
+    print(f"{'CSV rows streamed':<34} {result['rows']:>14,}")
+    print(f"{'CSV size (MB)':<34} {result['bytes'] / 1e6:>14.1f}")
+    print(f"{'export time (s)':<34} {result['seconds']:>14.1f}")
+    print(f"{'rows per second':<34} {result['rows'] / result['seconds']:>14,.0f}")
+    print(f"{'RSS before export (MB)':<34} {result['before']:>14.1f}")
+    print(f"{'RSS peak during export (MB)':<34} {result['peak']:>14.1f}")
+    print(f"{'growth (MB; target < 100)':<34} {growth:>14.1f}")
+    if growth >= 100:
+        raise SystemExit("memory grew by 100 MB or more during the export")
+
+
+if __name__ == "__main__":
+    main()
