@@ -146,7 +146,7 @@ class StateEvent(models.Model):
         indexes = [models.Index(fields=["at", "id"], name="%(app_label)s_%(class)s_feed")]
 
     def __str__(self) -> str:
-        return f"{self.action}: {self.from_state or '∅'} → {self.to_state} ({self.actor_label})"
+        return f"{self.get_action_display()}: {self.get_from_state_display() or '∅'} → {self.get_to_state_display()}"
 
     def save(self, *args, **kwargs):
         if not self._state.adding:

@@ -71,14 +71,6 @@ class ReadOnlyInline(admin.TabularInline):
         return False
 
 
-class EventInline(ReadOnlyInline):
-    """A record's state events, oldest first; subclasses name the event ``model``."""
-
-    fields = ["at", "action", "from_state", "to_state", "actor_label", "channel", "reason", "changes"]
-    readonly_fields = fields
-    ordering = ["at", "id"]
-
-
 def transition_action(*, name: str, label, perform, form_class=None):
     """An admin action that runs ``perform(obj, actor, **form data)`` for each selected record.
 

@@ -6,7 +6,8 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from config.admin import DocumentDownloadMixin, EventInline, ReadOnlyInline, transition_action
+from accounts.history import EventInline, ReadableHistoryMixin
+from config.admin import DocumentDownloadMixin, ReadOnlyInline, transition_action
 from config.api.inputs import limit
 from config.errors import ApplicationError
 from filings import services
@@ -21,6 +22,7 @@ from filings.models import (
     FilingTypeRule,
     InProvinceFilingCity,
 )
+from registry.masking import mask_id_number, mask_phone
 
 
 class PolicyAdmin(admin.ModelAdmin):
@@ -207,7 +209,7 @@ correct_contact = _filing_action(FilingAction.CORRECT_CONTACT, _("Correct the co
 
 
 @admin.register(Filing)
-class FilingAdmin(DocumentDownloadMixin, admin.ModelAdmin):
+class FilingAdmin(ReadableHistoryMixin, DocumentDownloadMixin, admin.ModelAdmin):
     document_model = FilingMaterial
     document_parent = "filing"
     list_display = [
@@ -243,7 +245,15 @@ class FilingAdmin(DocumentDownloadMixin, admin.ModelAdmin):
 
     @admin.display(description=_("ID number"))
     def person_id_number(self, obj):
-        return obj.person.id_number
+        return mask_id_number(obj.person.id_number)
+
+    @admin.display(description=_("contact phone"))
+    def contact_phone_masked(self, obj):
+        return mask_phone(obj.contact_phone)
+
+    @admin.display(description=_("proxy ID number"))
+    def proxy_id_number_masked(self, obj):
+        return mask_id_number(obj.proxy_id_number) or "-"
 
     @admin.display(description=_("review due"), ordering="review_due")
     def review_due_marked(self, obj):
@@ -267,7 +277,11 @@ class FilingAdmin(DocumentDownloadMixin, admin.ModelAdmin):
         if obj is None:
             return []
         # A stored filing changes only through its transitions (the actions), never by editing.
-        return [f.name for f in Filing._meta.fields] + ["institutions"]
+        return [f.name for f in Filing._meta.fields] + [
+            "institutions",
+            "contact_phone_masked",
+            "proxy_id_number_masked",
+        ]
 
     def get_fieldsets(self, request, obj=None):
         if obj is None:
@@ -297,11 +311,11 @@ class FilingAdmin(DocumentDownloadMixin, admin.ModelAdmin):
                 {
                     "fields": [
                         "contact_name",
-                        "contact_phone",
+                        "contact_phone_masked",
                         "consent",
                         "consent_at",
                         "proxy_name",
-                        "proxy_id_number",
+                        "proxy_id_number_masked",
                         "proxy_authorization",
                         "employer_name",
                         "employer_credit_code",

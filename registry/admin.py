@@ -3,10 +3,12 @@
 from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from simple_history.admin import SimpleHistoryAdmin
 
 from config.errors import ValidationFailed
 from registry import services
+from registry.masking import mask_id_number, mask_phone
 from registry.models import ChronicDisease, ChronicQualification, Holiday, Institution, InsuredPeriod, Person, Region
 
 
@@ -123,7 +125,15 @@ class PersonAdminForm(forms.ModelForm):
 @admin.register(Person)
 class PersonAdmin(SimpleHistoryAdmin):
     form = PersonAdminForm
-    list_display = ["name", "id_number", "insurance_type", "insured_status", "insured_region", "phone", "updated_at"]
+    list_display = [
+        "name",
+        "id_number_masked",
+        "insurance_type",
+        "insured_status",
+        "insured_region",
+        "phone_masked",
+        "updated_at",
+    ]
     list_filter = ["insurance_type", "insured_status", "insured_region"]
     search_fields = ["=id_number", "name", "=social_security_card", "=phone"]
     list_select_related = ["insured_region"]
@@ -133,6 +143,14 @@ class PersonAdmin(SimpleHistoryAdmin):
 
     def get_inlines(self, request, obj):
         return self.inlines if obj is not None else []
+
+    @admin.display(description=_lazy("ID number"), ordering="id_number")
+    def id_number_masked(self, person):
+        return mask_id_number(person.id_number)
+
+    @admin.display(description=_lazy("phone"))
+    def phone_masked(self, person):
+        return mask_phone(person.phone)
 
     def save_formset(self, request, form, formset, change):
         """Periods and qualifications are written by the registry services, which keep their rules and history."""
@@ -154,7 +172,15 @@ class PersonAdmin(SimpleHistoryAdmin):
                 formset.changed_objects.append((record, inline_form.changed_data))
 
     def get_readonly_fields(self, request, obj=None):
-        return [*self.readonly_fields, "id_number"] if obj else self.readonly_fields
+        return [*self.readonly_fields, "id_number_masked"] if obj else self.readonly_fields
+
+    def get_fields(self, request, obj=None):
+        """A stored person's ID number is shown masked; it never changes anyway."""
+        fields = list(super().get_fields(request, obj))
+        if obj is not None:
+            fields = ["id_number_masked" if name == "id_number" else name for name in fields]
+            fields = list(dict.fromkeys(fields))
+        return fields
 
     def save_model(self, request, obj, form, change):
         """Saves go through the person services, the same rules as the API and imports."""

@@ -5,7 +5,8 @@ from django.contrib import admin, messages
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from config.admin import DocumentDownloadMixin, EventInline, ReadOnlyInline, transition_action
+from accounts.history import EventInline, ReadableHistoryMixin
+from config.admin import DocumentDownloadMixin, ReadOnlyInline, transition_action
 from config.api.inputs import limit
 from config.errors import ApplicationError
 from reimbursements import services
@@ -81,7 +82,7 @@ withdraw_claims = _claim_action(ClaimAction.WITHDRAW, _("Withdraw"), ClaimReason
 
 
 @admin.register(Claim)
-class ClaimAdmin(DocumentDownloadMixin, admin.ModelAdmin):
+class ClaimAdmin(ReadableHistoryMixin, DocumentDownloadMixin, admin.ModelAdmin):
     document_model = ClaimMaterial
     document_parent = "claim"
     list_display = [

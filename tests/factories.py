@@ -304,6 +304,28 @@ class ClaimFactory(factory.django.DjangoModelFactory):
         return model_class(*args, city_id=city, **kwargs)
 
 
+class ClaimRequestFactory(factory.DictFactory):
+    """The JSON body of ``POST /claims/``: an inpatient stay in Shanghai at a named institution, ten days
+    ago, with one bill for the whole total (numbered afresh). Any field may be given; with
+    ``total_amount`` and no ``invoices`` the bill follows the total."""
+
+    claim_kind = "inpatient"
+    reason = "settlement_failed"
+    institution_name = "某三级医院"
+    institution_level = 3
+    city = "310100"
+    admission_date = factory.LazyFunction(lambda: (timezone.localdate() - datetime.timedelta(days=20)).isoformat())
+    discharge_date = factory.LazyFunction(lambda: (timezone.localdate() - datetime.timedelta(days=10)).isoformat())
+    total_amount = "10000.00"
+    excluded_amount = "0.00"
+    invoices = factory.LazyAttribute(
+        lambda o: [{"number": f"PJ{o.serial:08d}", "amount": o.total_amount, "issued_on": o.discharge_date}]
+    )
+
+    class Params:
+        serial = factory.Sequence(lambda n: n)
+
+
 class ClaimMaterialFactory(factory.django.DjangoModelFactory):
     """An extra, optional checklist item on a claim (the required ones come with ``ClaimFactory``)."""
 

@@ -10,14 +10,13 @@ long-term filings and in-province care 0.
 """
 
 import datetime
-import itertools
 
 import pytest
 from django.utils import timezone
 
 from filings.models import Filing
 from reimbursements.models import Claim, ClaimEvent
-from tests.factories import FilingFactory, InsuredPeriodFactory, PersonFactory, claim_accept_all
+from tests.factories import ClaimRequestFactory, FilingFactory, InsuredPeriodFactory, PersonFactory, claim_accept_all
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/claims/"
@@ -26,7 +25,6 @@ TODAY = timezone.localdate()
 ADMISSION = TODAY - datetime.timedelta(days=20)
 DISCHARGE = TODAY - datetime.timedelta(days=10)
 DAY = datetime.timedelta(days=1)
-INVOICE_NUMBERS = itertools.count(1)
 
 # The payable amounts of the default stay (eligible 10 000.00), worked by hand:
 FILED_TEMPORARY = "6750.00"  # no own share: (10000 − 1000 deductible) × (0.85 − 0.10) = 9000 × 0.75
@@ -44,29 +42,9 @@ def local(day: datetime.date, hour: int, minute: int) -> datetime.datetime:
 
 
 def claim_body(**overrides) -> dict:
-    data = {
-        "claim_kind": "inpatient",
-        "reason": "settlement_failed",
-        "institution_name": "某三级医院",
-        "institution_level": 3,
-        "city": "310100",
-        "admission_date": ADMISSION.isoformat(),
-        "discharge_date": DISCHARGE.isoformat(),
-        "total_amount": "10000.00",
-        "excluded_amount": "0.00",
-    }
-    data.update(overrides)
-    data.setdefault(
-        "invoices",
-        [
-            {
-                "number": f"JB{next(INVOICE_NUMBERS):08d}",
-                "amount": data["total_amount"],
-                "issued_on": data["discharge_date"],
-            }
-        ],
-    )
-    return data
+    """A claim body for this module's stay (ADMISSION–DISCHARGE), one bill for the whole total."""
+    stay = {"admission_date": ADMISSION.isoformat(), "discharge_date": DISCHARGE.isoformat()}
+    return ClaimRequestFactory(**{**stay, **overrides})
 
 
 def approve(reviewer, reference: str) -> dict:

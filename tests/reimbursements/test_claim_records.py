@@ -6,7 +6,6 @@ enforces (a partial unique index), shown under real concurrency on PostgreSQL.
 """
 
 import datetime
-import itertools
 import threading
 
 import pytest
@@ -24,6 +23,7 @@ from tests.conftest import postgres_only
 from tests.factories import (
     ChronicDiseaseFactory,
     ChronicQualificationFactory,
+    ClaimRequestFactory,
     FilingFactory,
     InstitutionFactory,
     InsuredPeriodFactory,
@@ -43,34 +43,12 @@ SHANGHAI_HOSPITAL = "H31010000001"  # level 3, in Shanghai (310100)
 SHANGHAI_OTHER = "H31010000002"  # level 3, in Shanghai
 PUDONG_HOSPITAL = "H31010000004"  # level 2, in Shanghai
 FUZHOU_HOSPITAL = "H35010000001"  # in Fuzhou (350100)
-INVOICE_NUMBERS = itertools.count(1)
 
 
 def claim_body(**overrides) -> dict:
-    """An inpatient stay in Shanghai at a named institution, one bill for the whole total."""
-    data = {
-        "claim_kind": "inpatient",
-        "reason": "settlement_failed",
-        "institution_name": "某三级医院",
-        "institution_level": 3,
-        "city": "310100",
-        "admission_date": ADMISSION.isoformat(),
-        "discharge_date": DISCHARGE.isoformat(),
-        "total_amount": "10000.00",
-        "excluded_amount": "0.00",
-    }
-    data.update(overrides)
-    data.setdefault(
-        "invoices",
-        [
-            {
-                "number": f"PJ{next(INVOICE_NUMBERS):08d}",
-                "amount": data["total_amount"],
-                "issued_on": data["discharge_date"],
-            }
-        ],
-    )
-    return data
+    """A claim body for this module's stay (ADMISSION–DISCHARGE), one bill for the whole total."""
+    stay = {"admission_date": ADMISSION.isoformat(), "discharge_date": DISCHARGE.isoformat()}
+    return ClaimRequestFactory(**{**stay, **overrides})
 
 
 def invoice(number: str, amount: str, issued_on: datetime.date = DISCHARGE) -> dict:

@@ -1,0 +1,78 @@
+"""The admin reads history as people do: names, channels, Chinese labels, and no full ID number."""
+
+import re
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from filings import services
+from tests.factories import PersonFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+FULL_ID = re.compile(rb"(?<!\d)\d{17}[\dX](?!\d)")
+
+
+@pytest.fixture
+def filing_with_history(client_for):
+    """A person files through WeChat (their own session), then counter staff revoke it."""
+    person = PersonFactory(name="张三", retired=True)
+    data = {
+        "filing_type": "other_temporary",
+        "destination": "310000",
+        "start_date": timezone.localdate().isoformat(),
+        "contact_name": "张三",
+        "contact_phone": "13906001234",
+        "consent": True,
+        "proxy_name": "李四",
+        "proxy_id_number": "11010519491231002X",
+        "proxy_authorization": True,
+    }
+    reference = client_for(person=person).post("/api/v1/filings/", data).json()["reference"]
+    clerk = UserFactory(role="counter", first_name="敏", last_name="王")
+    filing = services.filing_transition(
+        filing_id=services.Filing.objects.get(reference=reference).pk,
+        action="revoke",
+        actor=clerk.actor,
+        reason="回厦门",
+    )
+    return person, filing
+
+
+def admin_as(role: str) -> Client:
+    client = Client()
+    client.force_login(UserFactory(role=role))
+    return client
+
+
+@pytest.mark.parametrize("role", ["auditor", "counter", "reviewer"])
+@pytest.mark.parametrize("page", ["change", "history"])
+def test_a_filings_history_shows_names_and_no_full_id_number(filing_with_history, role, page):
+    person, filing = filing_with_history
+    response = admin_as(role).get(f"/admin/filings/filing/{filing.pk}/{page}/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "参保人 张三" in html  # the person acted through their channel: named, not person:<id>
+    assert "王敏（窗口经办）" in html  # the clerk, by name and role
+    assert "厦门医疗保障微信公众号/小程序" in html  # the channel that really acted
+    assert "已撤销" in html and "回厦门" in html  # labels in Chinese, the reason
+    assert "person:" not in html and "staff:" not in html
+    assert FULL_ID.search(response.content) is None, FULL_ID.search(response.content)
+    assert "13906001234" not in html and "139****1234" in html  # the contact phone in the changes
+
+
+@pytest.mark.parametrize(
+    "url", ["/admin/registry/person/", "/admin/filings/filing/", "/admin/filings/filingreviewqueue/"]
+)
+def test_admin_lists_show_no_full_id_number(filing_with_history, url):
+    response = admin_as("auditor").get(url)
+    assert response.status_code == 200
+    assert FULL_ID.search(response.content) is None
+
+
+def test_a_persons_page_shows_the_id_number_masked(filing_with_history):
+    person, _filing = filing_with_history
+    response = admin_as("counter").get(f"/admin/registry/person/{person.pk}/change/")
+    assert response.status_code == 200
+    assert person.id_number.encode() not in response.content
+    assert (person.id_number[:6] + "********" + person.id_number[-4:]).encode() in response.content
