@@ -9,6 +9,7 @@ from accounts.history import EventInline, ReadableHistoryMixin
 from config.admin import DocumentDownloadMixin, ReadOnlyInline, transition_action
 from config.api.inputs import limit
 from config.errors import ApplicationError
+from registry.masking import mask_id_number
 from reimbursements import services
 from reimbursements.choices import BREAKDOWN_STEP_LABELS, ClaimAction, ClaimBasis, ClaimState
 from reimbursements.models import (
@@ -101,7 +102,7 @@ class ClaimAdmin(ReadableHistoryMixin, DocumentDownloadMixin, admin.ModelAdmin):
     date_hierarchy = "submitted_at"
     actions = [request_materials, start_review, approve_claims, reject_claims, pay_claims, withdraw_claims]
     inlines = [ClaimMaterialInline, ClaimInvoiceInline, ClaimEventInline]
-    exclude = ["bank_account", "breakdown"]
+    exclude = ["bank_account", "breakdown", "proxy_id_number"]
 
     @admin.display(description=_("person's name"), ordering="person__name")
     def person_name(self, obj):
@@ -110,6 +111,10 @@ class ClaimAdmin(ReadableHistoryMixin, DocumentDownloadMixin, admin.ModelAdmin):
     @admin.display(description=_("bank account"))
     def bank_account_masked(self, obj):
         return obj.masked_bank_account
+
+    @admin.display(description=_("proxy ID number"))
+    def proxy_id_number_masked(self, obj):
+        return mask_id_number(obj.proxy_id_number) or "-"
 
     @admin.display(description=_("breakdown"))
     def breakdown_table(self, obj):
@@ -165,7 +170,7 @@ class ClaimAdmin(ReadableHistoryMixin, DocumentDownloadMixin, admin.ModelAdmin):
             _("Payment"),
             {"fields": ["bank_name", "bank_account_masked", "account_holder", "payment_reference", "paid_at"]},
         ),
-        (_("Proxy"), {"fields": ["proxy_name", "proxy_id_number", "proxy_relationship"]}),
+        (_("Proxy"), {"fields": ["proxy_name", "proxy_id_number_masked", "proxy_relationship"]}),
         (
             _("Processing"),
             {"fields": ["channel", "submitted_at", "review_started_at", "decided_at", "end_reason", "version"]},
@@ -176,6 +181,7 @@ class ClaimAdmin(ReadableHistoryMixin, DocumentDownloadMixin, admin.ModelAdmin):
         # Claims are made through the API or the counter's channel; here they change only by actions.
         return [f.name for f in Claim._meta.fields if f.name not in self.exclude] + [
             "bank_account_masked",
+            "proxy_id_number_masked",
             "breakdown_table",
         ]
 

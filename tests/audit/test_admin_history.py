@@ -7,7 +7,7 @@ from django.test import Client
 from django.utils import timezone
 
 from filings import services
-from tests.factories import PersonFactory, UserFactory
+from tests.factories import ClaimFactory, PersonFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 FULL_ID = re.compile(rb"(?<!\d)\d{17}[\dX](?!\d)")
@@ -76,3 +76,11 @@ def test_a_persons_page_shows_the_id_number_masked(filing_with_history):
     assert response.status_code == 200
     assert person.id_number.encode() not in response.content
     assert (person.id_number[:6] + "********" + person.id_number[-4:]).encode() in response.content
+
+
+def test_a_claims_page_shows_the_proxys_id_number_masked():
+    claim = ClaimFactory(proxy_name="李四", proxy_id_number="11010519491231002X", proxy_relationship="子女")
+    response = admin_as("auditor").get(f"/admin/reimbursements/claim/{claim.pk}/change/")
+    assert response.status_code == 200
+    assert FULL_ID.search(response.content) is None
+    assert b"110105********002X" in response.content
