@@ -48,6 +48,31 @@ WATCHED: tuple[type[Model], ...] = (
 )
 
 
+# --- who gets what: the caller tables the contract tests share ------------------------------------------
+
+# Records persons own: staff reach all of them, a person their own (listing answers 200 to anyone able to
+# read; another person's record is a 404); channel and hospital keys reach none.
+READ_OWN = {
+    "anonymous": 401,
+    "owner": 200,
+    "stranger": 200,
+    "channel": 403,
+    "hospital": 403,
+    "counter": 200,
+    "reviewer": 200,
+    "auditor": 200,
+    "admin": 200,
+}
+READ_OWN_RECORD = {**READ_OWN, "stranger": 404}
+# The person's own actions (withdraw, revoke, resubmit, upload): the owner, counter staff, administrators.
+ACT_FOR_PERSON = {**READ_OWN_RECORD, "reviewer": 403, "auditor": 403}
+# Counter work (ask for materials, set a checklist status): counter staff and administrators.
+COUNTER_WORK = {who: 403 for who in READ_OWN} | {"anonymous": 401, "counter": 200, "admin": 200}
+# Decisions: reviewers and administrators; everyone else is refused before any lookup.
+DECIDE = {who: 403 for who in READ_OWN} | {"anonymous": 401, "reviewer": 200, "admin": 200}
+REASON_TOO_LONG = {"reason": "理" * 501}
+
+
 def client_as(who: str, *, owner: Person) -> APIClient:
     """An API client for one kind of caller; ``owner`` is the person the test's record belongs to."""
     client = APIClient()

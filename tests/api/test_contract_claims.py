@@ -13,6 +13,12 @@ from django.utils import timezone
 
 from reimbursements.models import Claim
 from tests.api.mixins import (
+    ACT_FOR_PERSON,
+    COUNTER_WORK,
+    DECIDE,
+    READ_OWN,
+    READ_OWN_RECORD,
+    REASON_TOO_LONG,
     ActionContract,
     CreateObjectContract,
     GetObjectContract,
@@ -24,26 +30,6 @@ from tests.api.mixins import (
 from tests.factories import ClaimFactory, PersonFactory, claim_accept_all
 
 pytestmark = pytest.mark.django_db
-
-READ_OWN = {
-    "anonymous": 401,
-    "owner": 200,
-    "stranger": 200,
-    "channel": 403,
-    "hospital": 403,
-    "counter": 200,
-    "reviewer": 200,
-    "auditor": 200,
-    "admin": 200,
-}
-READ_OWN_RECORD = {**READ_OWN, "stranger": 404}
-# The person's own actions (resubmit, withdraw, upload): the owner, counter staff, administrators.
-ACT_FOR_PERSON = {**READ_OWN_RECORD, "reviewer": 403, "auditor": 403}
-# Counter work (ask for materials, set a checklist status): counter staff and administrators.
-COUNTER_WORK = {who: 403 for who in READ_OWN} | {"anonymous": 401, "counter": 200, "admin": 200}
-# Review and decisions: reviewers and administrators.
-DECIDE = {who: 403 for who in READ_OWN} | {"anonymous": 401, "reviewer": 200, "admin": 200}
-REASON_TOO_LONG = {"reason": "理" * 501}
 
 
 def days_ago(n: int) -> str:

@@ -15,6 +15,11 @@ from config.actors import Actor
 from filings import services
 from filings.models import Filing
 from tests.api.mixins import (
+    ACT_FOR_PERSON,
+    DECIDE,
+    READ_OWN,
+    READ_OWN_RECORD,
+    REASON_TOO_LONG,
     ActionContract,
     CreateObjectContract,
     GetObjectContract,
@@ -32,24 +37,6 @@ from tests.factories import (
 )
 
 pytestmark = pytest.mark.django_db
-
-READ_OWN = {
-    "anonymous": 401,
-    "owner": 200,
-    "stranger": 200,
-    "channel": 403,
-    "hospital": 403,
-    "counter": 200,
-    "reviewer": 200,
-    "auditor": 200,
-    "admin": 200,
-}
-READ_OWN_RECORD = {**READ_OWN, "stranger": 404}
-# The person's own actions (withdraw, revoke, upload): the owner, counter staff, administrators.
-ACT_FOR_PERSON = {**READ_OWN_RECORD, "reviewer": 403, "auditor": 403}
-# Decisions: reviewers and administrators; everyone else is refused before any lookup.
-DECIDE = {who: 403 for who in READ_OWN} | {"anonymous": 401, "reviewer": 200, "admin": 200}
-REASON_TOO_LONG = {"reason": "理" * 501}
 
 
 def submitted_filing(owner, *, documents: bool = True) -> Filing:

@@ -13,6 +13,8 @@ from accounts.choices import Role
 from accounts.models import PersonSession
 from registry.models import Person, Region
 from tests.api.mixins import (
+    READ_OWN,
+    READ_OWN_RECORD,
     CreateObjectContract,
     GetObjectContract,
     ListObjectsContract,
@@ -24,19 +26,6 @@ from tests.factories import InstitutionFactory, PersonFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
-# Who reaches persons' records: staff all of them, a person only their own (another's is a 404).
-READ_OWN = {
-    "anonymous": 401,
-    "owner": 200,
-    "stranger": 200,
-    "channel": 403,
-    "hospital": 403,
-    "counter": 200,
-    "reviewer": 200,
-    "auditor": 200,
-    "admin": 200,
-}
-READ_OWN_RECORD = {**READ_OWN, "stranger": 404}
 # Reference data: anyone authenticated.
 ANYONE_AUTHENTICATED = {who: 200 for who in READ_OWN} | {"anonymous": 401}
 # Writing persons: counter staff and administrators.
