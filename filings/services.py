@@ -40,8 +40,8 @@ from filings.rules import FILING_ACTION_CAPACITIES, MATERIAL_UPLOAD_CAPACITIES
 from registry.choices import InsuranceType, InsuredStatus, RegionLevel
 from registry.models import Institution, Person, Region
 from registry.references import next_reference
-from registry.selectors import person_for_request
-from registry.services import insured_days_missing
+from registry.services import insured_days_missing, person_and_fields
+from registry.spans import common
 from registry.validators import normalize_id_number, normalize_phone
 from registry.workdays import add_months
 
@@ -639,10 +639,9 @@ def _coverage_conflict(*, person_id: int, start: datetime.date, end: datetime.da
     )
     for other in others:
         last_days = [d for d in (other.end_date, other.covered_until) if d is not None]
-        other_end = min(last_days) if last_days else None
-        first = max(start, other.start_date)
-        last = min(d for d in (end, other_end) if d is not None) if (end or other_end) else None
-        if last is None or first <= last:
+        shared = common((start, end), (other.start_date, min(last_days) if last_days else None))
+        if shared is not None:
+            first, last = shared
             span = f"{first.isoformat()}–{last.isoformat()}" if last else f"{first.isoformat()}–"
             raise Conflict(
                 _("Filing %(ref)s still covers %(span)s; two filings never cover the same day.")
@@ -661,19 +660,15 @@ def filing_validate(*, actor: Actor, data: dict, person: Person | None = None) -
     its fields.
     """
     FILINGS.authorize(actor, FilingAction.SUBMIT, owner_id=person.pk if person else None)
-    errors: dict[str, list[str]] = {}
-    if person is None:
-        try:
-            person = person_for_request(actor=actor, id_number=data.get("id_number"))
-        except ValidationFailed as exc:
-            errors.update(exc.errors)
-    fields: dict = {}
-    try:
-        fields = _clean_filing(data, person=person, actor=actor, replaces=None, today=timezone.localdate())
-    except ValidationFailed as exc:
-        errors.update(exc.errors)
-    if errors:
-        raise ValidationFailed(_("The filing is invalid; see the errors per field."), errors=errors)
+    person, fields = person_and_fields(
+        actor=actor,
+        data=data,
+        person=person,
+        clean=lambda data, person: _clean_filing(
+            data, person=person, actor=actor, replaces=None, today=timezone.localdate()
+        ),
+        message=_("The filing is invalid; see the errors per field."),
+    )
     _check_person_may_file(person, fields)
     return person, fields
 

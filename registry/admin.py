@@ -10,6 +10,7 @@ from config.errors import ValidationFailed
 from registry import services
 from registry.masking import mask_id_number, mask_phone
 from registry.models import ChronicDisease, ChronicQualification, Holiday, Institution, InsuredPeriod, Person, Region
+from registry.spans import common
 
 
 class InsuredPeriodFormSet(forms.BaseInlineFormSet):
@@ -36,19 +37,13 @@ class InsuredPeriodFormSet(forms.BaseInlineFormSet):
         others = [(None, p.starts_on, p.ends_on) for p in stored]
         for index, (form, start, end) in enumerate(rows):
             for _other, other_start, other_end in rows[index + 1 :] + others:
-                if _overlap(start, end, other_start, other_end):
+                if common((start, end), (other_start, other_end)) is not None:
                     message = _("Overlaps the period %(start)s – %(end)s.") % {
                         "start": other_start or "…",
                         "end": other_end or "…",
                     }
                     form.add_error("starts_on", message)
                     break
-
-
-def _overlap(start, end, other_start, other_end) -> bool:
-    starts_before_other_ends = other_end is None or start is None or start <= other_end
-    ends_after_other_starts = end is None or other_start is None or end >= other_start
-    return starts_before_other_ends and ends_after_other_starts
 
 
 class InsuredPeriodInline(admin.TabularInline):

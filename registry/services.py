@@ -24,8 +24,8 @@ from registry.choices import INSURANCE_TYPE_NATIONAL_CODE, InsuranceType, Insure
 from registry.masking import REVEALABLE_FIELDS
 from registry.models import ChronicQualification, InsuredPeriod, Person, PersonDataAccess, Region, overlapping
 from registry.permissions import PERSON_WRITERS, REVEALERS
-from registry.selectors import normalize_id_query
-from registry.spans import uncovered
+from registry.selectors import normalize_id_query, person_for_request
+from registry.spans import common, uncovered
 from registry.validators import normalize_id_number, normalize_phone
 
 PERSON_INPUT_FIELDS = (
@@ -166,6 +166,31 @@ def person_update(*, person: Person, data: dict, actor: Actor) -> Person:
         if [getattr(locked, name) for name in PERIOD_FIELDS] != insured_before:
             _roll_period(locked, today=timezone.localdate(), user=actor.user)
     return locked
+
+
+def person_and_fields(*, actor: Actor, data: dict, person: Person | None, clean, message) -> tuple[Person, dict]:
+    """One validation pass over a request made for a person: who it is for, and ``clean``'s fields.
+
+    Without ``person`` it is the one ``data["id_number"]`` names (or the session's own). Errors of
+    both come in one ValidationFailed, with a specific code only when one part alone speaks.
+    """
+    errors: dict[str, list[str]] = {}
+    code = None
+    if person is None:
+        try:
+            person = person_for_request(actor=actor, id_number=data.get("id_number"))
+        except ValidationFailed as exc:
+            errors.update(exc.errors)
+            code = exc.code
+    fields: dict = {}
+    try:
+        fields = clean(data, person)
+    except ValidationFailed as exc:
+        errors.update(exc.errors)
+        code = exc.code if code is None else "invalid"
+    if errors:
+        raise ValidationFailed(message, code=code, errors=errors)
+    return person, fields
 
 
 def person_reveal(*, person: Person, fields: list[str], reason: str, actor: Actor) -> set[str]:
@@ -432,7 +457,7 @@ def _plan_dated_period(row: dict, periods: list[InsuredPeriod], report: ImportRe
     same = next((p for p in periods if p.starts_on == first), None)
     writes = []
     for other in periods:
-        if other is same or not _overlaps(other, first, last):
+        if other is same or common((other.starts_on, other.ends_on), (first, last)) is None:
             continue
         if other.ends_on is None and (other.starts_on is None or other.starts_on < first):
             other.ends_on = first - datetime.timedelta(days=1)
@@ -449,12 +474,6 @@ def _plan_dated_period(row: dict, periods: list[InsuredPeriod], report: ImportRe
             setattr(same, name, value)
         writes.append(same)
     return writes
-
-
-def _overlaps(period: InsuredPeriod, first: datetime.date, last: datetime.date | None) -> bool:
-    starts_before_end = last is None or period.starts_on is None or period.starts_on <= last
-    ends_after_start = period.ends_on is None or period.ends_on >= first
-    return starts_before_end and ends_after_start
 
 
 def _import_batch(batch: list[dict], report: ImportReport) -> None:

@@ -29,3 +29,13 @@ def uncovered(
         cursor = end + datetime.timedelta(days=1)
     gaps.append((cursor, last))
     return gaps
+
+
+def common(a: Span, b: Span) -> Span | None:
+    """The days two periods share, as a period (None: they share none)."""
+    starts = [d for d in (a[0], b[0]) if d is not None]
+    ends = [d for d in (a[1], b[1]) if d is not None]
+    start, end = (max(starts) if starts else None), (min(ends) if ends else None)
+    if start is not None and end is not None and start > end:
+        return None
+    return start, end

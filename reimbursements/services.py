@@ -26,8 +26,7 @@ from config.transitions import StateMachine, Step, authorize
 from registry.choices import RegionLevel
 from registry.models import ChronicDisease, ChronicQualification, Institution, Person, Region, overlapping
 from registry.references import next_reference
-from registry.selectors import person_for_request
-from registry.services import insured_days_missing
+from registry.services import insured_days_missing, person_and_fields
 from registry.spans import uncovered
 from registry.validators import normalize_id_number
 from registry.workdays import add_months
@@ -423,23 +422,13 @@ def claim_validate(*, actor: Actor, data: dict, person: Person | None = None) ->
     Without ``person`` the person is the one ``data["id_number"]`` names (or the session's own).
     """
     CLAIMS.authorize(actor, ClaimAction.SUBMIT, owner_id=person.pk if person else None)
-    errors: dict[str, list[str]] = {}
-    code = None
-    if person is None:
-        try:
-            person = person_for_request(actor=actor, id_number=data.get("id_number"))
-        except ValidationFailed as exc:
-            errors.update(exc.errors)
-            code = exc.code
-    fields: dict = {}
-    try:
-        fields = _clean_claim(data, person=person, today=timezone.localdate())
-    except ValidationFailed as exc:
-        errors.update(exc.errors)
-        code = exc.code if code is None else "invalid"  # a specific code only when it alone speaks
-    if errors:
-        raise ValidationFailed(_("The claim is invalid; see the errors per field."), code=code, errors=errors)
-    return person, fields
+    return person_and_fields(
+        actor=actor,
+        data=data,
+        person=person,
+        clean=lambda data, person: _clean_claim(data, person=person, today=timezone.localdate()),
+        message=_("The claim is invalid; see the errors per field."),
+    )
 
 
 def claim_submit(*, actor: Actor, data: dict, person: Person | None = None) -> Claim:

@@ -4,7 +4,7 @@ import datetime
 
 import pytest
 
-from registry.spans import uncovered
+from registry.spans import common, uncovered
 
 D = datetime.date
 
@@ -26,3 +26,18 @@ D = datetime.date
 )
 def test_uncovered_days(periods, expected):
     assert uncovered(periods, D(2026, 6, 1), D(2026, 6, 30)) == expected
+
+
+@pytest.mark.parametrize(
+    "a, b, expected",
+    [
+        ((D(2026, 6, 1), D(2026, 6, 10)), (D(2026, 6, 10), None), (D(2026, 6, 10), D(2026, 6, 10))),
+        ((D(2026, 6, 1), D(2026, 6, 9)), (D(2026, 6, 10), None), None),
+        ((None, None), (D(2026, 6, 10), D(2026, 6, 20)), (D(2026, 6, 10), D(2026, 6, 20))),
+        ((None, D(2026, 6, 5)), (None, D(2026, 6, 1)), (None, D(2026, 6, 1))),
+        ((D(2026, 6, 5), None), (D(2026, 6, 1), None), (D(2026, 6, 5), None)),
+    ],
+)
+def test_the_days_two_periods_share(a, b, expected):
+    assert common(a, b) == expected
+    assert common(b, a) == expected
