@@ -1,11 +1,17 @@
 """Admin for staff accounts, channels, their keys and person sessions."""
 
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.auth.admin import GroupAdmin as BaseGroupAdmin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.models import Group
 from django.utils.translation import gettext_lazy as _
-from rest_framework_api_key.admin import APIKeyModelAdmin
+from knox.admin import AuthTokenAdmin as KnoxAuthTokenAdmin  # noqa: F401  (registers AuthToken first)
+from knox.models import AuthToken
+from rest_framework_api_key.models import APIKey
 
-from accounts.models import Channel, ChannelAPIKey, PersonSession, User
+from accounts.models import Channel, ChannelAPIKey, PersonSession, StaffToken, User
+from accounts.webhooks import mask_secret, new_webhook_secret
 
 
 @admin.register(User)
@@ -19,24 +25,167 @@ class UserAdmin(BaseUserAdmin):
         (_("Important dates"), {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("username", "role", "password1", "password2")}),)
+    actions = ["deactivate"]
+
+    def has_delete_permission(self, request, obj=None):
+        """Staff accounts are deactivated, never deleted: their names stay on the events they wrote."""
+        return False
+
+    @admin.action(description=_("Deactivate selected staff accounts"), permissions=["change"])
+    def deactivate(self, request, queryset):
+        done = 0
+        for user in queryset.filter(is_active=True):
+            user.is_active = False
+            user.save(update_fields=["is_active"])  # the password-change signal is not involved
+            done += 1
+        self.message_user(request, _("%(n)d account(s) deactivated.") % {"n": done}, messages.SUCCESS)
+
+
+# The roles' permissions are code (accounts/roles.py), re-applied after every migration: the groups
+# are shown for reading, so that nobody edits a permission the next deployment would silently undo.
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class RoleGroupAdmin(BaseGroupAdmin):
+    readonly_fields = ["name", "permissions_listed"]
+    fields = ["name", "permissions_listed"]
+
+    @admin.display(description=_("permissions (set by the role, in code)"))
+    def permissions_listed(self, group):
+        return "、".join(str(p.name) for p in group.permissions.select_related("content_type")) or "—"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ChannelForm(forms.ModelForm):
+    webhook_url = forms.URLField(
+        label=_("webhook URL"),
+        max_length=500,
+        required=False,
+        assume_scheme="https",
+        help_text=Channel._meta.get_field("webhook_url").help_text,
+    )
+    new_webhook_secret = forms.BooleanField(
+        label=_("generate a new signing secret"),
+        required=False,
+        help_text=_("Shown once after saving; the channel verifies X-Signature with it. One is made with a new URL."),
+    )
+
+    class Meta:
+        model = Channel
+        fields = ["code", "name", "group", "description", "is_active", "webhook_url"]
 
 
 @admin.register(Channel)
 class ChannelAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "group", "is_active"]
+    form = ChannelForm
+    list_display = ["code", "name", "group", "is_active", "webhook_url"]
     list_filter = ["group", "is_active"]
     search_fields = ["code", "name"]
 
     def get_readonly_fields(self, request, obj=None):
-        return ["code"] if obj else []
+        return ["code", "webhook_secret_masked"] if obj else ["webhook_secret_masked"]
+
+    @admin.display(description=_("webhook signing secret"))
+    def webhook_secret_masked(self, obj) -> str:
+        return mask_secret(obj.webhook_secret) if obj else ""
+
+    def save_model(self, request, obj, form, change):
+        secret = None
+        if not obj.webhook_url:
+            obj.webhook_secret = ""
+        elif form.cleaned_data.get("new_webhook_secret") or not obj.webhook_secret:
+            secret = obj.webhook_secret = new_webhook_secret()
+        super().save_model(request, obj, form, change)
+        if secret:
+            self.message_user(
+                request,
+                _("The new signing secret of %(channel)s, shown this once: %(secret)s")
+                % {"channel": obj.code, "secret": secret},
+                messages.WARNING,
+            )
+
+
+# rest_framework_api_key registers its own, unused APIKey model: only channel keys exist here.
+if admin.site.is_registered(APIKey):
+    admin.site.unregister(APIKey)
+
+
+class ChannelAPIKeyForm(forms.ModelForm):
+    class Meta:
+        model = ChannelAPIKey
+        fields = ["name", "channel", "institution", "expiry_date", "revoked"]
+        labels = {"name": _("name"), "expiry_date": _("expires"), "revoked": _("revoked")}
+        help_texts = {
+            "name": _("What the key is for, e.g. the system that holds it."),
+            "revoked": _("A revoked key is refused at once; this cannot be undone."),
+        }
 
 
 @admin.register(ChannelAPIKey)
-class ChannelAPIKeyAdmin(APIKeyModelAdmin):
-    list_display = [*APIKeyModelAdmin.list_display, "channel", "institution"]
-    list_filter = [*APIKeyModelAdmin.list_filter, "channel"]
-    search_fields = [*APIKeyModelAdmin.search_fields, "channel__code", "institution__code"]
+class ChannelAPIKeyAdmin(admin.ModelAdmin):
+    """Keys are shown by prefix only; a new key's secret is shown once, then only its hash is kept.
+
+    Keys are revoked, never deleted: the events they wrote name their channel.
+    """
+
+    form = ChannelAPIKeyForm
+    list_display = ["key_prefix", "name", "channel", "institution", "created_at", "expires", "usable"]
+    list_filter = ["channel", "revoked"]
+    list_select_related = ["channel", "institution"]
+    search_fields = ["name", "prefix", "channel__code", "institution__code"]
     autocomplete_fields = ["institution"]
+    actions = ["revoke"]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return []
+        return ["key_prefix", "channel", "institution"] + (["name", "expiry_date", "revoked"] if obj.revoked else [])
+
+    @admin.display(description=_("key prefix"), ordering="prefix")
+    def key_prefix(self, obj):
+        return obj.prefix
+
+    @admin.display(description=_("created at"), ordering="created")
+    def created_at(self, obj):
+        return obj.created
+
+    @admin.display(description=_("expires"), ordering="expiry_date")
+    def expires(self, obj):
+        return obj.expiry_date or "—"
+
+    @admin.display(description=_("usable"), boolean=True)
+    def usable(self, obj):
+        return not obj.revoked and not obj.has_expired
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description=_("Revoke selected keys"), permissions=["change"])
+    def revoke(self, request, queryset):
+        done = queryset.filter(revoked=False).update(revoked=True)
+        self.message_user(request, _("%(n)d key(s) revoked.") % {"n": done}, messages.SUCCESS)
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            obj.save()
+            return
+        key = ChannelAPIKey.objects.assign_key(obj)
+        obj.save()
+        self.message_user(
+            request,
+            _("The new key of %(channel)s, shown this once (store it safely): %(key)s")
+            % {"channel": obj.channel.code, "key": key},
+            messages.WARNING,
+        )
 
 
 @admin.register(PersonSession)
@@ -45,6 +194,27 @@ class PersonSessionAdmin(admin.ModelAdmin):
     list_filter = ["channel"]
     list_select_related = ["person", "channel"]
     readonly_fields = ["person", "channel", "created_at", "expires_at"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+# knox's own admin lists each token's digest and offers to create tokens; staff tokens are listed
+# here instead, read-only and without any part of their secret. Deleting one revokes it.
+admin.site.unregister(AuthToken)
+
+
+@admin.register(StaffToken)
+class StaffTokenAdmin(admin.ModelAdmin):
+    list_display = ["user", "created", "expiry"]
+    list_filter = ["user__role"]
+    list_select_related = ["user"]
+    search_fields = ["user__username"]
+    ordering = ["-created"]
+    fields = readonly_fields = ["user", "created", "expiry"]
 
     def has_add_permission(self, request):
         return False

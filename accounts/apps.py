@@ -9,11 +9,26 @@ class AccountsConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_migrate
 
+        import accounts.signals  # noqa: F401  (staff tokens die with their user's password)
         from accounts.roles import sync_role_permissions
 
         # Permissions exist only after every app has migrated, so roles get theirs then.
         post_migrate.connect(sync_role_permissions, dispatch_uid="accounts.sync_role_permissions")
+        post_migrate.connect(create_cache_table, dispatch_uid="accounts.create_cache_table")
         post_migrate.connect(ensure_append_only_on_sqlite, dispatch_uid="accounts.ensure_append_only_on_sqlite")
+
+
+def create_cache_table(sender=None, using="default", verbosity=0, **kwargs) -> None:
+    """The database cache's table (the throttles' shared counters when there is no Redis), after every migrate.
+
+    ``createcachetable`` creates only what ``CACHES`` names and skips tables that exist, so this is
+    cheap, idempotent, and does nothing when the cache is Redis (or memory, in tests).
+    """
+    if sender is None or sender.name != "accounts":
+        return
+    from django.core.management import call_command
+
+    call_command("createcachetable", database=using, verbosity=0)
 
 
 def ensure_append_only_on_sqlite(sender=None, using="default", **kwargs) -> None:

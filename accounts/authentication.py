@@ -1,14 +1,34 @@
-"""The three credentials of the API: staff tokens, channel API keys, person session tokens."""
+"""The three credentials of the API: staff tokens, channel API keys, person session tokens.
+
+Each scheme counts its failures per client address (``accounts.throttles``): past the limit a
+failing request is answered 429 with ``Retry-After`` instead of 401, and is not counted further.
+
+A valid credential is never slowed: the limit applies to failures only. These secrets (keys and
+tokens of 190 random bits or more) cannot be guessed, so refusing them before the check would buy
+nothing, and would cost a cache read on every request and let one noisy client behind a shared
+address (a hospital's NAT, a mobile carrier, a proxy) lock everyone there out. Secrets that can be
+guessed are refused before they are checked: passwords (``accounts.lockout``) and ID number and name
+pairs (``accounts.api.views.PersonSessionView``).
+"""
 
 from __future__ import annotations
 
+import binascii
+
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.plumbing import build_bearer_security_scheme_object
+from knox.auth import TokenAuthentication as KnoxTokenAuthentication
+from knox.crypto import hash_token
+from knox.models import AuthToken
 from rest_framework import exceptions
-from rest_framework.authentication import BaseAuthentication, TokenAuthentication, get_authorization_header
+from rest_framework.authentication import BaseAuthentication, get_authorization_header
 
 from accounts.models import ChannelAPIKey
 from accounts.principals import ChannelPrincipal, PersonPrincipal
 from accounts.services import person_session_resolve
+from accounts.throttles import credential_failures
 
 
 def _credential(request, keyword: str) -> str | None:
@@ -24,21 +44,85 @@ def _credential(request, keyword: str) -> str | None:
         raise exceptions.AuthenticationFailed(_("Invalid characters in the credential.")) from exc
 
 
-class StaffTokenAuthentication(TokenAuthentication):
-    """``Authorization: Token <token>`` issued by POST /api/v1/auth/token/."""
+def _scheme_of(request) -> bytes:
+    parts = get_authorization_header(request).split()
+    return parts[0].lower() if parts else b""
+
+
+class FailureLimitedAuthentication(BaseAuthentication):
+    """Counts this scheme's failures per client address; past the limit a failure answers 429, not 401.
+
+    Subclasses name their ``keyword`` and ``failure_scope`` and implement ``check_credential``.
+    """
+
+    keyword: str
+    failure_scope: str
+
+    def authenticate(self, request):
+        if _scheme_of(request) != self.keyword.lower().encode():
+            return None  # another scheme, or none: not ours to count
+        try:
+            return self.check_credential(request)
+        except exceptions.AuthenticationFailed:
+            failures = credential_failures(self.failure_scope, request)
+            failures.check()  # over the limit: 429 with Retry-After (and no longer counted)
+            failures.record()
+            raise
+
+    def check_credential(self, request):
+        raise NotImplementedError
+
+    def authenticate_header(self, request):
+        return self.keyword
+
+
+class StaffTokenAuthentication(FailureLimitedAuthentication, KnoxTokenAuthentication):
+    """``Authorization: Token <token>`` issued by POST /api/v1/auth/token/ (django-rest-knox tokens).
+
+    The database holds the token's SHA-512 digest only; a token stops working when it expires
+    (``STAFF_TOKEN_TTL``), at logout, and when its user's password changes (``accounts.signals``).
+    """
 
     keyword = "Token"
+    failure_scope = "token_failures"
+
+    def check_credential(self, request):
+        return self.authenticate_credentials(_credential(request, self.keyword))
+
+    def authenticate_credentials(self, token: str | bytes):
+        """One query: the token by its digest, with its user; an expired token is deleted and refused."""
+        refused = _("The staff token is unknown, expired or revoked.")
+        try:
+            digest = hash_token(token.decode() if isinstance(token, bytes) else token)
+        except (UnicodeError, TypeError, binascii.Error) as exc:
+            raise exceptions.AuthenticationFailed(refused) from exc
+        auth_token = AuthToken.objects.select_related("user").filter(digest=digest).first()
+        if auth_token is None or not auth_token.user.is_active:
+            raise exceptions.AuthenticationFailed(refused)
+        if auth_token.expiry is not None and auth_token.expiry <= timezone.now():
+            auth_token.delete()
+            raise exceptions.AuthenticationFailed(refused)
+        return auth_token.user, auth_token
 
 
-class ChannelKeyAuthentication(BaseAuthentication):
+class StaffTokenScheme(OpenApiAuthenticationExtension):
+    """The schema's ``tokenAuth``: ``Authorization: Token <token>``."""
+
+    target_class = "accounts.authentication.StaffTokenAuthentication"
+    name = "tokenAuth"
+
+    def get_security_definition(self, auto_schema):
+        return build_bearer_security_scheme_object(header_name="Authorization", token_prefix="Token")
+
+
+class ChannelKeyAuthentication(FailureLimitedAuthentication):
     """``Authorization: Api-Key <key>`` of a channel backend or a hospital."""
 
     keyword = "Api-Key"
+    failure_scope = "api_key_failures"
 
-    def authenticate(self, request):
+    def check_credential(self, request):
         key = _credential(request, self.keyword)
-        if key is None:
-            return None
         prefix, _dot, _rest = key.partition(".")
         api_key = (
             ChannelAPIKey.objects.get_usable_keys()
@@ -50,24 +134,37 @@ class ChannelKeyAuthentication(BaseAuthentication):
             raise exceptions.AuthenticationFailed(_("Invalid or revoked API key."))
         return ChannelPrincipal(channel=api_key.channel, institution_code=api_key.institution_id), api_key
 
-    def authenticate_header(self, request):
-        return self.keyword
 
-
-class PersonSessionAuthentication(BaseAuthentication):
+class PersonSessionAuthentication(FailureLimitedAuthentication):
     """``Authorization: Bearer <token>`` from POST /api/v1/person-sessions/."""
 
     keyword = "Bearer"
+    failure_scope = "bearer_failures"
 
-    def authenticate(self, request):
+    def check_credential(self, request):
         token = _credential(request, self.keyword)
-        if token is None:
-            return None
         session = person_session_resolve(token=token)
         if session is None:
             raise exceptions.AuthenticationFailed(_("The session token is unknown or has expired."))
         principal = PersonPrincipal(person_id=session.person_id, channel=session.channel, session_id=session.pk)
         return principal, session
 
-    def authenticate_header(self, request):
-        return self.keyword
+
+class ChannelKeyScheme(OpenApiAuthenticationExtension):
+    """The schema's ``apiKeyAuth``: ``Authorization: Api-Key <key>``."""
+
+    target_class = "accounts.authentication.ChannelKeyAuthentication"
+    name = "apiKeyAuth"
+
+    def get_security_definition(self, auto_schema):
+        return build_bearer_security_scheme_object(header_name="Authorization", token_prefix="Api-Key")
+
+
+class PersonSessionScheme(OpenApiAuthenticationExtension):
+    """The schema's ``bearerAuth``: ``Authorization: Bearer <token>`` of a person session."""
+
+    target_class = "accounts.authentication.PersonSessionAuthentication"
+    name = "bearerAuth"
+
+    def get_security_definition(self, auto_schema):
+        return build_bearer_security_scheme_object(header_name="Authorization", token_prefix="Bearer")

@@ -7,9 +7,11 @@ from django.contrib.auth.models import AbstractUser, Group
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from knox.models import AuthToken
 from rest_framework_api_key.models import AbstractAPIKey
 
 from accounts.choices import ChannelGroup, Role
+from accounts.webhooks import validate_webhook_url
 from config.actors import Actor
 
 
@@ -56,6 +58,15 @@ class Channel(models.Model):
     group = models.CharField(_("group"), max_length=16, choices=ChannelGroup.choices)
     description = models.CharField(_("description"), max_length=255, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
+    # Where the persons' notifications are POSTed (signed with the secret); empty: the channel pulls them.
+    webhook_url = models.URLField(
+        _("webhook URL"),
+        max_length=500,
+        blank=True,
+        validators=[validate_webhook_url],
+        help_text=_("Notifications are POSTed here, signed; empty: the channel reads GET /api/v1/notifications/."),
+    )
+    webhook_secret = models.CharField(_("webhook signing secret"), max_length=128, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("channel")
@@ -181,3 +192,43 @@ class StateEvent(models.Model):
             changes=changes or {},
             **subject,
         )
+
+
+class IdempotencyRecord(models.Model):
+    """The first answer to a request sent with an ``Idempotency-Key``, so that a retry gets it again.
+
+    One row per caller and key (``config.api.idempotency`` reads and writes them): created before
+    the work starts, locked while it runs, and filled with the answer in the work's own
+    transaction. The key itself is not stored, only its hash, and the answer is encrypted with a
+    key derived from it: the table holds no readable personal data nor session tokens.
+    """
+
+    caller = models.CharField(_("caller"), max_length=100, help_text=_("staff:<id>, channel:<code>, person:<id>."))
+    key_hash = models.CharField(_("key hash"), max_length=64)
+    fingerprint = models.CharField(_("request fingerprint"), max_length=64)
+    status_code = models.PositiveSmallIntegerField(_("status code"), null=True, blank=True)
+    response = models.BinaryField(_("answer (encrypted)"), blank=True, default=b"")
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires at"), db_index=True)
+
+    class Meta:
+        verbose_name = _("idempotency key")
+        verbose_name_plural = _("idempotency keys")
+        constraints = [
+            models.UniqueConstraint(fields=["caller", "key_hash"], name="accounts_idempotency_one_per_caller_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.caller} {self.key_hash[:12]}…"
+
+
+class StaffToken(AuthToken):
+    """A staff API token (django-rest-knox's table) as the admin lists it: whose, since, until; never its secret."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("staff API token")
+        verbose_name_plural = _("staff API tokens")
+
+    def __str__(self) -> str:
+        return f"{self.user} {timezone.localtime(self.created):%Y-%m-%d %H:%M}"

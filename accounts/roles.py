@@ -26,7 +26,9 @@ REVIEWER_WRITES = {
     "reimbursements.claim",
     "reimbursements.claimreviewqueue",
 }
-DOMAIN_APPS = {"accounts", "registry", "filings", "reimbursements"}
+DOMAIN_APPS = {"accounts", "registry", "filings", "reimbursements", "notifications"}
+# The schedule of the system's jobs: administrators edit it, nobody else sees it.
+ADMIN_ONLY_APPS = {"auth", "knox", "axes", "django_celery_beat"}
 
 
 def permissions_for(role: str, all_perms: list[tuple[str, str, str]]) -> set[tuple[str, str]]:
@@ -36,12 +38,13 @@ def permissions_for(role: str, all_perms: list[tuple[str, str, str]]) -> set[tup
         label = f"{app_label}.{model}"
         action = codename.split("_", 1)[0]
         if role == Role.ADMIN:
-            if app_label in DOMAIN_APPS or app_label in {"auth", "authtoken"}:
+            if app_label in DOMAIN_APPS or app_label in ADMIN_ONLY_APPS:
                 chosen.add((app_label, codename))
         elif app_label not in DOMAIN_APPS or label in {
             "accounts.user",
             "accounts.personsession",
             "accounts.channelapikey",
+            "accounts.stafftoken",
         }:
             continue
         elif action == "view":

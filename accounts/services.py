@@ -1,4 +1,4 @@
-"""Writes of the accounts app: staff accounts, channel keys, person sessions."""
+"""Writes of the accounts app: staff accounts and their API tokens, channel keys, person sessions."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from knox.models import AuthToken
 
 from accounts.choices import Role
 from accounts.models import Channel, ChannelAPIKey, PersonSession, User
@@ -105,3 +106,24 @@ def person_session_resolve(*, token: str) -> PersonSession | None:
         .filter(token_hash=_token_hash(token), expires_at__gt=timezone.now(), channel__is_active=True)
         .first()
     )
+
+
+def staff_token_issue(*, user: User):
+    """A new API token for a staff user, valid for ``STAFF_TOKEN_TTL``; returns (stored token, plain token).
+
+    Only the token's digest is stored (django-rest-knox); the plain token is returned once. The
+    user's expired tokens are deleted on the way.
+    """
+    AuthToken.objects.filter(user=user, expiry__lte=timezone.now()).delete()
+    return AuthToken.objects.create(user=user, expiry=settings.STAFF_TOKEN_TTL)
+
+
+def staff_token_revoke(*, token) -> None:
+    """Revoke one staff token (logout)."""
+    token.delete()
+
+
+def staff_tokens_revoke(*, user: User) -> int:
+    """Revoke every API token of a staff user (their password changed); returns how many."""
+    deleted, _per_model = AuthToken.objects.filter(user=user).delete()
+    return deleted

@@ -84,13 +84,13 @@ def load_events(n: int) -> float:
 def export(sample_every: int = 50_000) -> dict:
     """Stream the CSV through the view; returns rows, bytes, seconds and RSS before and at its peak."""
     from django.test import RequestFactory
-    from rest_framework.authtoken.models import Token
 
+    from accounts.services import staff_token_issue
     from audit.api.views import AuditEventsView
     from tests.factories import UserFactory
 
     user = UserFactory(role="auditor")
-    token = Token.objects.create(user=user).key
+    _auth_token, token = staff_token_issue(user=user)
     request = RequestFactory().get("/api/v1/audit/events/", {"format": "csv"}, HTTP_AUTHORIZATION=f"Token {token}")
     before = rss_mb()
     peak, rows, size = before, -1, 0

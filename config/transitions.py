@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import models, transaction
+from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -49,6 +50,12 @@ class Step:
     today: datetime.date
     params: Mapping[str, Any]
     changes: dict = field(default_factory=dict)
+
+
+# Sent right after a state change's event is written, inside its transaction, with ``record``,
+# ``event``, ``machine`` and ``step``: what a receiver writes (a notification to the person) commits
+# or rolls back with the change itself. Apps above this one listen; nothing here knows them.
+state_changed = Signal()
 
 
 # A rule checks the record and the step, changes the record's other fields, and may add to
@@ -141,7 +148,7 @@ class StateMachine:
         return record
 
     def record_event(self, record, *, step: Step):
-        return self.event_model.record(
+        event = self.event_model.record(
             actor=step.actor,
             action=step.action,
             from_state=step.from_state,
@@ -150,6 +157,8 @@ class StateMachine:
             changes=step.changes,
             **{self.subject: record},
         )
+        state_changed.send(sender=self.model, record=record, event=event, machine=self, step=step)
+        return event
 
     def _apply(self, record, *, action: str, actor: Actor, reason: str, params: Mapping[str, Any]):
         """Run one step on a record already locked and authorised: rule, state, event."""

@@ -2,7 +2,6 @@
 
 from django.contrib import admin
 from django.urls import include, path
-from django.utils.translation import gettext_lazy as _
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from config import views
@@ -13,6 +12,7 @@ api_v1 = [
     path("", include("filings.api.urls")),
     path("", include("reimbursements.api.urls")),
     path("audit/", include("audit.api.urls")),
+    path("", include("notifications.api.urls")),
 ]
 
 urlpatterns = [
@@ -24,6 +24,5 @@ urlpatterns = [
     path("readyz", views.readyz, name="readyz"),
 ]
 
-admin.site.site_header = _("Cross-region treatment filings and reimbursements")
-admin.site.site_title = _("Cross-region treatment filings")
-admin.site.index_title = _("Administration")
+# A database outage met outside a view is a 503, not a 500; errors under /api/ answer JSON.
+handler500 = "config.api.middleware.server_error"

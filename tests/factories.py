@@ -5,11 +5,10 @@ from decimal import Decimal
 
 import factory
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 
 from accounts.choices import ChannelGroup, Role
 from accounts.models import Channel, ChannelAPIKey, User
-from accounts.services import person_session_open
+from accounts.services import person_session_open, staff_token_issue
 from filings.choices import FilingAction, FilingState, FilingType
 from filings.models import (
     Filing,
@@ -146,7 +145,8 @@ class InstitutionFactory(factory.django.DjangoModelFactory):
 
 def staff_token(role: str = Role.COUNTER, **kwargs) -> tuple[User, str]:
     user = UserFactory(role=role, **kwargs)
-    return user, Token.objects.create(user=user).key
+    _auth_token, token = staff_token_issue(user=user)
+    return user, token
 
 
 def referring_hospital() -> Institution:
@@ -528,3 +528,19 @@ class ClaimEventFactory(factory.django.DjangoModelFactory):
     at = factory.LazyFunction(timezone.now)
     reason = ""
     changes = factory.LazyFunction(dict)
+
+
+class NotificationFactory(factory.django.DjangoModelFactory):
+    """A pending notification of a filing, for its person through the filing's channel (xm_wechat by default)."""
+
+    class Meta:
+        model = "notifications.Notification"
+
+    filing = factory.SubFactory(FilingFactory)
+    record_type = "filing"
+    reference = factory.LazyAttribute(lambda o: o.filing.reference)
+    person = factory.LazyAttribute(lambda o: o.filing.person)
+    channel_id = factory.LazyAttribute(lambda o: o.filing.channel_id)
+    kind = "filing_effective"
+    key = factory.Sequence(lambda n: f"test:{n}")
+    payload = factory.LazyAttribute(lambda o: {"reference": o.reference, "state": o.filing.state})

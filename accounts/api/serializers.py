@@ -10,8 +10,9 @@ class TokenRequestSerializer(serializers.Serializer):
 
 
 class TokenResponseSerializer(serializers.Serializer):
-    token = serializers.CharField()
+    token = serializers.CharField(help_text=_("Send as 'Authorization: Token <token>'; shown only now."))
     role = serializers.CharField()
+    expires_at = serializers.DateTimeField(help_text=_("When the token stops working (STAFF_TOKEN_TTL)."))
 
 
 class PersonSessionRequestSerializer(serializers.Serializer):

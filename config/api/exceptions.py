@@ -71,4 +71,7 @@ def exception_handler(exc, context):
             response.data = error_body(code, _("The request could not be processed."), flatten_errors(detail))
         else:
             response.data = error_body(code, str(detail))
+    if isinstance(exc, exceptions.Throttled):
+        # 429 `throttled` (or `account_locked`) always says when to come back, in whole seconds.
+        response["Retry-After"] = str(max(int(exc.wait or 0), 1))
     return response

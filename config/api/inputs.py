@@ -8,6 +8,7 @@ instead of one round per try.
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable, Mapping
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -23,8 +24,43 @@ def limit(model, field: str) -> int:
     return model._meta.get_field(field).max_length
 
 
+# Every date a client sends lies in these years: a date far outside them is a typing error, and
+# date arithmetic on year 9999 (the end of a filing, a deadline) would overflow into a 500.
+EARLIEST_DATE = datetime.date(1900, 1, 1)
+LATEST_DATE = datetime.date(2100, 12, 31)
+
+
+def bounded_date(value) -> None:
+    """A validator: the date (or the day of a datetime) lies between 1900 and 2100."""
+    day = value.date() if isinstance(value, datetime.datetime) else value
+    if not EARLIEST_DATE <= day <= LATEST_DATE:
+        raise serializers.ValidationError(
+            _("Enter a date between %(earliest)s and %(latest)s.")
+            % {"earliest": EARLIEST_DATE.isoformat(), "latest": LATEST_DATE.isoformat()},
+            code="date_out_of_range",
+        )
+
+
+def bound_dates(field) -> None:
+    """Adds ``bounded_date`` to a date or datetime field, or to a list field's child."""
+    if isinstance(field, serializers.ListField):
+        bound_dates(field.child)
+    elif isinstance(field, (serializers.DateField, serializers.DateTimeField)):
+        if bounded_date not in field.validators:
+            field.validators.append(bounded_date)
+
+
 class InputSerializer(serializers.Serializer):
-    """Input shapes only; after a failed ``is_valid()`` it still hands over the fields that parsed."""
+    """Input shapes only; after a failed ``is_valid()`` it still hands over the fields that parsed.
+
+    Every date field of an input serializer is bounded to the years 1900–2100 (``bounded_date``).
+    """
+
+    def get_fields(self):
+        fields = super().get_fields()
+        for field in fields.values():
+            bound_dates(field)
+        return fields
 
     def partial_data(self) -> dict:
         data = getattr(self, "initial_data", None)

@@ -1,10 +1,42 @@
-"""Refuses oversized request bodies early, in the API's error format (HTTP 413)."""
+"""The edge of the application: what no view should ever see, and errors answered in the API's format.
+
+- ``RequestSizeLimitMiddleware``: bodies larger than the limits are a 413 before anything reads them.
+- ``ControlCharacterMiddleware``: a NUL or another control character in the path or the query is
+  a 400 (PostgreSQL cannot even compare such a string; no code of ours expects one).
+- ``ApiNotFoundMiddleware``: an unmatched ``/api/`` URL (or method) answers the JSON error body,
+  not Django's HTML page.
+- ``DatabaseUnavailableMiddleware`` and ``server_error`` (the 500 handler): while the database
+  is unreachable every page answers 503 with ``Retry-After`` (JSON under ``/api/``, a page in
+  the user's language elsewhere, the admin included), never 500.
+"""
 
 import json
+import re
+import sys
 
 from django.conf import settings
+from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse
+from django.template import loader
 from django.utils.translation import gettext as _
+
+API_PREFIX = "/api/"
+CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+# Errors that mean the database is unreachable (connection refused, closed, shutting down).
+DATABASE_DOWN = (OperationalError, InterfaceError)
+RETRY_AFTER_SECONDS = 5
+
+
+def is_api(request) -> bool:
+    return request.path.startswith(API_PREFIX)
+
+
+def json_error(status: int, code: str, message: str, errors: dict | None = None, **headers) -> HttpResponse:
+    body = {"code": code, "message": str(message), "errors": errors or {}}
+    response = HttpResponse(json.dumps(body, ensure_ascii=False), status=status, content_type="application/json")
+    for name, value in headers.items():
+        response[name.replace("_", "-")] = value
+    return response
 
 
 class RequestSizeLimitMiddleware:
@@ -30,10 +62,94 @@ class RequestSizeLimitMiddleware:
         else:
             limit = settings.API_MAX_BODY_BYTES
         if length > limit and request.path.startswith("/api/"):
-            body = {
-                "code": "request_too_large",
-                "message": _("The request body is larger than %(limit)d bytes.") % {"limit": limit},
-                "errors": {},
-            }
-            return HttpResponse(json.dumps(body, ensure_ascii=False), status=413, content_type="application/json")
+            return json_error(
+                413, "request_too_large", _("The request body is larger than %(limit)d bytes.") % {"limit": limit}
+            )
         return self.get_response(request)
+
+
+class ControlCharacterMiddleware:
+    """A control character (NUL included) in the path, a query parameter's name or value: 400."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        where = self.offending_part(request)
+        if where is not None:
+            message = _("The address may not contain control characters.")
+            if is_api(request):
+                return json_error(400, "control_characters", message, {where: [_("Contains a control character.")]})
+            return HttpResponse(message, status=400, content_type="text/plain; charset=utf-8")
+        return self.get_response(request)
+
+    @staticmethod
+    def offending_part(request) -> str | None:
+        if CONTROL.search(request.path):
+            return "path"
+        for name, values in request.GET.lists():
+            if CONTROL.search(name) or any(CONTROL.search(value) for value in values):
+                return "query" if CONTROL.search(name) else name
+        return None
+
+
+class ApiNotFoundMiddleware:
+    """Django's own 404 and 405 pages (no URL matched, a method a plain view refuses) as the JSON error."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if not is_api(request) or response.status_code not in (404, 405):
+            return response
+        if response.get("Content-Type", "").startswith("application/json"):
+            return response  # DRF has answered in the API's format already
+        if response.status_code == 404:
+            return json_error(404, "not_found", _("No API endpoint at this address."))
+        allowed = response.get("Allow", "")
+        return json_error(
+            405,
+            "method_not_allowed",
+            _("Method “%(method)s” not allowed.") % {"method": request.method},
+            **({"Allow": allowed} if allowed else {}),
+        )
+
+
+def database_unavailable(request) -> HttpResponse:
+    """The 503 for a database that does not answer: JSON for the API, a short page for people."""
+    message = _("The service is temporarily unavailable; try again.")
+    if is_api(request):
+        return json_error(503, "service_unavailable", message, Retry_After=str(RETRY_AFTER_SECONDS))
+    # No request context: the context processors would ask the database who is logged in.
+    page = loader.render_to_string("503.html", {"message": message, "retry_after": RETRY_AFTER_SECONDS})
+    response = HttpResponse(page, status=503, content_type="text/html; charset=utf-8")
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
+class DatabaseUnavailableMiddleware:
+    """A view (the admin's included) that fails because the database is down answers 503, not 500."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if isinstance(exception, DATABASE_DOWN):
+            return database_unavailable(request)
+        return None
+
+
+def server_error(request, *args, **kwargs):
+    """The 500 handler: a database outage met outside any view (a middleware) is a 503 too; JSON under /api/."""
+    exception = sys.exc_info()[1]
+    if isinstance(exception, DATABASE_DOWN):
+        return database_unavailable(request)
+    if is_api(request):
+        return json_error(500, "server_error", _("An unexpected error occurred; it has been logged."))
+    from django.views.defaults import server_error as default_server_error
+
+    return default_server_error(request, *args, **kwargs)

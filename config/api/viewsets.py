@@ -14,8 +14,9 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from config.actors import READERS, Actor, actor_of
-from config.api.conditional import expected_version
+from config.api.conditional import IF_MATCH_PARAMETER, expected_version
 from config.api.exceptions import ERRORS, ErrorSerializer
+from config.api.idempotency import idempotent
 from config.api.inputs import InputSerializer, parse_input
 from config.api.permissions import ActionCapacities
 from config.transitions import StateMachine
@@ -66,8 +67,8 @@ class RecordViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     def events(self, request, reference=None):
         """The record's history, oldest first."""
         record = self.get_record()
-        events = record.events.select_related(self.machine.subject).order_by("at", "id")
-        context = {"mask_changes": self.mask_changes(record)}
+        events = record.events.select_related(self.machine.subject, "actor").order_by("at", "id")
+        context = {"mask_changes": self.mask_changes(record), "reader": self.actor}
         return Response(self.event_serializer_class(events, many=True, context=context).data)
 
     def mask_changes(self, record):
@@ -84,7 +85,7 @@ def transition_endpoint(
     url_path: str | None = None,
     description: str = "",
 ):
-    """A POST endpoint of a ``RecordViewSet`` that runs one transition."""
+    """A POST endpoint of a ``RecordViewSet`` that runs one transition (honouring If-Match and Idempotency-Key)."""
 
     def endpoint(self, request, reference=None):
         return self.run_transition(request, view_action, input_serializer)
@@ -94,7 +95,8 @@ def transition_endpoint(
     schema = extend_schema(
         tags=tags,
         request=input_serializer,
+        parameters=[IF_MATCH_PARAMETER],
         responses={**responses, 409: ErrorSerializer, 412: ErrorSerializer, **ERRORS},
         description=description,
     )
-    return schema(action(detail=True, methods=["post"], url_path=url_path or view_action)(endpoint))
+    return idempotent(schema(action(detail=True, methods=["post"], url_path=url_path or view_action)(endpoint)))

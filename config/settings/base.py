@@ -21,30 +21,35 @@ DEBUG = env_bool("DJANGO_DEBUG", False)
 ALLOWED_HOSTS = [h for h in os.environ.get("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h]
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "config.apps.BureauAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
+    "axes",
     "rest_framework_api_key",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "simple_history",
     "pgtrigger",
+    "django_celery_beat",
     "registry",
     "accounts",
     "filings",
     "reimbursements",
     "audit",
+    "notifications",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "config.api.middleware.RequestSizeLimitMiddleware",
+    "config.api.middleware.ControlCharacterMiddleware",
+    "config.api.middleware.ApiNotFoundMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -53,6 +58,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "config.api.middleware.DatabaseUnavailableMiddleware",
+    # Last: turns a login that django-axes refused into its lockout answer (accounts.lockout).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -85,6 +93,12 @@ DATABASES = {
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 
+# django-axes first: a locked-out account is refused before its password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
@@ -96,6 +110,7 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
+FORMAT_MODULE_PATH = ["config.formats"]
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
@@ -110,11 +125,56 @@ STORAGES = {
 API_MAX_BODY_BYTES = 1024 * 1024
 UPLOAD_MAX_BYTES = 10 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = API_MAX_BODY_BYTES
+# A JSON body nested deeper than this is refused with 400 (config.api.parsers).
+API_MAX_JSON_DEPTH = 32
+
+# Idempotency-Key: how long a key and its first answer are kept, and where (config.api.idempotency).
+IDEMPOTENCY_KEY_TTL = timedelta(hours=int(os.environ.get("IDEMPOTENCY_KEY_TTL_HOURS", "24")))
+IDEMPOTENCY_RECORD_MODEL = "accounts.IdempotencyRecord"
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
 # Identity of the bureau this deployment serves (参保地).
 INSURED_REGION_CODE = os.environ.get("INSURED_REGION_CODE", "350200")
 PERSON_SESSION_LIFETIME = timedelta(minutes=int(os.environ.get("PERSON_SESSION_MINUTES", "30")))
+
+# How many reverse proxies of ours stand in front of the app. 0: X-Forwarded-For is ignored and the
+# client is the peer address; n: the client is the n-th X-Forwarded-For entry from the right (what
+# our outermost proxy saw). Throttles and the login lockout both use it (accounts.throttles.client_ip).
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+
+# One cache shared by every worker and host: Redis when REDIS_URL (or CACHE_URL) names one, else a
+# table in the database (created by migrate). Throttle counts live here; never in process memory.
+CACHE_URL = os.environ.get("CACHE_URL") or os.environ.get("REDIS_URL", "")
+if CACHE_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "django_cache"}}
+
+# Staff API tokens (django-rest-knox): stored as digests, expire after STAFF_TOKEN_TTL_HOURS, die at
+# logout and when the password changes; sent as "Authorization: Token <token>".
+STAFF_TOKEN_TTL = timedelta(hours=float(os.environ.get("STAFF_TOKEN_TTL_HOURS", "10")))
+REST_KNOX = {"TOKEN_TTL": STAFF_TOKEN_TTL, "AUTH_HEADER_PREFIX": "Token", "AUTO_REFRESH": False}
+
+# Staff login lockout (django-axes, accounts/lockout.py), for the API's /auth/token/ and the admin:
+# AXES_FAILURE_LIMIT failures of one account lock it for STAFF_LOCKOUT_COOLOFF, each further failure
+# after a lock for twice as long, up to STAFF_LOCKOUT_MAX; failures are forgotten after a day
+# without one (AXES_COOLOFF_TIME) or at a successful login.
+STAFF_LOCKOUT_COOLOFF = timedelta(minutes=int(os.environ.get("STAFF_LOCKOUT_MINUTES", "15")))
+STAFF_LOCKOUT_MAX = timedelta(hours=24)
+AXES_FAILURE_LIMIT = int(os.environ.get("STAFF_LOCKOUT_FAILURES", "5"))
+AXES_COOLOFF_TIME = timedelta(hours=24)
+AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_HANDLER = "accounts.lockout.BackoffDatabaseHandler"
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "accounts.throttles.client_ip"
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_VERBOSE = False
+# axes.W006 warns that a lockout by username alone can be dodged by rotating User-Agents; here the
+# failures of all of an account's rows are added up (BackoffDatabaseHandler), and addresses are
+# limited by the "auth" throttle instead, so one address cannot lock every clerk out.
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -124,8 +184,13 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "config.api.pagination.StandardPagination",
+    "DEFAULT_PARSER_CLASSES": [
+        "config.api.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "config.api.openapi.AutoSchema",  # every error answer documented
     "EXCEPTION_HANDLER": "config.api.exceptions.exception_handler",
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
@@ -133,8 +198,19 @@ REST_FRAMEWORK = {
     ],
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
-    # Password guessing against /auth/token/ is slowed per client address.
-    "DEFAULT_THROTTLE_RATES": {"auth": os.environ.get("AUTH_THROTTLE_RATE", "20/minute")},
+    # Guessing is slowed in the shared cache (CACHES), per client address unless said otherwise
+    # (accounts/throttles.py): password attempts at /auth/token/; failures of each credential
+    # scheme; ID number and name pairs that match nobody, per channel and per ID number.
+    "DEFAULT_THROTTLE_RATES": {
+        "auth": os.environ.get("AUTH_THROTTLE_RATE", "20/minute"),
+        "token_failures": os.environ.get("TOKEN_FAILURE_RATE", "30/minute"),
+        "api_key_failures": os.environ.get("API_KEY_FAILURE_RATE", "30/minute"),
+        "bearer_failures": os.environ.get("BEARER_FAILURE_RATE", "60/minute"),
+        "person_session_channel": os.environ.get("PERSON_SESSION_CHANNEL_FAILURE_RATE", "60/minute"),
+        "person_session_id_number": os.environ.get("PERSON_SESSION_ID_FAILURE_RATE", "5/hour"),
+    },
+    # The client address: X-Forwarded-For is trusted only as far as TRUSTED_PROXY_COUNT says.
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
 }
 
 SPECTACULAR_SETTINGS = {
@@ -151,6 +227,37 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {},
+    # What the edge refuses in text, written into the schema (config/api/openapi.py).
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "config.api.openapi.restrict_strings"],
 }
 
 LOGGING = logging_config(level=os.environ.get("LOG_LEVEL", "INFO"))
+
+# Scheduled jobs (Celery, config/celery.py). Without CELERY_BROKER_URL the transport is in-process
+# memory: nothing ever connects to a broker, and the web process never sends a task anyway (the
+# outbox is rows in the database; beat and the worker, or the commands by hand, act on them).
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or "memory://"
+CELERY_TIMEZONE = TIME_ZONE
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+CELERY_TASK_ALWAYS_EAGER = False
+CELERY_TASK_IGNORE_RESULT = True
+# Every task is idempotent, so one lost with its worker is simply run again.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_SOFT_TIME_LIMIT = 300
+CELERY_TASK_TIME_LIMIT = 360
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False  # keep LOGGING above (it masks ID numbers)
+
+# Notifications to persons through their channel (notifications app): the outbox and its sender.
+NOTIFICATION_MAX_ATTEMPTS = int(os.environ.get("NOTIFICATION_MAX_ATTEMPTS", "8"))  # ~2 hours of tries
+NOTIFICATION_RETRY_BASE_SECONDS = int(os.environ.get("NOTIFICATION_RETRY_BASE_SECONDS", "60"))  # doubles each try
+NOTIFICATION_RETRY_MAX_SECONDS = 6 * 3600
+NOTIFICATION_TIMEOUT_SECONDS = float(os.environ.get("NOTIFICATION_TIMEOUT_SECONDS", "5"))
+NOTIFICATION_BATCH_SIZE = 200  # rows one run of the sender takes
+NOTIFICATION_SEND_THREADS = 4  # channels delivered to at once: a slow one holds up only itself
+NOTIFICATION_RETENTION_DAYS = int(os.environ.get("NOTIFICATION_RETENTION_DAYS", "90"))
+NOTIFICATION_EXPIRY_NOTICE_DAYS = 30  # a filing's end announced this many days ahead
+NOTIFICATION_COMMITMENT_NOTICE_DAYS = 14  # documents promised by a commitment letter, likewise
+# Webhooks must name a public address (resolved when set and before each delivery), unless allowed.
+NOTIFICATION_ALLOW_PRIVATE_WEBHOOKS = env_bool("NOTIFICATION_ALLOW_PRIVATE_WEBHOOKS", False)
+NOTIFICATION_WEBHOOK_PROXY = os.environ.get("NOTIFICATION_WEBHOOK_PROXY", "")  # an egress proxy, if any

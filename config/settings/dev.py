@@ -5,3 +5,5 @@ from .base import env_bool
 
 DEBUG = env_bool("DJANGO_DEBUG", True)
 ALLOWED_HOSTS = ["*"]
+# A webhook receiver on this machine (127.0.0.1) is fine while developing.
+NOTIFICATION_ALLOW_PRIVATE_WEBHOOKS = env_bool("NOTIFICATION_ALLOW_PRIVATE_WEBHOOKS", True)

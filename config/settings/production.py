@@ -21,3 +21,5 @@ STORAGES = {
 }
 # gunicorn serves the admin's static files itself (collectstatic runs at image build).
 MIDDLEWARE = [MIDDLEWARE[0], "whitenoise.middleware.WhiteNoiseMiddleware", *MIDDLEWARE[1:]]
+# Webhooks only to public addresses unless the operator says otherwise (an internal gateway).
+NOTIFICATION_ALLOW_PRIVATE_WEBHOOKS = env_bool("NOTIFICATION_ALLOW_PRIVATE_WEBHOOKS", False)

@@ -12,4 +12,13 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 LOGGING = logging_config(level="WARNING", handlers=False)  # noqa: F405
-REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"auth": "100000/minute"}}  # noqa: F405
+# Limits out of the way (tests of the throttles set their own rates); counts in this process's memory,
+# which tests may use (production never does: see CACHES in base.py).
+REST_FRAMEWORK = {  # noqa: F405
+    **REST_FRAMEWORK,  # noqa: F405
+    "DEFAULT_THROTTLE_RATES": {scope: "100000/minute" for scope in REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]},  # noqa: F405
+}
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "filing-tests"}}
+# Jobs: no broker unless a test brings its own; webhooks to loopback receivers are allowed.
+CELERY_BROKER_URL = "memory://"
+NOTIFICATION_ALLOW_PRIVATE_WEBHOOKS = True

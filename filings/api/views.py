@@ -3,6 +3,7 @@
 from dataclasses import asdict
 
 from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.decorators import action
@@ -11,8 +12,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.actors import actor_of
-from config.api.conditional import expected_version
+from config.api.conditional import IF_MATCH_PARAMETER, expected_version
 from config.api.exceptions import ERRORS, ErrorSerializer
+from config.api.idempotency import idempotent
 from config.api.inputs import parse_input
 from config.api.permissions import allow
 from config.api.viewsets import RecordViewSet, transition_endpoint
@@ -40,6 +42,8 @@ from registry.selectors import normalize_id_query
 
 TAGS = ["filings"]
 DETAIL = {200: FilingDetailSerializer}
+# A stored document, as uploaded (config.files.document_response).
+DOCUMENT = {(200, media_type): OpenApiTypes.BINARY for media_type in ("application/pdf", "image/jpeg", "image/png")}
 
 
 @extend_schema_view(
@@ -103,6 +107,7 @@ class FilingViewSet(RecordViewSet):
     def retrieve(self, request, reference=None):
         return self.record_response(self.get_record())
 
+    @idempotent
     def create(self, request):
         actor = self.actor
         data = parse_input(
@@ -111,9 +116,11 @@ class FilingViewSet(RecordViewSet):
         filing = services.filing_submit(actor=actor, data=data)
         return self.record_response(self.reload(filing.pk), status_code=status.HTTP_201_CREATED)
 
+    @idempotent
     @extend_schema(
         tags=TAGS,
         request=FilingChangeSerializer,
+        parameters=[IF_MATCH_PARAMETER],
         responses={201: FilingDetailSerializer, 409: ErrorSerializer, 412: ErrorSerializer, **ERRORS},
     )
     @action(detail=True, methods=["post"])
@@ -138,11 +145,19 @@ class FilingViewSet(RecordViewSet):
         description="Correct the contact name or phone at any time: recorded as an event, no new filing.",
     )
 
+    @idempotent
     @extend_schema(
+        methods=["POST"],
         tags=TAGS,
         request={"multipart/form-data": MaterialUploadSerializer},
         responses={201: FilingMaterialSerializer, 409: ErrorSerializer, 413: ErrorSerializer, **ERRORS},
-        description="POST uploads one document; GET downloads the latest document of that item.",
+        description="Upload one document (PDF, JPEG or PNG) for the item.",
+    )
+    @extend_schema(
+        methods=["GET"],
+        tags=TAGS,
+        responses={**DOCUMENT, **ERRORS},
+        description="Download the latest document of the item.",
     )
     @action(
         detail=True,

@@ -1,5 +1,6 @@
 """Thin REST views over the registry's selectors and services: regions, institutions, persons."""
 
+from django.db import transaction
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
@@ -7,7 +8,9 @@ from rest_framework import mixins, viewsets
 from rest_framework.response import Response
 
 from config.actors import actor_of
+from config.api.conditional import IF_MATCH_PARAMETER, etag, expected_version, lock_version
 from config.api.exceptions import ERRORS, ErrorSerializer
+from config.api.idempotency import idempotent
 from config.api.inputs import parse_input
 from config.api.permissions import ActionCapacities
 from config.transitions import authorize
@@ -20,6 +23,7 @@ from registry.api.serializers import (
     RevealQuerySerializer,
 )
 from registry.filtersets import InstitutionFilterSet, PersonFilterSet, RegionFilterSet
+from registry.models import Person
 from registry.permissions import PERSON_WRITERS, REVEALERS
 
 
@@ -56,7 +60,11 @@ class InstitutionViewSet(viewsets.ReadOnlyModelViewSet):
         responses={201: PersonSerializer, 409: ErrorSerializer, **ERRORS},
     ),
     partial_update=extend_schema(
-        tags=["persons"], request=PersonInputSerializer(partial=True), responses={200: PersonSerializer, **ERRORS}
+        tags=["persons"],
+        request=PersonInputSerializer(partial=True),
+        parameters=[IF_MATCH_PARAMETER],
+        responses={200: PersonSerializer, 412: ErrorSerializer, **ERRORS},
+        description="Change a person; send the `ETag` last read as `If-Match` so that no one else's change is lost.",
     ),
 )
 class PersonViewSet(
@@ -103,20 +111,31 @@ class PersonViewSet(
                 person=person, fields=sorted(params["reveal"]), reason=params["reason"], actor=actor_of(request.user)
             )
         context = {**self.get_serializer_context(), "revealed": revealed}
-        return Response(PersonSerializer(person, context=context).data)
+        return self.person_response(person, context=context)
 
+    @idempotent
     def create(self, request, *args, **kwargs):
         data = parse_input(PersonInputSerializer, request.data, rules=services.person_validate)
         person = services.person_create(data=data, actor=actor_of(request.user))
-        return Response(PersonSerializer(person, context=self.get_serializer_context()).data, status=201)
+        return self.person_response(person, status=201)
 
     def partial_update(self, request, *args, **kwargs):
+        """A conditional update when If-Match names a version: compared on the locked row, 412 when stale."""
         person = self.get_object()
+        version = expected_version(request)
         data = parse_input(
             PersonInputSerializer,
             request.data,
             partial=True,
             rules=lambda parsed: services.person_validate(parsed, partial=True),
         )
-        person = services.person_update(person=person, data=data, actor=actor_of(request.user))
-        return Response(PersonSerializer(person, context=self.get_serializer_context()).data)
+        with transaction.atomic():
+            lock_version(Person.objects.all(), person.pk, version)
+            person = services.person_update(person=person, data=data, actor=actor_of(request.user))
+        return self.person_response(person)
+
+    def person_response(self, person, *, status: int = 200, context: dict | None = None) -> Response:
+        """The person, with its version as the ETag that a later If-Match sends back."""
+        response = Response(PersonSerializer(person, context=context or self.get_serializer_context()).data, status)
+        response["ETag"] = etag(person)
+        return response

@@ -5,12 +5,14 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.api.exceptions import ERRORS, ErrorSerializer
+from config.api.idempotency import idempotent
 from config.api.inputs import parse_input
+from config.api.parsers import JSONParser
 from config.api.viewsets import RecordViewSet, transition_endpoint
 from config.errors import ApplicationError, PermissionRefused, ValidationFailed
 from config.files import check_upload, document_response
@@ -28,6 +30,7 @@ from reimbursements.api.serializers import (
     ClaimSerializer,
     ClaimTransitionSerializer,
     MaterialStatusSerializer,
+    RequirementsSerializer,
 )
 from reimbursements.calculator import InvalidAmounts
 from reimbursements.choices import OPEN_CLAIM_STATES, ClaimAction, ClaimKind, Setting
@@ -36,12 +39,18 @@ from reimbursements.rules import MATERIAL_STATUS_CAPACITIES, UPLOAD_CAPACITIES
 
 TAGS = ["claims"]
 DETAIL = {200: ClaimDetailSerializer}
+# A stored document, as uploaded (config.files.document_response).
+DOCUMENT = {(200, media_type): OpenApiTypes.BINARY for media_type in ("application/pdf", "image/jpeg", "image/png")}
 
 
 @extend_schema_view(
     list=extend_schema(tags=TAGS),
     retrieve=extend_schema(tags=TAGS, responses={200: ClaimDetailSerializer, **ERRORS}),
-    create=extend_schema(tags=TAGS, request=ClaimInputSerializer, responses={201: ClaimDetailSerializer, **ERRORS}),
+    create=extend_schema(
+        tags=TAGS,
+        request=ClaimInputSerializer,
+        responses={201: ClaimDetailSerializer, 409: ErrorSerializer, **ERRORS},
+    ),
     events=extend_schema(tags=TAGS, responses={200: ClaimEventSerializer(many=True), **ERRORS}),
 )
 class ClaimViewSet(RecordViewSet):
@@ -97,6 +106,7 @@ class ClaimViewSet(RecordViewSet):
     def retrieve(self, request, reference=None):
         return self.record_response(self.get_record())
 
+    @idempotent
     def create(self, request):
         actor = self.actor
         data = parse_input(
@@ -125,10 +135,19 @@ class ClaimViewSet(RecordViewSet):
     pay = transition_endpoint("pay", ClaimPaySerializer, responses=DETAIL, tags=TAGS)
     withdraw = transition_endpoint("withdraw", ClaimTransitionSerializer, responses=DETAIL, tags=TAGS)
 
+    @idempotent
     @extend_schema(
+        methods=["POST"],
         tags=TAGS,
         request={"multipart/form-data": MaterialStatusSerializer, "application/json": MaterialStatusSerializer},
         responses={200: ClaimMaterialSerializer, 409: ErrorSerializer, **ERRORS},
+        description="A person uploads a file for the item; counter staff set its status.",
+    )
+    @extend_schema(
+        methods=["GET"],
+        tags=TAGS,
+        responses={**DOCUMENT, **ERRORS},
+        description="Download the item's file.",
     )
     @action(
         detail=True,
@@ -171,7 +190,7 @@ class RequirementsView(APIView):
                 "setting", OpenApiTypes.STR, enum=Setting.values, description="With claim_kind=emergency."
             ),
         ],
-        responses={200: RequirementSerializer(many=True), **ERRORS},
+        responses={200: RequirementsSerializer, **ERRORS},
     )
     def get(self, request):
         filing_type = request.query_params.get("filing_type")

@@ -153,9 +153,9 @@ class TestFilingApprove(FilingContract, ActionContract, PinnedQueriesContract):
     num_queries = {
         # the token with its user; the filing as the reviewer may see it (with its institutions and
         # materials: 3); the transaction: savepoint, the filing locked with its person, the documents
-        # its type requires and those received (2), the filing saved, its event, release; the
-        # reload (3); the requirements for the checklist
-        "reviewer": 15,
+        # its type requires and those received (2), the filing saved, its event, the person's
+        # notification (the outbox), release; the reload (3); the requirements for the checklist
+        "reviewer": 16,
     }
 
     def make_record(self, owner):

@@ -7,7 +7,7 @@ token endpoint ignores whatever credentials come with the request.
 """
 
 import pytest
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 
 from accounts.choices import Role
 from accounts.models import PersonSession
@@ -152,7 +152,7 @@ class TestStaffToken(CreateObjectContract):
     """Anyone may exchange a staff password for a token; credentials sent along are ignored."""
 
     url = "/api/v1/auth/token/"
-    model = Token
+    model = AuthToken
     lookup_field = "token"
     success = 200
     callers = {who: 200 for who in READ_OWN}

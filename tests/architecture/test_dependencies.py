@@ -22,6 +22,7 @@ ALLOWED = {
     "filings": {"accounts", "registry", "config"},
     "reimbursements": {"filings", "accounts", "registry", "config"},
     "audit": {"reimbursements", "filings", "accounts", "registry", "config"},
+    "notifications": {"reimbursements", "filings", "accounts", "registry", "config"},
 }
 
 

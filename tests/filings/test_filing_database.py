@@ -13,6 +13,7 @@ from filings import services
 from filings.models import Filing, FilingEvent
 from tests.conftest import postgres_only
 from tests.factories import FilingFactory, PersonFactory, UserFactory, person_token
+from tests.reimbursements.test_claim_records import reseed_reference_data
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/filings/"
@@ -110,16 +111,19 @@ def test_filtered_list_and_a_persons_own_list_cost_three_queries(client_for, dja
 
 @postgres_only("row locks and a partial unique index under real concurrency")
 @pytest.mark.django_db(transaction=True)
-def test_twenty_concurrent_submissions_leave_exactly_one_live_filing():
+def test_fifty_concurrent_submissions_leave_exactly_one_live_filing():
+    """Half of them with an Idempotency-Key each (different keys), half without: one filing, 49 × 409, no 5xx."""
+    reseed_reference_data()
     person = PersonFactory()
-    tokens = [person_token(person) for _ in range(20)]
-    barrier = threading.Barrier(20)
+    tokens = [person_token(person) for _ in range(50)]
+    barrier = threading.Barrier(50)
     statuses: list[int] = []
     lock = threading.Lock()
 
-    def submit(token):
+    def submit(index, token):
         client = APIClient()
         client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+        headers = {"HTTP_IDEMPOTENCY_KEY": f"submit-{index}"} if index % 2 else {}
         barrier.wait()
         try:
             response = client.post(
@@ -133,17 +137,19 @@ def test_twenty_concurrent_submissions_leave_exactly_one_live_filing():
                     "consent": True,
                 },
                 format="json",
+                **headers,
             )
             with lock:
                 statuses.append(response.status_code)
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=submit, args=(t,)) for t in tokens]
+    threads = [threading.Thread(target=submit, args=(i, t)) for i, t in enumerate(tokens)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    assert sorted(statuses) == [201] + [409] * 19
+    assert sorted(statuses) == [201] + [409] * 49
+    assert not [s for s in statuses if s >= 500]
     assert Filing.objects.filter(person=person, state__in=["submitted", "effective"]).count() == 1
     assert FilingEvent.objects.filter(filing__person=person).count() == 2

@@ -1,0 +1,78 @@
+"""The bureau's admin site: its names, no link to a public site, and the day's work on the index.
+
+Apps register their review queues here (``register_queue``) so the index can count, for the
+viewing role, what is overdue, due today and due later, without this module importing them.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.contrib import admin
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from config.actors import actor_of
+
+
+@dataclass(frozen=True)
+class DeskQueue:
+    """A queue of records awaiting a decision: ``due_dates()`` gives each waiting record's due date."""
+
+    label: object
+    url_name: str
+    capacities: frozenset
+    due_dates: Callable[[], list[datetime.date | None]]
+
+
+@dataclass(frozen=True)
+class QueueCounts:
+    label: object
+    url: str
+    overdue: int
+    today: int
+    later: int
+
+
+class BureauAdminSite(admin.AdminSite):
+    site_header = _("Cross-region treatment filings and reimbursements")
+    site_title = _("Cross-region treatment filings")
+    index_title = _("Today's work")
+    site_url = None  # there is no public site to view: the header shows no such link
+    index_template = "admin/desk_index.html"
+    # Lists need the width at 1366 px more than a second menu: the index and breadcrumbs lead around.
+    enable_nav_sidebar = False
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.queues: list[DeskQueue] = []
+
+    def register_queue(self, queue: DeskQueue) -> None:
+        self.queues.append(queue)
+
+    def queue_counts(self, request) -> list[QueueCounts]:
+        actor = actor_of(request.user)
+        if actor is None:
+            return []
+        today = timezone.localdate()
+        rows = []
+        for queue in self.queues:
+            if not actor.may(queue.capacities):
+                continue
+            dates = queue.due_dates()
+            rows.append(
+                QueueCounts(
+                    label=queue.label,
+                    url=reverse(queue.url_name),
+                    overdue=sum(1 for day in dates if day is not None and day < today),
+                    today=sum(1 for day in dates if day == today),
+                    later=sum(1 for day in dates if day is None or day > today),
+                )
+            )
+        return rows
+
+    def index(self, request, extra_context=None):
+        return super().index(request, {"queue_counts": self.queue_counts(request), **(extra_context or {})})
