@@ -29,6 +29,7 @@ COLUMNS = (
     "at",
     "record_type",
     "id",
+    "record_id",
     "reference",
     "id_number",
     "action",
@@ -116,6 +117,7 @@ def _source(record_type: str, filters: EventFilters, cursor: Cursor | None) -> Q
         qs = qs.filter(_after(record_type, cursor))
     return qs.annotate(
         record_type=Value(record_type, output_field=CharField()),
+        record_id=F(f"{subject}_id"),
         reference=F(f"{subject}__reference"),
         id_number=F(f"{subject}__person__id_number"),
     ).values(*COLUMNS)

@@ -1,16 +1,23 @@
 """Admin pieces shared by the apps."""
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from config.actors import Actor
-from config.errors import ApplicationError
+from config.actors import Actor, Capacity, actor_of
+from config.csv import csv_response
+from config.errors import ApplicationError, PermissionRefused
 from config.files import document_response
 
 
@@ -58,6 +65,77 @@ class DocumentDownloadMixin:
         return format_html('<a href="{}">{}</a>', url, _("download"))
 
 
+def field_column(model, path: str) -> tuple[str, Callable]:
+    """An export column of a (possibly related, ``person__name``) field: its label, its shown value."""
+    *hops, name = path.split("__")
+    target = model
+    for hop in hops:
+        target = target._meta.get_field(hop).related_model
+    field = target._meta.get_field(name)
+
+    def value(record):
+        for hop in hops:
+            record = getattr(record, hop)
+            if record is None:
+                return None
+        if field.choices:
+            return getattr(record, f"get_{name}_display")()
+        if field.is_relation:
+            return getattr(record, f"{name}_id")
+        return getattr(record, name)
+
+    return field.verbose_name, value
+
+
+class CSVExportMixin:
+    """Exports the change list as it is filtered and searched, streamed as CSV (``config.csv``).
+
+    ``export_columns`` are ``(header, value of a record)``; the header is a translated label.
+    Only auditors and administrators export: a whole list of personal records leaves the system.
+    Rows are read in chunks, so the export's memory stays flat however many there are.
+    """
+
+    export_columns: list[tuple[str, Callable]] = []
+    export_related: tuple[str, ...] = ()
+    export_capacities = frozenset({Capacity.AUDITOR, Capacity.ADMIN})
+    change_list_template = "admin/change_list_export.html"
+
+    def may_export(self, request) -> bool:
+        actor = actor_of(request.user)
+        return actor is not None and actor.may(self.export_capacities)
+
+    def get_urls(self):
+        opts = self.model._meta
+        return [
+            path(
+                "export/",
+                self.admin_site.admin_view(self.export_view),
+                name=f"{opts.app_label}_{opts.model_name}_export",
+            ),
+            *super().get_urls(),
+        ]
+
+    def changelist_view(self, request, extra_context=None):
+        return super().changelist_view(request, {"may_export": self.may_export(request), **(extra_context or {})})
+
+    def export_view(self, request):
+        if not self.may_export(request):
+            raise PermissionDenied
+        try:
+            changelist = self.get_changelist_instance(request)
+        except IncorrectLookupParameters:
+            opts = self.model._meta
+            return HttpResponseRedirect(reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist") + "?e=1")
+        records = changelist.queryset.select_related(*self.export_related).iterator(chunk_size=2000)
+        rows = ([value(record) for _header, value in self.export_columns] for record in records)
+        opts = self.model._meta
+        return csv_response(
+            filename=f"{opts.model_name}-{timezone.localdate():%Y%m%d}.csv",
+            header=[str(header) for header, _value in self.export_columns],
+            rows=rows,
+        )
+
+
 class ReadOnlyInline(admin.TabularInline):
     """An inline that shows rows and changes none (history, uploaded documents)."""
 
@@ -71,7 +149,145 @@ class ReadOnlyInline(admin.TabularInline):
         return False
 
 
-def transition_action(*, name: str, label, perform, form_class=None):
+class TaskForm(forms.Form):
+    """The form of one task on a record; it may read the record (its choices, its initial values)."""
+
+    def __init__(self, *args, record=None, **kwargs):
+        self.record = record
+        super().__init__(*args, **kwargs)
+
+    def apply_errors(self, exc: ApplicationError) -> None:
+        """A refusal of the services shown on the form: each message under its field, the rest on top."""
+        placed = False
+        for name, messages_ in (exc.errors or {}).items():
+            if name in self.fields:
+                self.add_error(name, messages_)
+                placed = True
+        if not placed:
+            self.add_error(None, str(exc.message))
+
+
+class ReasonTaskForm(TaskForm):
+    reason = forms.CharField(label=_("reason"), max_length=500, widget=forms.Textarea({"rows": 3}))
+
+
+@dataclass(frozen=True)
+class RecordTask:
+    """One thing staff can do on a stored record from its page: a transition or a counter step.
+
+    ``allowed(record, actor)`` says whether the viewing actor may do it now (the page offers only
+    those); ``perform(record, actor, **data)`` calls the domain service; ``confirm(record)`` gives
+    (label, value) rows shown before the button, e.g. the computed amount of an approval.
+    """
+
+    name: str
+    label: object
+    perform: Callable
+    allowed: Callable
+    form_class: type[TaskForm] = TaskForm
+    confirm: Callable | None = None
+    done: object = _("Done.")
+
+
+def machine_task(machine, action: str, perform: Callable, *, label=None, form_class=TaskForm, **kwargs) -> RecordTask:
+    """A task that is one transition of ``machine``: offered when the table has the move from the
+    record's state and the actor's capacity may take it (the same table the API reads)."""
+
+    def allowed(record, actor) -> bool:
+        return (record.state, action) in machine.transitions and actor.may(machine.capacities.get(action, ()))
+
+    return RecordTask(
+        name=str(action),
+        label=label or machine.actions(action).label,
+        perform=perform,
+        allowed=allowed,
+        form_class=form_class,
+        **kwargs,
+    )
+
+
+class RecordTasksMixin:
+    """A record's page offers exactly the tasks the viewing role may take on it now, each a small form
+    on its own page, validated in place (the typed input stays), calling the same services as the API.
+
+    Bulk list actions made by ``transition_action`` are shown only to roles holding their capacity.
+    """
+
+    record_tasks: tuple[RecordTask, ...] = ()
+    change_form_template = "admin/record_change_form.html"
+
+    def tasks_for(self, request, record) -> list[RecordTask]:
+        actor = actor_of(request.user)
+        if actor is None or record is None:
+            return []
+        return [task for task in self.record_tasks if task.allowed(record, actor)]
+
+    def get_urls(self):
+        opts = self.model._meta
+        return [
+            path(
+                "<path:object_id>/do/<slug:task>/",
+                self.admin_site.admin_view(self.task_view),
+                name=f"{opts.app_label}_{opts.model_name}_task",
+            ),
+            *super().get_urls(),
+        ]
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actor = actor_of(request.user)
+        return {
+            name: entry
+            for name, entry in actions.items()
+            if getattr(entry[0], "capacities", None) is None or (actor is not None and actor.may(entry[0].capacities))
+        }
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        record = self.get_object(request, object_id)
+        opts = self.model._meta
+        tasks = [
+            (task.label, reverse(f"admin:{opts.app_label}_{opts.model_name}_task", args=[record.pk, task.name]))
+            for task in self.tasks_for(request, record)
+        ]
+        return super().change_view(request, object_id, form_url, {"record_tasks": tasks, **(extra_context or {})})
+
+    def task_view(self, request, object_id, task):
+        record = self.get_object(request, object_id)
+        if record is None:
+            raise Http404
+        if not self.has_view_permission(request, record):
+            raise PermissionDenied
+        chosen = next((t for t in self.tasks_for(request, record) if t.name == task), None)
+        if chosen is None:
+            raise PermissionDenied(gettext("This action is not open to you on this record now."))
+        opts = self.model._meta
+        back = reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[record.pk])
+        posted = request.method == "POST"
+        form = chosen.form_class(request.POST if posted else None, request.FILES if posted else None, record=record)
+        if posted and form.is_valid():
+            try:
+                chosen.perform(record, request.user.actor, **form.cleaned_data)
+            except PermissionRefused as exc:
+                raise PermissionDenied(exc.message) from exc
+            except ApplicationError as exc:
+                form.apply_errors(exc)
+            else:
+                self.message_user(request, f"{record}: {chosen.done}", messages.SUCCESS)
+                return HttpResponseRedirect(back)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"{chosen.label}: {record}",
+            "opts": opts,
+            "original": record,
+            "form": form,
+            "confirm": chosen.confirm(record) if chosen.confirm else [],
+            "back": back,
+            "task_label": chosen.label,
+        }
+        return TemplateResponse(request, "admin/record_task.html", context)
+
+
+def transition_action(*, name: str, label, perform, form_class=None, capacities=None):
     """An admin action that runs ``perform(obj, actor, **form data)`` for each selected record.
 
     With a ``form_class`` it first shows a page asking for the input (a reason, a date, a
@@ -114,4 +330,5 @@ def transition_action(*, name: str, label, perform, form_class=None):
     run.__name__ = name
     run.short_description = label
     run.allowed_permissions = ("change",)
+    run.capacities = capacities
     return run

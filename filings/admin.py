@@ -2,16 +2,33 @@
 
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.widgets import AdminDateWidget
+from django.db.models import Count
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.history import EventInline, ReadableHistoryMixin
-from config.admin import DocumentDownloadMixin, ReadOnlyInline, transition_action
+from config.admin import (
+    CSVExportMixin,
+    DocumentDownloadMixin,
+    ReadOnlyInline,
+    RecordTask,
+    RecordTasksMixin,
+    TaskForm,
+    field_column,
+    machine_task,
+    transition_action,
+)
+from config.admin_site import DeskQueue
 from config.api.inputs import limit
 from config.errors import ApplicationError
+from config.files import check_upload
 from filings import services
-from filings.choices import FilingAction, FilingMode, FilingState
+from filings.choices import LIVE_STATES, FilingAction, FilingMode, FilingState
 from filings.models import (
     Filing,
     FilingEvent,
@@ -22,7 +39,11 @@ from filings.models import (
     FilingTypeRule,
     InProvinceFilingCity,
 )
+from filings.rules import FILING_ACTION_CAPACITIES, MATERIAL_UPLOAD_CAPACITIES
+from filings.selectors import filing_requirements
+from registry.choices import RegionLevel
 from registry.masking import mask_id_number, mask_phone
+from registry.models import Region
 
 
 class PolicyAdmin(admin.ModelAdmin):
@@ -150,18 +171,39 @@ class CounterFilingForm(forms.ModelForm):
             self.fields["proof_basis"].required = False
 
     def clean(self):
+        """Every rule at once: the services judge what the fields hold even when some are invalid, and
+        their findings are added beside the fields' own errors (never twice on one field)."""
         cleaned = super().clean()
         person = cleaned.get("person")
-        if person is None or self.errors:
+        if person is None:
             return cleaned
+        invalid = set(self.errors)
         try:
             services.filing_validate(actor=self.actor, person=person, data=self.service_data())
         except ApplicationError as exc:
+            if exc.code == "live_filing_exists":
+                self.add_error("person", self._live_filing_link(person))
+                return cleaned
             if not exc.errors:
                 raise forms.ValidationError(str(exc.message)) from exc
             for name, messages_ in exc.errors.items():
+                if name in invalid:
+                    continue
                 self.add_error(name if name in self.fields else None, messages_)
         return cleaned
+
+    @staticmethod
+    def _live_filing_link(person):
+        live = Filing.objects.filter(person=person, state__in=LIVE_STATES).first()
+        if live is None:  # pragma: no cover - the service found one a moment ago
+            return gettext("This person already has a live filing.")
+        url = reverse("admin:filings_filing_change", args=[live.pk])
+        return format_html(
+            '{} <a href="{}">{}</a>',
+            gettext("This person already has a live filing; change or revoke it first:"),
+            url,
+            live.reference,
+        )
 
     def service_data(self) -> dict:
         data = {name: value for name, value in self.cleaned_data.items() if name != "person"}
@@ -178,40 +220,227 @@ class ReasonForm(forms.Form):
     )
 
 
-class ContactForm(forms.Form):
-    contact_name = forms.CharField(label=_("contact name"), max_length=limit(Filing, "contact_name"), required=False)
-    contact_phone = forms.CharField(label=_("contact phone"), max_length=limit(Filing, "contact_phone"), required=False)
-    reason = forms.CharField(label=_("reason"), max_length=limit(Filing, "end_reason"), required=False)
-
-
-class RevokeForm(ReasonForm):
-    effective_to = forms.DateField(
-        label=_("covered until"), required=False, help_text=_("Last day still covered; empty means revoke at once.")
-    )
-
-
 def _filing_action(action: str, label, form_class=None):
     return transition_action(
         name=f"{action}_filings",
         label=label,
         form_class=form_class,
+        capacities=FILING_ACTION_CAPACITIES[action],
         perform=lambda filing, actor, **data: services.filing_transition(
             filing_id=filing.pk, action=action, actor=actor, **data
         ),
     )
 
 
+# Bulk actions only where a reviewer works through a queue; everything else is done on the record.
 approve_filings = _filing_action(FilingAction.APPROVE, _("Approve selected filings"))
 reject_filings = _filing_action(FilingAction.REJECT, _("Reject selected filings"), ReasonForm)
-withdraw_filings = _filing_action(FilingAction.WITHDRAW, _("Withdraw selected filings"), ReasonForm)
-revoke_filings = _filing_action(FilingAction.REVOKE, _("Revoke selected filings"), RevokeForm)
-correct_contact = _filing_action(FilingAction.CORRECT_CONTACT, _("Correct the contact"), ContactForm)
+
+
+# --- the tasks of a filing's page ------------------------------------------------------------------
+
+
+def _reason_field(required: bool) -> forms.CharField:
+    return forms.CharField(
+        label=_("reason"),
+        max_length=limit(Filing, "end_reason"),
+        required=required,
+        widget=forms.Textarea({"rows": 3}),
+    )
+
+
+class OptionalReasonForm(TaskForm):
+    reason = _reason_field(required=False)
+
+
+class RequiredReasonForm(TaskForm):
+    reason = _reason_field(required=True)
+
+
+class RevokeTaskForm(TaskForm):
+    effective_to = forms.DateField(
+        label=_("covered until"),
+        required=False,
+        widget=AdminDateWidget,
+        help_text=_("Last day still covered; empty means revoke at once."),
+    )
+    reason = _reason_field(required=True)
+
+
+class ContactTaskForm(TaskForm):
+    contact_name = forms.CharField(label=_("contact name"), max_length=limit(Filing, "contact_name"))
+    contact_phone = forms.CharField(
+        label=_("contact phone"),
+        max_length=limit(Filing, "contact_phone"),
+        help_text=_("The number now on record is shown masked; type the new one in full."),
+    )
+    reason = _reason_field(required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["contact_name"].initial = self.record.contact_name
+        self.fields["contact_phone"].widget.attrs["placeholder"] = mask_phone(self.record.contact_phone)
+
+
+class ChangeTaskForm(TaskForm):
+    """变更: the fields that may change; only those that differ from the filing are sent."""
+
+    destination = forms.ModelChoiceField(
+        label=_("destination"),
+        queryset=Region.objects.filter(level__in=[RegionLevel.PROVINCE, RegionLevel.CITY]).order_by("code"),
+    )
+    start_date = forms.DateField(
+        label=_("changed filing starts on"),
+        required=False,
+        widget=AdminDateWidget,
+        help_text=_("Empty: today. The current filing covers every day before it."),
+    )
+    end_date = forms.DateField(label=_("end date"), required=False, widget=AdminDateWidget)
+    contact_name = forms.CharField(label=_("contact name"), max_length=limit(Filing, "contact_name"))
+    contact_phone = forms.CharField(
+        label=_("contact phone"),
+        max_length=limit(Filing, "contact_phone"),
+        required=False,
+        help_text=_("Empty: keep the number on record."),
+    )
+    reason = _reason_field(required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["destination"].initial = self.record.destination_id
+        self.fields["end_date"].initial = self.record.end_date
+        self.fields["contact_name"].initial = self.record.contact_name
+        self.fields["contact_phone"].widget.attrs["placeholder"] = mask_phone(self.record.contact_phone)
+
+    def clean(self):
+        cleaned = super().clean()
+        if not self.errors:
+            cleaned["changes"] = self.changes()
+            if not cleaned["changes"]:
+                raise forms.ValidationError(_("Nothing differs from the filing: change at least one field."))
+        return cleaned
+
+    def changes(self) -> dict:
+        data, record = self.cleaned_data, self.record
+        changes = {}
+        if data.get("destination") and data["destination"].pk != record.destination_id:
+            changes["destination"] = data["destination"].code
+        if data.get("start_date"):
+            changes["start_date"] = data["start_date"]
+        if data.get("end_date") != record.end_date:
+            changes["end_date"] = data.get("end_date")
+        if data.get("contact_name") and data["contact_name"] != record.contact_name:
+            changes["contact_name"] = data["contact_name"]
+        if data.get("contact_phone") and data["contact_phone"] != record.contact_phone:
+            changes["contact_phone"] = data["contact_phone"]
+        return changes
+
+
+class UploadTaskForm(TaskForm):
+    item = forms.ChoiceField(label=_("material"))
+    file = forms.FileField(label=_("file"), help_text=_("PDF, JPEG or PNG, at most 10 MB."))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        on = timezone.localtime(self.record.submitted_at).date()
+        received = set(self.record.materials.values_list("item", flat=True))
+        self.fields["item"].choices = [
+            (r.item, f"{r.name}（{gettext('received') if r.item in received else gettext('not yet received')}）")
+            for r in filing_requirements(filing_type=self.record.filing_type, on=on)
+        ]
+
+
+def _upload(filing, actor, *, item, file):
+    content_type = check_upload(file)
+    services.filing_material_upload(filing_id=filing.pk, item=item, upload=file, actor=actor, content_type=content_type)
+
+
+def _accepts_documents(filing, actor) -> bool:
+    awaiting_commitment = (
+        filing.state == FilingState.EFFECTIVE
+        and filing.proof_basis == "commitment"
+        and filing.commitment_fulfilled_at is None
+    )
+    return actor.may(MATERIAL_UPLOAD_CAPACITIES) and (filing.state == FilingState.SUBMITTED or awaiting_commitment)
+
+
+def _approval_facts(filing) -> list[tuple]:
+    """What a reviewer sees before approving: the basis of proof and the documents against the list."""
+    on = timezone.localtime(filing.submitted_at).date()
+    required = [r for r in filing_requirements(filing_type=filing.filing_type, on=on) if r.required]
+    received = set(filing.materials.values_list("item", flat=True))
+    missing = [r.name for r in required if r.item not in received]
+    return [
+        (_("proof"), filing.get_proof_basis_display() or "—"),
+        (_("documents received"), f"{len(received)} / {len(required)}"),
+        (_("still missing"), "、".join(missing) or "—"),
+        (_("review due"), filing.review_due or "—"),
+    ]
+
+
+def _transition(action):
+    return lambda filing, actor, **data: services.filing_transition(
+        filing_id=filing.pk, action=action, actor=actor, **data
+    )
+
+
+FILING_TASKS = (
+    machine_task(services.FILINGS, FilingAction.APPROVE, _transition(FilingAction.APPROVE), confirm=_approval_facts),
+    machine_task(
+        services.FILINGS, FilingAction.REJECT, _transition(FilingAction.REJECT), form_class=RequiredReasonForm
+    ),
+    machine_task(
+        services.FILINGS,
+        FilingAction.CHANGE,
+        lambda filing, actor, *, changes, reason, **_fields: services.filing_change(
+            filing_id=filing.pk, actor=actor, reason=reason, data=changes
+        ),
+        form_class=ChangeTaskForm,
+    ),
+    machine_task(
+        services.FILINGS,
+        FilingAction.CORRECT_CONTACT,
+        _transition(FilingAction.CORRECT_CONTACT),
+        form_class=ContactTaskForm,
+    ),
+    machine_task(
+        services.FILINGS, FilingAction.WITHDRAW, _transition(FilingAction.WITHDRAW), form_class=OptionalReasonForm
+    ),
+    machine_task(services.FILINGS, FilingAction.REVOKE, _transition(FilingAction.REVOKE), form_class=RevokeTaskForm),
+    RecordTask(
+        name="upload",
+        label=_("Upload a document"),
+        perform=_upload,
+        allowed=_accepts_documents,
+        form_class=UploadTaskForm,
+        done=_("Document received."),
+    ),
+)
 
 
 @admin.register(Filing)
-class FilingAdmin(ReadableHistoryMixin, DocumentDownloadMixin, admin.ModelAdmin):
+class FilingAdmin(RecordTasksMixin, CSVExportMixin, ReadableHistoryMixin, DocumentDownloadMixin, admin.ModelAdmin):
     document_model = FilingMaterial
     document_parent = "filing"
+    export_related = ("person", "destination")
+    export_columns = [
+        field_column(Filing, "reference"),
+        (_("person's name"), lambda filing: filing.person.name),
+        (_("ID number"), lambda filing: mask_id_number(filing.person.id_number)),
+        field_column(Filing, "filing_type"),
+        field_column(Filing, "state"),
+        (_("destination"), lambda filing: filing.destination.name),
+        field_column(Filing, "start_date"),
+        field_column(Filing, "end_date"),
+        field_column(Filing, "covered_until"),
+        field_column(Filing, "mode"),
+        field_column(Filing, "channel"),
+        field_column(Filing, "submitted_at"),
+        field_column(Filing, "review_due"),
+        field_column(Filing, "decided_at"),
+        field_column(Filing, "ended_at"),
+        field_column(Filing, "end_reason"),
+    ]
     list_display = [
         "reference",
         "person_name",
@@ -234,7 +463,8 @@ class FilingAdmin(ReadableHistoryMixin, DocumentDownloadMixin, admin.ModelAdmin)
     search_fields = ["=reference", "=person__id_number", "person__name"]
     list_select_related = ["person", "destination", "channel"]
     date_hierarchy = "submitted_at"
-    actions = [approve_filings, reject_filings, withdraw_filings, revoke_filings, correct_contact]
+    actions = []
+    record_tasks = FILING_TASKS
     inlines = [FilingMaterialInline, FilingEventInline]
     autocomplete_fields = ["person", "destination", "referring_institution", "institutions"]
     form = CounterFilingForm
@@ -259,9 +489,10 @@ class FilingAdmin(ReadableHistoryMixin, DocumentDownloadMixin, admin.ModelAdmin)
     def review_due_marked(self, obj):
         if obj.review_due is None:
             return "-"
+        shown = date_format(obj.review_due, "Y年n月j日")
         if obj.is_overdue:
-            return format_html('<strong style="color:#ba2121">{} ({})</strong>', obj.review_due, gettext("overdue"))
-        return obj.review_due
+            return format_html('<strong style="color:#ba2121">{}（{}）</strong>', shown, gettext("overdue"))
+        return shown
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change=change, **kwargs)
@@ -360,6 +591,10 @@ class FilingAdmin(ReadableHistoryMixin, DocumentDownloadMixin, admin.ModelAdmin)
     def has_delete_permission(self, request, obj=None):
         return False
 
+    def has_change_permission(self, request, obj=None):
+        """A stored filing is read, never edited: it changes only through the tasks its page offers."""
+        return obj is None and super().has_change_permission(request)
+
     def save_model(self, request, obj, form, change):
         if change:
             return
@@ -385,15 +620,47 @@ class FilingReviewQueueAdmin(FilingAdmin):
         "filing_type",
         "destination",
         "proof_basis",
+        "documents",
         "channel",
         "submitted_at",
     ]
-    list_filter = ["filing_type", "channel"]
+    list_filter = ["filing_type", "proof_basis", "channel"]
     actions = [approve_filings, reject_filings]
     ordering = ["review_due", "submitted_at"]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).filter(state=FilingState.SUBMITTED)
+        return (
+            super()
+            .get_queryset(request)
+            .filter(state=FilingState.SUBMITTED)
+            .annotate(document_count=Count("materials__item", distinct=True))
+        )
+
+    def changelist_view(self, request, extra_context=None):
+        self._required = {}  # required documents per filing type, read once per page
+        return super().changelist_view(request, extra_context)
+
+    @admin.display(description=_("documents (received / required)"))
+    def documents(self, obj):
+        if obj.filing_type not in self._required:
+            self._required[obj.filing_type] = (
+                filing_requirements(filing_type=obj.filing_type).filter(required=True).count()
+            )
+        required = self._required[obj.filing_type]
+        shown = f"{obj.document_count} / {required}"
+        if obj.document_count < required:
+            return format_html('<strong style="color:#ba2121">{}</strong>', shown)
+        return shown
 
     def has_add_permission(self, request):
         return False
+
+
+admin.site.register_queue(
+    DeskQueue(
+        label=_("Fast-track filings to review"),
+        url_name="admin:filings_filingreviewqueue_changelist",
+        capacities=FILING_ACTION_CAPACITIES[FilingAction.APPROVE],
+        due_dates=lambda: list(Filing.objects.filter(state=FilingState.SUBMITTED).values_list("review_due", flat=True)),
+    )
+)

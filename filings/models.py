@@ -145,9 +145,14 @@ class FilingPolicy(EffectivePeriod):
             models.CheckConstraint(
                 condition=models.Q(long_term_min_holding_months__lte=6),
                 name="filing_policy_holding_within_national_ceiling",
+                violation_error_message=_(
+                    "The minimum holding period may not exceed the national ceiling of 6 months."
+                ),
             ),
             models.CheckConstraint(
-                condition=models.Q(temporary_validity_months__gte=6), name="filing_policy_temporary_validity_at_least_6"
+                condition=models.Q(temporary_validity_months__gte=6),
+                name="filing_policy_temporary_validity_at_least_6",
+                violation_error_message=_("A temporary filing is valid for at least 6 months."),
             ),
             EffectivePeriod.period_constraint("filing_policy_period_valid"),
         ]
@@ -236,16 +241,31 @@ class Filing(Versioned):
                 name="one_live_filing_per_person",
                 violation_error_message=_("This person already has a live filing."),
             ),
-            models.CheckConstraint(condition=Q(state__in=FilingState.values), name="filing_state_valid"),
-            models.CheckConstraint(condition=Q(filing_type__in=FilingType.values), name="filing_type_valid"),
+            models.CheckConstraint(
+                condition=Q(state__in=FilingState.values),
+                name="filing_state_valid",
+                violation_error_message=_("Choose one of the filing states."),
+            ),
+            models.CheckConstraint(
+                condition=Q(filing_type__in=FilingType.values),
+                name="filing_type_valid",
+                violation_error_message=_("Choose one of the filing types."),
+            ),
             models.CheckConstraint(
                 condition=Q(end_date__isnull=True) | Q(end_date__gte=models.F("start_date")),
                 name="filing_end_not_before_start",
+                violation_error_message=_("The end date cannot be before the start date."),
             ),
             models.CheckConstraint(
-                condition=~Q(state=FilingState.REJECTED) | ~Q(end_reason=""), name="filing_rejection_has_reason"
+                condition=~Q(state=FilingState.REJECTED) | ~Q(end_reason=""),
+                name="filing_rejection_has_reason",
+                violation_error_message=_("A rejection needs a reason."),
             ),
-            models.CheckConstraint(condition=Q(consent=True), name="filing_has_consent"),
+            models.CheckConstraint(
+                condition=Q(consent=True),
+                name="filing_has_consent",
+                violation_error_message=_("The person's signed consent is required."),
+            ),
         ]
         indexes = [
             models.Index(fields=["person", "state"], name="filing_person_state"),

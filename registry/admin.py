@@ -2,14 +2,30 @@
 
 from django import forms
 from django.contrib import admin
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.template.response import TemplateResponse
+from django.urls import path
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from config.errors import ValidationFailed
+from config.actors import actor_of
+from config.errors import PermissionRefused, ValidationFailed
 from registry import services
-from registry.masking import mask_id_number, mask_phone
-from registry.models import ChronicDisease, ChronicQualification, Holiday, Institution, InsuredPeriod, Person, Region
+from registry.masking import MASKS, REVEALABLE_FIELDS, mask_id_number, mask_phone
+from registry.models import (
+    ChronicDisease,
+    ChronicQualification,
+    Holiday,
+    Institution,
+    InsuredPeriod,
+    Person,
+    PersonDataAccess,
+    Region,
+)
+from registry.permissions import REVEALERS
 from registry.spans import common
 
 
@@ -38,7 +54,7 @@ class InsuredPeriodFormSet(forms.BaseInlineFormSet):
         for index, (form, start, end) in enumerate(rows):
             for _other, other_start, other_end in rows[index + 1 :] + others:
                 if common((start, end), (other_start, other_end)) is not None:
-                    message = _("Overlaps the period %(start)s – %(end)s.") % {
+                    message = gettext("Overlaps the period %(start)s – %(end)s.") % {
                         "start": other_start or "…",
                         "end": other_end or "…",
                     }
@@ -90,7 +106,17 @@ class InstitutionAdmin(admin.ModelAdmin):
     autocomplete_fields = ["city"]
 
 
+class MaskedValueInput(forms.TextInput):
+    """Shows a stored value only masked (as a placeholder); whatever is typed replaces it."""
+
+    def format_value(self, value):
+        return None
+
+
 class PersonAdminForm(forms.ModelForm):
+    """A stored person's phone is never sent to the page in full: the field shows it masked and
+    stays as stored when left empty (reading it in full is a logged reveal)."""
+
     class Meta:
         model = Person
         fields = [
@@ -103,6 +129,20 @@ class PersonAdminForm(forms.ModelForm):
             "insured_status",
             "retired",
         ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and "phone" in self.fields:
+            field = self.fields["phone"]
+            field.widget = MaskedValueInput(attrs={"placeholder": mask_phone(self.instance.phone)})
+            field.help_text = _("Shown masked. Leave empty to keep it; type a new number to replace it.")
+            field.has_changed = lambda initial, data: bool(data) and data != initial
+
+    def clean_phone(self):
+        value = self.cleaned_data.get("phone")
+        if not value and self.instance.pk:
+            return self.instance.phone
+        return value
 
     def clean(self):
         cleaned = super().clean()
@@ -117,9 +157,35 @@ class PersonAdminForm(forms.ModelForm):
         return cleaned
 
 
+def _person_changes(changes) -> list[tuple[str, str, str]]:
+    """(label, old, new) of a history diff, identifiers masked as everywhere else."""
+    rows = []
+    for change in changes:
+        mask = MASKS.get(change.field, str)
+        field = Person._meta.get_field(change.field)
+        old, new = ("—" if v in (None, "") else mask(str(v)) for v in (change.old, change.new))
+        rows.append((field.verbose_name, old, new))
+    return rows
+
+
+class RevealForm(forms.Form):
+    fields = forms.MultipleChoiceField(
+        label=_("Show in full"),
+        widget=forms.CheckboxSelectMultiple,
+        choices=[(name, Person._meta.get_field(name).verbose_name) for name in REVEALABLE_FIELDS],
+    )
+    reason = forms.CharField(
+        label=_("Why is the full value needed?"),
+        max_length=PersonDataAccess._meta.get_field("reason").max_length,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Recorded with your name and the time; auditors read it."),
+    )
+
+
 @admin.register(Person)
 class PersonAdmin(SimpleHistoryAdmin):
     form = PersonAdminForm
+    change_form_template = "admin/registry/person/change_form.html"
     list_display = [
         "name",
         "id_number_masked",
@@ -129,21 +195,131 @@ class PersonAdmin(SimpleHistoryAdmin):
         "phone_masked",
         "updated_at",
     ]
-    list_filter = ["insurance_type", "insured_status", "insured_region"]
+    list_filter = ["insurance_type", "insured_status", ("insured_region", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["=id_number", "name", "=social_security_card", "=phone"]
     list_select_related = ["insured_region"]
     readonly_fields = ["version", "created_at", "updated_at"]
     autocomplete_fields = ["insured_region"]
     inlines = [InsuredPeriodInline, ChronicQualificationInline]
 
+    def get_urls(self):
+        return [
+            path(
+                "<path:object_id>/reveal/",
+                self.admin_site.admin_view(self.reveal_view),
+                name="registry_person_reveal",
+            ),
+            *super().get_urls(),
+        ]
+
+    @staticmethod
+    def may_reveal(request) -> bool:
+        actor = actor_of(request.user)
+        return actor is not None and actor.may(REVEALERS)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        """The person's page links their filings and claims (newest first) and offers to file or claim."""
+        person = self.get_object(request, object_id)
+        extra = {
+            "may_reveal": self.may_reveal(request),
+            # Reverse relations of the domains above the registry, read without importing them.
+            "person_filings": person.filings.order_by("-submitted_at")[:20] if person else [],
+            "person_claims": person.claims.order_by("-submitted_at")[:20] if person else [],
+            **(extra_context or {}),
+        }
+        return super().change_view(request, object_id, form_url, extra)
+
+    def reveal_view(self, request, object_id):
+        """Asks which field and why, records the access (PersonDataAccess), then shows the values once."""
+        person = self.get_object(request, object_id)
+        if person is None:
+            raise Http404
+        if not self.has_view_permission(request, person) or not self.may_reveal(request):
+            raise PermissionDenied
+        form = RevealForm(request.POST or None)
+        revealed = []
+        if request.method == "POST" and form.is_valid():
+            try:
+                names = services.person_reveal(
+                    person=person,
+                    fields=form.cleaned_data["fields"],
+                    reason=form.cleaned_data["reason"],
+                    actor=request.user.actor,
+                )
+            except PermissionRefused as exc:
+                raise PermissionDenied(exc.message) from exc
+            except ValidationFailed as exc:
+                for name, messages in exc.errors.items():
+                    form.add_error("fields" if name == "reveal" else name if name in form.fields else None, messages)
+            else:
+                revealed = [
+                    (Person._meta.get_field(name).verbose_name, getattr(person, name) or "—")
+                    for name in REVEALABLE_FIELDS
+                    if name in names
+                ]
+        context = {
+            **self.admin_site.each_context(request),
+            "title": gettext("Show %(name)s's personal data in full") % {"name": person.name},
+            "opts": self.model._meta,
+            "original": person,
+            "masked": [
+                (Person._meta.get_field("id_number").verbose_name, mask_id_number(person.id_number)),
+                (Person._meta.get_field("phone").verbose_name, mask_phone(person.phone) or "—"),
+            ],
+            "form": form,
+            "revealed": revealed,
+        }
+        response = TemplateResponse(request, "admin/registry/person/reveal.html", context)
+        response["Cache-Control"] = "private, no-store"
+        return response
+
+    def history_view(self, request, object_id, extra_context=None):
+        """The person's changes, oldest first, by whom, with identifiers masked (never the stored values)."""
+        person = self.get_object(request, object_id)
+        if person is None:
+            raise Http404
+        if not self.has_view_permission(request, person):
+            raise PermissionDenied
+        records = list(person.history.order_by("history_date", "history_id"))
+        user_ids = {record.history_user_id for record in records if record.history_user_id}
+        users = {user.pk: user for user in get_user_model().objects.filter(pk__in=user_ids)}
+        rows, previous = [], None
+        for record in records:
+            user = users.get(record.history_user_id)
+            rows.append(
+                {
+                    "at": record.history_date,
+                    "what": record.get_history_type_display(),
+                    "by": (f"{user.last_name}{user.first_name}".strip() or user.username)
+                    if user
+                    else gettext("System"),
+                    "changes": [] if previous is None else _person_changes(record.diff_against(previous).changes),
+                }
+            )
+            previous = record
+        context = {
+            **self.admin_site.each_context(request),
+            "title": gettext("History of %(record)s") % {"record": person},
+            "opts": self.model._meta,
+            "original": person,
+            "rows": rows,
+            **(extra_context or {}),
+        }
+        return TemplateResponse(request, "admin/registry/person/history.html", context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        """No page shows a past version's stored values, and a person is never reverted: changes go
+        through the person services."""
+        raise PermissionDenied
+
     def get_inlines(self, request, obj):
         return self.inlines if obj is not None else []
 
-    @admin.display(description=_lazy("ID number"), ordering="id_number")
+    @admin.display(description=_("ID number"), ordering="id_number")
     def id_number_masked(self, person):
         return mask_id_number(person.id_number)
 
-    @admin.display(description=_lazy("phone"))
+    @admin.display(description=_("phone"))
     def phone_masked(self, person):
         return mask_phone(person.phone)
 

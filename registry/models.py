@@ -45,11 +45,13 @@ class Region(models.Model):
                 condition=models.Q(level=RegionLevel.PROVINCE, parent__isnull=True)
                 | models.Q(level=RegionLevel.CITY, parent__isnull=False),
                 name="region_city_has_province",
+                violation_error_message=_("A city belongs to a province; a province to none."),
             ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.name} ({self.code})"
+        # 上海市 the province and 上海市 the city differ by their level (and code).
+        return f"{self.name}（{self.get_level_display()}·{self.code}）"
 
 
 def default_insured_region() -> str:
@@ -78,7 +80,11 @@ class Institution(models.Model):
         verbose_name_plural = _("designated institutions")
         ordering = ["code"]
         constraints = [
-            models.CheckConstraint(condition=models.Q(level__in=[1, 2, 3]), name="institution_level_1_to_3"),
+            models.CheckConstraint(
+                condition=models.Q(level__in=[1, 2, 3]),
+                name="institution_level_1_to_3",
+                violation_error_message=_("The institution level is 1, 2 or 3."),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -93,7 +99,7 @@ class Person(Versioned):
     """An insured person of this bureau (参保人)."""
 
     id_number = models.CharField(_("ID number"), max_length=18, unique=True, validators=[validate_id_number])
-    name = models.CharField(_("name"), max_length=50, db_index=True)
+    name = models.CharField(_("full name"), max_length=50, db_index=True)
     insurance_type = models.CharField(_("insurance type"), max_length=16, choices=InsuranceType.choices)
     social_security_card = models.CharField(_("social security card number"), max_length=32, blank=True)
     phone = models.CharField(_("phone"), max_length=20, blank=True, validators=[validate_phone])
@@ -122,10 +128,14 @@ class Person(Versioned):
         ordering = ["id"]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(insurance_type__in=InsuranceType.values), name="person_insurance_type_valid"
+                condition=models.Q(insurance_type__in=InsuranceType.values),
+                name="person_insurance_type_valid",
+                violation_error_message=_("Choose one of the insurance types."),
             ),
             models.CheckConstraint(
-                condition=models.Q(insured_status__in=InsuredStatus.values), name="person_insured_status_valid"
+                condition=models.Q(insured_status__in=InsuredStatus.values),
+                name="person_insured_status_valid",
+                violation_error_message=_("Choose one of the insured statuses."),
             ),
         ]
 
@@ -199,12 +209,21 @@ class InsuredPeriod(Versioned):
                 name="insured_period_end_not_before_start",
                 violation_error_message=_("The end of the period cannot be before its start."),
             ),
-            models.CheckConstraint(condition=Q(status__in=PeriodStatus.values), name="insured_period_status_valid"),
             models.CheckConstraint(
-                condition=Q(insurance_type__in=InsuranceType.values), name="insured_period_insurance_type_valid"
+                condition=Q(status__in=PeriodStatus.values),
+                name="insured_period_status_valid",
+                violation_error_message=_("Choose one of the period statuses."),
+            ),
+            models.CheckConstraint(
+                condition=Q(insurance_type__in=InsuranceType.values),
+                name="insured_period_insurance_type_valid",
+                violation_error_message=_("Choose one of the insurance types."),
             ),
             models.UniqueConstraint(
-                fields=["person"], condition=Q(ends_on__isnull=True), name="one_open_insured_period_per_person"
+                fields=["person"],
+                condition=Q(ends_on__isnull=True),
+                name="one_open_insured_period_per_person",
+                violation_error_message=_("This person already has an open insured period; close it first."),
             ),
         ]
         indexes = [models.Index(fields=["person", "starts_on"], name="insured_period_person_start")]
@@ -299,7 +318,13 @@ class PersonDataAccess(models.Model):
         verbose_name = _("reveal of personal data")
         verbose_name_plural = _("reveals of personal data")
         ordering = ["-at", "-id"]
-        constraints = [models.CheckConstraint(condition=~Q(reason=""), name="person_data_access_has_reason")]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(reason=""),
+                name="person_data_access_has_reason",
+                violation_error_message=_("Say why the full value is needed."),
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.actor_label} → {self.person_id}.{self.field} ({self.at:%Y-%m-%d %H:%M})"

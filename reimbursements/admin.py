@@ -1,17 +1,52 @@
 """Admin for claims: the checklist inline counter staff tick, transitions as actions, the review queue."""
 
+from decimal import Decimal
+
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.widgets import AdminDateWidget, AutocompleteSelect
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import Count, Q
+from django.http import HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.history import EventInline, ReadableHistoryMixin
-from config.admin import DocumentDownloadMixin, ReadOnlyInline, transition_action
+from config.actors import actor_of
+from config.admin import (
+    CSVExportMixin,
+    DocumentDownloadMixin,
+    ReadOnlyInline,
+    RecordTask,
+    RecordTasksMixin,
+    TaskForm,
+    field_column,
+    machine_task,
+    transition_action,
+)
+from config.admin_site import DeskQueue
 from config.api.inputs import limit
 from config.errors import ApplicationError
+from config.files import check_upload
 from registry.masking import mask_id_number
-from reimbursements import services
-from reimbursements.choices import BREAKDOWN_STEP_LABELS, ClaimAction, ClaimBasis, ClaimState
+from registry.models import ChronicDisease, Institution, Person, Region
+from reimbursements import selectors, services
+from reimbursements.choices import (
+    BREAKDOWN_STEP_LABELS,
+    CHECKLIST_OPEN_STATES,
+    ClaimAction,
+    ClaimBasis,
+    ClaimKind,
+    ClaimReason,
+    ClaimState,
+    MaterialStatus,
+    Setting,
+)
 from reimbursements.models import (
     BenefitPolicy,
     Claim,
@@ -22,6 +57,7 @@ from reimbursements.models import (
     ClaimPolicy,
     ClaimReviewQueue,
 )
+from reimbursements.rules import CLAIM_ACTION_CAPACITIES, MATERIAL_STATUS_CAPACITIES
 
 
 class ClaimMaterialInline(admin.TabularInline):
@@ -53,14 +89,26 @@ class ClaimEventInline(EventInline):
     model = ClaimEvent
 
 
-class ClaimReasonForm(forms.Form):
-    reason = forms.CharField(
-        label=_("reason"), max_length=limit(Claim, "end_reason"), required=False, widget=forms.Textarea({"rows": 3})
-    )
+# Steps of the breakdown that are rates, shown as percentages; the rest are amounts in yuan.
+RATE_STEPS = {"ratio", "reduction", "effective_ratio"}
 
 
-class PaymentForm(forms.Form):
-    payment_reference = forms.CharField(label=_("payment reference"), max_length=limit(Claim, "payment_reference"))
+def yuan(value) -> str:
+    return f"{Decimal(value):,.2f} 元"
+
+
+def step_value(code: str, value) -> str:
+    if code in RATE_STEPS:
+        return f"{(Decimal(value) * 100).normalize():f}%"
+    return yuan(value)
+
+
+def breakdown_rows(breakdown: dict) -> list[tuple[str, str]]:
+    """(Chinese name, amount in yuan or a percentage) for each step of a breakdown."""
+    return [
+        (str(BREAKDOWN_STEP_LABELS.get(step["code"], step["label"])), step_value(step["code"], step["value"]))
+        for step in breakdown.get("steps") or []
+    ]
 
 
 def _claim_action(action: str, label, form_class=None):
@@ -68,24 +116,258 @@ def _claim_action(action: str, label, form_class=None):
         name=f"{action}_claims",
         label=label,
         form_class=form_class,
+        capacities=CLAIM_ACTION_CAPACITIES[action],
         perform=lambda claim, actor, **data: services.claim_transition(
             claim_id=claim.pk, action=action, actor=actor, **data
         ),
     )
 
 
-request_materials = _claim_action(ClaimAction.REQUEST_MATERIALS, _("Request missing materials"), ClaimReasonForm)
+# In bulk only what needs no judgement per claim: a reviewer takes a batch of the queue into review.
 start_review = _claim_action(ClaimAction.START_REVIEW, _("Start review"))
-approve_claims = _claim_action(ClaimAction.APPROVE, _("Approve (computes and freezes the amount)"))
-reject_claims = _claim_action(ClaimAction.REJECT, _("Reject"), ClaimReasonForm)
-pay_claims = _claim_action(ClaimAction.PAY, _("Record payment"), PaymentForm)
-withdraw_claims = _claim_action(ClaimAction.WITHDRAW, _("Withdraw"), ClaimReasonForm)
+
+
+# Claims waiting on the bureau (not on the person, as while materials are being supplied).
+AWAITING_DECISION = (ClaimState.SUBMITTED, ClaimState.UNDER_REVIEW)
+
+
+# --- the tasks of a claim's page -------------------------------------------------------------------
+
+
+def _reason_field(required: bool) -> forms.CharField:
+    return forms.CharField(
+        label=_("reason"), max_length=limit(Claim, "end_reason"), required=required, widget=forms.Textarea({"rows": 3})
+    )
+
+
+class OptionalReasonForm(TaskForm):
+    reason = _reason_field(required=False)
+
+
+class RequiredReasonForm(TaskForm):
+    reason = _reason_field(required=True)
+
+
+class PaymentTaskForm(TaskForm):
+    payment_reference = forms.CharField(label=_("payment reference"), max_length=limit(Claim, "payment_reference"))
+
+
+class ClaimUploadForm(TaskForm):
+    item = forms.ChoiceField(label=_("material"))
+    file = forms.FileField(label=_("file"), help_text=_("PDF, JPEG or PNG, at most 10 MB."))
+    status = forms.ChoiceField(
+        label=_("status"),
+        choices=[
+            (MaterialStatus.RECEIVED, MaterialStatus.RECEIVED.label),
+            (MaterialStatus.ACCEPTED, MaterialStatus.ACCEPTED.label),
+        ],
+        initial=MaterialStatus.RECEIVED,
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["item"].choices = [
+            (m.item, f"{m.name}（{m.get_status_display()}）") for m in self.record.materials.order_by("sort_order")
+        ]
+
+
+def _upload(claim, actor, *, item, file, status):
+    content_type = check_upload(file)
+    services.claim_material_update(
+        claim_id=claim.pk, item=item, actor=actor, status=status, upload=file, content_type=content_type
+    )
+
+
+def _approval_facts(claim) -> list[tuple]:
+    """What a reviewer reads before approving: the basis the records give and the amount it yields."""
+    breakdown = selectors.claim_breakdown(claim=claim, calculation=selectors.claim_calculation(claim=claim))
+    return [
+        (_("basis"), ClaimBasis(claim.basis).label if claim.basis else "—"),
+        (_("why this basis"), claim.basis_explanation or "—"),
+        (_("payable amount (computed now)"), yuan(breakdown["payable"])),
+        *breakdown_rows(breakdown),
+    ]
+
+
+def _transition(action):
+    return lambda claim, actor, **data: services.claim_transition(claim_id=claim.pk, action=action, actor=actor, **data)
+
+
+def _takes_materials(claim, actor) -> bool:
+    return claim.state in CHECKLIST_OPEN_STATES and actor.may(MATERIAL_STATUS_CAPACITIES)
+
+
+CLAIM_TASKS = (
+    machine_task(
+        services.CLAIMS,
+        ClaimAction.SUBMIT,
+        _transition(ClaimAction.SUBMIT),
+        label=_("Resubmit after corrections"),
+        form_class=OptionalReasonForm,
+    ),
+    machine_task(
+        services.CLAIMS,
+        ClaimAction.REQUEST_MATERIALS,
+        _transition(ClaimAction.REQUEST_MATERIALS),
+        form_class=RequiredReasonForm,
+    ),
+    machine_task(services.CLAIMS, ClaimAction.START_REVIEW, _transition(ClaimAction.START_REVIEW)),
+    machine_task(services.CLAIMS, ClaimAction.APPROVE, _transition(ClaimAction.APPROVE), confirm=_approval_facts),
+    machine_task(services.CLAIMS, ClaimAction.REJECT, _transition(ClaimAction.REJECT), form_class=RequiredReasonForm),
+    machine_task(services.CLAIMS, ClaimAction.PAY, _transition(ClaimAction.PAY), form_class=PaymentTaskForm),
+    machine_task(
+        services.CLAIMS, ClaimAction.WITHDRAW, _transition(ClaimAction.WITHDRAW), form_class=OptionalReasonForm
+    ),
+    RecordTask(
+        name="upload",
+        label=_("Upload a document"),
+        perform=_upload,
+        allowed=_takes_materials,
+        form_class=ClaimUploadForm,
+        done=_("Document received."),
+    ),
+)
+
+
+# --- a claim made at the counter -------------------------------------------------------------------
+
+
+class CounterClaimForm(forms.Form):
+    """The counter's claim for a person: the same fields as ``POST /claims/``, judged by the same services."""
+
+    person = forms.ModelChoiceField(
+        label=_("person"),
+        queryset=Person.objects.all(),
+        widget=AutocompleteSelect(Claim._meta.get_field("person"), admin.site),
+    )
+    claim_kind = forms.ChoiceField(label=_("claim kind"), choices=ClaimKind.choices)
+    setting = forms.ChoiceField(
+        label=_("setting"),
+        choices=[("", "---------"), *Setting.choices],
+        required=False,
+        help_text=_("Emergency claims only."),
+    )
+    disease = forms.ModelChoiceField(
+        label=_("disease"),
+        queryset=ChronicDisease.objects.filter(is_active=True),
+        required=False,
+        help_text=_("Chronic/special outpatient claims only."),
+    )
+    injury = forms.BooleanField(label=_("injury (外伤)"), required=False)
+    reason = forms.ChoiceField(label=_("reason for claiming"), choices=ClaimReason.choices)
+    filing = forms.CharField(
+        label=_("filing (optional)"),
+        max_length=limit(Claim, "reference"),
+        required=False,
+        help_text=_("A filing the person says covered the care; the records decide the basis."),
+    )
+    institution = forms.ModelChoiceField(
+        label=_("designated institution"),
+        queryset=Institution.objects.all(),
+        required=False,
+        widget=AutocompleteSelect(Claim._meta.get_field("institution"), admin.site),
+        help_text=_("When it is in the catalogue; otherwise give its name and level."),
+    )
+    institution_name = forms.CharField(
+        label=_("institution name"), max_length=limit(Claim, "institution_name"), required=False
+    )
+    institution_level = forms.TypedChoiceField(
+        label=_("institution level"),
+        choices=[("", "---------"), *Claim._meta.get_field("institution_level").choices],
+        coerce=int,
+        empty_value=None,
+        required=False,
+    )
+    city = forms.ModelChoiceField(
+        label=_("city of treatment"),
+        queryset=Region.objects.all(),
+        widget=AutocompleteSelect(Claim._meta.get_field("city"), admin.site),
+    )
+    admission_date = forms.DateField(label=_("admission date"), widget=AdminDateWidget)
+    discharge_date = forms.DateField(label=_("discharge date"), widget=AdminDateWidget)
+    total_amount = forms.DecimalField(label=_("total amount"), max_digits=12, decimal_places=2, min_value=0)
+    excluded_amount = forms.DecimalField(
+        label=_("outside the catalogue (目录外)"), max_digits=12, decimal_places=2, min_value=0, required=False
+    )
+    category_b_self_pay = forms.DecimalField(
+        label=_("category B paid first (乙类先行自付)"), max_digits=12, decimal_places=2, min_value=0, required=False
+    )
+    bank_name = forms.CharField(label=_("bank"), max_length=limit(Claim, "bank_name"), required=False)
+    bank_account = forms.CharField(label=_("bank account"), max_length=limit(Claim, "bank_account"), required=False)
+    account_holder = forms.CharField(
+        label=_("account holder"), max_length=limit(Claim, "account_holder"), required=False
+    )
+    proxy_name = forms.CharField(label=_("proxy name"), max_length=limit(Claim, "proxy_name"), required=False)
+    proxy_id_number = forms.CharField(
+        label=_("proxy ID number"), max_length=limit(Claim, "proxy_id_number"), required=False
+    )
+    proxy_relationship = forms.CharField(
+        label=_("proxy relationship"), max_length=limit(Claim, "proxy_relationship"), required=False
+    )
+    received_all = forms.BooleanField(
+        label=_("every listed material received at the counter"),
+        required=False,
+        help_text=_("Marks each checklist item received; accept or reject them on the claim's page."),
+    )
+
+    SECTIONS = (
+        (None, ["person", "claim_kind", "setting", "disease", "injury", "reason", "filing"]),
+        (
+            _("Treatment"),
+            ["institution", "institution_name", "institution_level", "city", "admission_date", "discharge_date"],
+        ),
+        (_("Amounts"), ["total_amount", "excluded_amount", "category_b_self_pay"]),
+        (_("Payment"), ["bank_name", "bank_account", "account_holder"]),
+        (_("Proxy"), ["proxy_name", "proxy_id_number", "proxy_relationship"]),
+        (_("Materials"), ["received_all"]),
+    )
+
+    def sections(self):
+        return [(title, [self[name] for name in names]) for title, names in self.SECTIONS]
+
+    def service_data(self) -> dict:
+        """The claim as the API receives it (codes for references), from the fields that are valid."""
+        cleaned = getattr(self, "cleaned_data", {})
+        data = {}
+        for name, value in cleaned.items():
+            if name in ("person", "received_all") or value in (None, "", []):
+                continue
+            data[name] = value.code if hasattr(value, "code") else value
+        return data
+
+
+class InvoiceForm(forms.Form):
+    number = forms.CharField(label=_("invoice number"), max_length=limit(ClaimInvoice, "number"))
+    amount = forms.DecimalField(label=_("amount"), max_digits=12, decimal_places=2, min_value=Decimal("0.01"))
+    issued_on = forms.DateField(label=_("issued on"), widget=AdminDateWidget)
+
+
+InvoiceFormSet = forms.formset_factory(InvoiceForm, extra=2, min_num=1, validate_min=True)
 
 
 @admin.register(Claim)
-class ClaimAdmin(ReadableHistoryMixin, DocumentDownloadMixin, admin.ModelAdmin):
+class ClaimAdmin(RecordTasksMixin, CSVExportMixin, ReadableHistoryMixin, DocumentDownloadMixin, admin.ModelAdmin):
     document_model = ClaimMaterial
     document_parent = "claim"
+    export_related = ("person",)
+    export_columns = [
+        field_column(Claim, "reference"),
+        (_("person's name"), lambda claim: claim.person.name),
+        (_("ID number"), lambda claim: mask_id_number(claim.person.id_number)),
+        field_column(Claim, "claim_kind"),
+        field_column(Claim, "basis"),
+        field_column(Claim, "state"),
+        field_column(Claim, "institution_name"),
+        field_column(Claim, "admission_date"),
+        field_column(Claim, "discharge_date"),
+        field_column(Claim, "total_amount"),
+        field_column(Claim, "payable_amount"),
+        field_column(Claim, "channel"),
+        field_column(Claim, "submitted_at"),
+        field_column(Claim, "decided_at"),
+        field_column(Claim, "paid_at"),
+        field_column(Claim, "payment_reference"),
+    ]
     list_display = [
         "reference",
         "person_name",
@@ -100,13 +382,27 @@ class ClaimAdmin(ReadableHistoryMixin, DocumentDownloadMixin, admin.ModelAdmin):
     search_fields = ["=reference", "=person__id_number", "person__name"]
     list_select_related = ["person"]
     date_hierarchy = "submitted_at"
-    actions = [request_materials, start_review, approve_claims, reject_claims, pay_claims, withdraw_claims]
+    actions = []
+    record_tasks = CLAIM_TASKS
     inlines = [ClaimMaterialInline, ClaimInvoiceInline, ClaimEventInline]
     exclude = ["bank_account", "breakdown", "proxy_id_number"]
 
     @admin.display(description=_("person's name"), ordering="person__name")
     def person_name(self, obj):
         return obj.person.name
+
+    @admin.display(description=_("total amount"), ordering="total_amount")
+    def total_yuan(self, obj):
+        return yuan(obj.total_amount)
+
+    @admin.display(description=_("review due"), ordering="review_due")
+    def review_due_marked(self, obj):
+        if obj.review_due is None:
+            return "-"
+        shown = date_format(obj.review_due, "Y年n月j日")
+        if obj.is_overdue:
+            return format_html('<strong style="color:#ba2121">{}（{}）</strong>', shown, gettext("overdue"))
+        return shown
 
     @admin.display(description=_("bank account"))
     def bank_account_masked(self, obj):
@@ -120,8 +416,8 @@ class ClaimAdmin(ReadableHistoryMixin, DocumentDownloadMixin, admin.ModelAdmin):
     def breakdown_table(self, obj):
         """The frozen breakdown, led by the basis it rested on (why an own share was or was not taken)."""
         breakdown = obj.breakdown or {}
-        steps = breakdown.get("steps") or []
-        if not steps:
+        rows = breakdown_rows(breakdown)
+        if not rows:
             return "-"
         basis = breakdown.get("basis") or {}
         lead = format_html(
@@ -130,12 +426,10 @@ class ClaimAdmin(ReadableHistoryMixin, DocumentDownloadMixin, admin.ModelAdmin):
             ClaimBasis(basis["code"]).label if basis.get("code") else "-",
             basis.get("explanation", ""),
         )
-        rows = format_html_join(
-            "",
-            "<div><code>{}</code> {}: <strong>{}</strong></div>",
-            ((s["code"], BREAKDOWN_STEP_LABELS.get(s["code"], s["label"]), s["value"]) for s in steps),
+        return lead + format_html(
+            '<table class="breakdown">{}</table>',
+            format_html_join("", '<tr><th scope="row">{}</th><td>{}</td></tr>', rows),
         )
-        return lead + rows
 
     fieldsets = [
         (None, {"fields": ["reference", "state", "person", "claim_kind", "setting", "disease", "injury", "reason"]}),
@@ -186,10 +480,87 @@ class ClaimAdmin(ReadableHistoryMixin, DocumentDownloadMixin, admin.ModelAdmin):
         ]
 
     def has_add_permission(self, request):
-        return False
+        """Counter staff make claims for persons (the same capacity as ``POST /claims/``)."""
+        actor = actor_of(request.user)
+        return actor is not None and actor.may(CLAIM_ACTION_CAPACITIES[ClaimAction.SUBMIT])
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    def has_change_permission(self, request, obj=None):
+        """A stored claim is only read, but for its checklist while the counter still takes materials."""
+        if obj is None:
+            return super().has_change_permission(request)
+        actor = actor_of(request.user)
+        return actor is not None and _takes_materials(obj, actor)
+
+    def add_view(self, request, form_url="", extra_context=None):
+        """The counter's claim: person, treatment, amounts, invoices, in one page; every rule at once."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        initial = {"person": request.GET.get("person")} if request.GET.get("person") else None
+        form = CounterClaimForm(request.POST or None, initial=initial)
+        invoices = InvoiceFormSet(request.POST or None, prefix="invoices")
+        if request.method == "POST":
+            claim = self._submit_counter_claim(request, form, invoices)
+            if claim is not None:
+                self.message_user(
+                    request,
+                    gettext("Claim %(ref)s made; tick its materials below.") % {"ref": claim.reference},
+                    messages.SUCCESS,
+                )
+                return HttpResponseRedirect(reverse("admin:reimbursements_claim_change", args=[claim.pk]))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": gettext("Make a claim at the counter"),
+            "opts": self.model._meta,
+            "form": form,
+            "invoices": invoices,
+            "media": self.media + form.media + invoices.media,
+            "add": True,
+        }
+        return TemplateResponse(request, "admin/reimbursements/claim/counter_add.html", context)
+
+    def _submit_counter_claim(self, request, form, invoices):
+        """Validates shape and rules together (all errors of a submit at once), then submits."""
+        form_ok, invoices_ok = form.is_valid(), invoices.is_valid()
+        person = form.cleaned_data.get("person")
+        if person is None:
+            return None
+        data = form.service_data()
+        data["invoices"] = [row for row in (f.cleaned_data for f in invoices.forms) if row] if invoices_ok else []
+        invalid = set(form.errors)
+        try:
+            services.claim_validate(actor=request.user.actor, data=data, person=person)
+            if not (form_ok and invoices_ok):
+                return None
+            with transaction.atomic():
+                claim = services.claim_submit(actor=request.user.actor, data=data, person=person)
+                if form.cleaned_data.get("received_all"):
+                    for material in claim.materials.all():
+                        services.claim_material_update(
+                            claim_id=claim.pk,
+                            item=material.item,
+                            actor=request.user.actor,
+                            status=MaterialStatus.RECEIVED,
+                        )
+            return claim
+        except ApplicationError as exc:
+            placed = False
+            for name, errors in (exc.errors or {}).items():
+                if name == "invoices" or name.startswith("invoices"):
+                    if invoices_ok:
+                        invoices._non_form_errors = invoices.error_class(
+                            list(invoices.non_form_errors()) + list(errors)
+                        )
+                    placed = True
+                elif name in form.fields:
+                    if name not in invalid:
+                        form.add_error(name, errors)
+                    placed = True
+            if not placed:
+                form.add_error(None, str(exc.message))
+            return None
 
     def save_model(self, request, obj, form, change):
         """The claim's own fields are read-only; only the checklist inline is saved (below)."""
@@ -218,16 +589,60 @@ class ClaimAdmin(ReadableHistoryMixin, DocumentDownloadMixin, admin.ModelAdmin):
                 formset.changed_objects.append((material, inline_form.changed_data))
 
 
+class QueueStateFilter(admin.SimpleListFilter):
+    """Only the states a claim in the queue can be in."""
+
+    title = _("state")
+    parameter_name = "state"
+
+    def lookups(self, request, model_admin):
+        return [(state.value, state.label) for state in AWAITING_DECISION]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(state=self.value()) if self.value() else queryset
+
+
 @admin.register(ClaimReviewQueue)
 class ClaimReviewQueueAdmin(ClaimAdmin):
-    """Claims waiting for the counter or a reviewer, oldest submission first."""
+    """Claims awaiting the bureau's decision, the most urgent first; overdue ones marked."""
 
-    list_display = ["reference", "submitted_at", "state", "person_name", "claim_kind", "total_amount"]
-    ordering = ["submitted_at"]
-    actions = [start_review, approve_claims, reject_claims]
+    list_display = [
+        "reference",
+        "review_due_marked",
+        "state",
+        "person_name",
+        "claim_kind",
+        "materials_complete",
+        "total_yuan",
+        "submitted_at",
+    ]
+    list_filter = [QueueStateFilter, "claim_kind", "basis", "channel"]
+    ordering = ["review_due", "submitted_at"]
+    actions = [start_review]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).filter(state__in=[ClaimState.SUBMITTED, ClaimState.UNDER_REVIEW])
+        required = Q(materials__required=True)
+        return (
+            super()
+            .get_queryset(request)
+            .filter(state__in=AWAITING_DECISION)
+            .annotate(
+                required_items=Count("materials", filter=required, distinct=True),
+                accepted_items=Count(
+                    "materials", filter=required & Q(materials__status=MaterialStatus.ACCEPTED), distinct=True
+                ),
+            )
+        )
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.display(description=_("required materials accepted"))
+    def materials_complete(self, obj):
+        shown = f"{obj.accepted_items} / {obj.required_items}"
+        if obj.accepted_items < obj.required_items:
+            return format_html('<strong style="color:#ba2121">{}</strong>', shown)
+        return format_html("{} ✓", shown)
 
 
 @admin.register(ClaimMaterialRequirement)
@@ -264,3 +679,13 @@ class ClaimPolicyAdmin(admin.ModelAdmin):
         "emergency_reduction",
         "other_temporary_reduction",
     ]
+
+
+admin.site.register_queue(
+    DeskQueue(
+        label=_("Claims to decide"),
+        url_name="admin:reimbursements_claimreviewqueue_changelist",
+        capacities=CLAIM_ACTION_CAPACITIES[ClaimAction.APPROVE],
+        due_dates=lambda: list(Claim.objects.filter(state__in=AWAITING_DECISION).values_list("review_due", flat=True)),
+    )
+)

@@ -83,11 +83,21 @@ class BenefitPolicy(EffectivePeriod):
                 fields=["insurance_type", "visit_kind", "institution_level", "effective_from"],
                 name="benefit_policy_unique_per_period",
             ),
-            models.CheckConstraint(condition=Q(ratio__gte=0, ratio__lte=1), name="benefit_ratio_0_to_1"),
             models.CheckConstraint(
-                condition=Q(deductible__gte=0, annual_cap__gte=0), name="benefit_amounts_not_negative"
+                condition=Q(ratio__gte=0, ratio__lte=1),
+                name="benefit_ratio_0_to_1",
+                violation_error_message=_("The reimbursement ratio lies between 0 and 100%."),
             ),
-            models.CheckConstraint(condition=Q(visit_kind__in=BenefitVisit.values), name="benefit_visit_kind_valid"),
+            models.CheckConstraint(
+                condition=Q(deductible__gte=0, annual_cap__gte=0),
+                name="benefit_amounts_not_negative",
+                violation_error_message=_("The deductible and the annual cap cannot be negative."),
+            ),
+            models.CheckConstraint(
+                condition=Q(visit_kind__in=BenefitVisit.values),
+                name="benefit_visit_kind_valid",
+                violation_error_message=_("Choose one of the visit kinds."),
+            ),
             EffectivePeriod.period_constraint("benefit_policy_period_valid"),
         ]
 
@@ -112,6 +122,12 @@ class ClaimPolicy(EffectivePeriod):
     other_temporary_reduction = models.DecimalField(
         _("ratio reduction: other temporary or no filing"), **RATE, default=Decimal("0.10")
     )
+    review_working_days = models.PositiveSmallIntegerField(
+        _("review time (working days)"),
+        default=20,
+        validators=[MinValueValidator(1), MaxValueValidator(60)],
+        help_text=_("A claim is due for decision this many working days after it was (re)submitted."),
+    )
 
     class Meta:
         verbose_name = _("claim policy")
@@ -127,10 +143,12 @@ class ClaimPolicy(EffectivePeriod):
                     other_temporary_reduction__lte=Decimal("0.20"),
                 ),
                 name="claim_policy_reductions_within_national_caps",
+                violation_error_message=_("The ratio reductions may not exceed the national caps."),
             ),
             models.CheckConstraint(
                 condition=Q(submission_deadline_months__gte=3, submission_deadline_months__lte=12),
                 name="claim_policy_deadline_3_to_12_months",
+                violation_error_message=_("The submission deadline lies between 3 and 12 months."),
             ),
             EffectivePeriod.period_constraint("claim_policy_period_valid"),
         ]
@@ -211,6 +229,13 @@ class Claim(Versioned):
     )
     state = models.CharField(_("state"), max_length=24, choices=ClaimState.choices, db_index=True)
     submitted_at = models.DateTimeField(_("submitted at"), default=timezone.now, db_index=True)
+    review_due = models.DateField(
+        _("review due"),
+        null=True,
+        blank=True,
+        db_index=True,
+        help_text=_("Working days after the last submission (补正 restarts the time)."),
+    )
     review_started_at = models.DateTimeField(_("review started at"), null=True, blank=True)
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
@@ -228,38 +253,71 @@ class Claim(Versioned):
         verbose_name_plural = _("claims")
         ordering = ["-submitted_at", "-id"]
         constraints = [
-            models.CheckConstraint(condition=Q(state__in=ClaimState.values), name="claim_state_valid"),
-            models.CheckConstraint(condition=Q(claim_kind__in=ClaimKind.values), name="claim_kind_valid"),
-            models.CheckConstraint(condition=Q(reason__in=ClaimReason.values), name="claim_reason_valid"),
-            models.CheckConstraint(condition=Q(basis__in=ClaimBasis.values), name="claim_basis_valid"),
+            models.CheckConstraint(
+                condition=Q(state__in=ClaimState.values),
+                name="claim_state_valid",
+                violation_error_message=_("Choose one of the claim states."),
+            ),
+            models.CheckConstraint(
+                condition=Q(claim_kind__in=ClaimKind.values),
+                name="claim_kind_valid",
+                violation_error_message=_("Choose one of the claim kinds."),
+            ),
+            models.CheckConstraint(
+                condition=Q(reason__in=ClaimReason.values),
+                name="claim_reason_valid",
+                violation_error_message=_("Choose one of the reasons for claiming."),
+            ),
+            models.CheckConstraint(
+                condition=Q(basis__in=ClaimBasis.values),
+                name="claim_basis_valid",
+                violation_error_message=_("Choose one of the bases."),
+            ),
             models.CheckConstraint(
                 condition=~Q(claim_kind=ClaimKind.EMERGENCY) | Q(setting__in=Setting.values),
                 name="claim_emergency_has_setting",
+                violation_error_message=_("An emergency claim says whether care was inpatient or outpatient."),
             ),
             models.CheckConstraint(
                 condition=~Q(claim_kind=ClaimKind.CHRONIC_OUTPATIENT) | Q(disease__isnull=False),
                 name="claim_chronic_names_disease",
+                violation_error_message=_("A chronic/special outpatient claim names the disease."),
             ),
             models.CheckConstraint(
-                condition=Q(discharge_date__gte=models.F("admission_date")), name="claim_discharge_not_before_admission"
+                condition=Q(discharge_date__gte=models.F("admission_date")),
+                name="claim_discharge_not_before_admission",
+                violation_error_message=_("The discharge date cannot be before the admission date."),
             ),
             models.CheckConstraint(
                 condition=Q(total_amount__gte=0, excluded_amount__gte=0, category_b_self_pay__gte=0)
                 & Q(total_amount__gte=models.F("excluded_amount") + models.F("category_b_self_pay")),
                 name="claim_amounts_consistent",
+                violation_error_message=_("The amounts outside the catalogue and paid first cannot exceed the total."),
             ),
             models.CheckConstraint(
                 condition=~Q(state__in=[ClaimState.APPROVED, ClaimState.PAID]) | Q(payable_amount__isnull=False),
                 name="claim_decided_has_amount",
+                violation_error_message=_("An approved or paid claim carries its amount."),
             ),
             models.CheckConstraint(
-                condition=~Q(state=ClaimState.REJECTED) | ~Q(end_reason=""), name="claim_rejection_has_reason"
+                condition=~Q(state=ClaimState.REJECTED) | ~Q(end_reason=""),
+                name="claim_rejection_has_reason",
+                violation_error_message=_("A rejection needs a reason."),
             ),
         ]
         indexes = [models.Index(fields=["person", "state"], name="claim_person_state")]
 
     def __str__(self) -> str:
         return self.reference
+
+    @property
+    def is_overdue(self) -> bool:
+        """Awaiting the bureau's decision past its due date (not while the person supplies materials)."""
+        return (
+            self.state in (ClaimState.SUBMITTED, ClaimState.UNDER_REVIEW)
+            and self.review_due is not None
+            and self.review_due < timezone.localdate()
+        )
 
     @property
     def masked_bank_account(self) -> str:
@@ -289,10 +347,17 @@ class ClaimInvoice(models.Model):
         ordering = ["claim", "id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["issuer", "number"], condition=Q(live=True), name="invoice_backs_one_live_claim"
+                fields=["issuer", "number"],
+                condition=Q(live=True),
+                name="invoice_backs_one_live_claim",
+                violation_error_message=_("This invoice already backs another claim."),
             ),
             models.UniqueConstraint(fields=["claim", "number"], name="invoice_once_per_claim"),
-            models.CheckConstraint(condition=Q(amount__gt=0), name="invoice_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(amount__gt=0),
+                name="invoice_amount_positive",
+                violation_error_message=_("An invoice's amount is more than zero."),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -334,15 +399,20 @@ class ClaimMaterial(models.Model):
         ordering = ["claim", "sort_order", "id"]
         constraints = [
             models.UniqueConstraint(fields=["claim", "item"], name="claim_material_unique_item"),
-            models.CheckConstraint(condition=Q(status__in=MaterialStatus.values), name="claim_material_status_valid"),
+            models.CheckConstraint(
+                condition=Q(status__in=MaterialStatus.values),
+                name="claim_material_status_valid",
+                violation_error_message=_("Choose one of the material statuses."),
+            ),
             models.CheckConstraint(
                 condition=~Q(status=MaterialStatus.REJECTED) | ~Q(status_reason=""),
                 name="claim_material_rejection_has_reason",
+                violation_error_message=_("Say why the item is rejected."),
             ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.claim_id}:{self.item} ({self.status})"
+        return f"{self.name}（{self.get_status_display()}）"
 
 
 class ClaimEvent(StateEvent):

@@ -26,6 +26,7 @@ from config.transitions import StateMachine, Step, authorize
 from registry.choices import RegionLevel
 from registry.models import ChronicDisease, ChronicQualification, Institution, Person, Region, overlapping
 from registry.references import next_reference
+from registry.selectors import working_days_after
 from registry.services import insured_days_missing, person_and_fields
 from registry.spans import uncovered
 from registry.validators import normalize_id_number
@@ -308,9 +309,17 @@ def _apply_basis(claim: Claim, finding: selectors.BasisFinding) -> dict:
 # --- the rules of each transition ------------------------------------------------------------------
 
 
+def review_due_from(day: datetime.date) -> datetime.date:
+    """The decision is due this many working days (the claim policy's) after a (re)submission."""
+    return working_days_after(day, selectors.claim_policy_in_force(on=day).review_working_days)
+
+
 def _on_resubmit(claim: Claim, step: Step) -> None:
-    """Resubmitted after supplementing materials: the event says what was still missing then."""
+    """Resubmitted after supplementing materials: the event says what was still missing then, and
+    the review time starts again."""
     step.changes["missing"] = selectors.claim_missing_items(claim=claim)
+    claim.review_due = review_due_from(step.today)
+    step.changes["review_due"] = claim.review_due.isoformat()
 
 
 def _on_request_materials(claim: Claim, step: Step) -> None:
@@ -325,8 +334,9 @@ def _on_request_materials(claim: Claim, step: Step) -> None:
 def _on_start_review(claim: Claim, step: Step) -> None:
     missing = selectors.claim_missing_items(claim=claim)
     if missing:
+        names = dict(claim.materials.values_list("item", "name"))
         raise Conflict(
-            _("Required materials are not all accepted: %(items)s.") % {"items": ", ".join(missing)},
+            _("Required materials are not all accepted: %(items)s.") % {"items": "、".join(names[i] for i in missing)},
             code="materials_missing",
             errors={"materials": missing},
         )
@@ -467,6 +477,7 @@ def claim_submit(*, actor: Actor, data: dict, person: Person | None = None) -> C
             basis=finding.basis,
             filing=finding.filing,
             basis_explanation=finding.explanation,
+            review_due=review_due_from(timezone.localdate()),
             **fields,
         )
         changes = {

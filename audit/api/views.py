@@ -1,6 +1,5 @@
 """Auditors' API: every event across records (cursor pages or a streamed CSV), and who revealed what."""
 
-from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics
@@ -8,7 +7,7 @@ from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from audit import asof, selectors
+from audit import asof, exports, selectors
 from audit.api.serializers import (
     AsOfQuerySerializer,
     AsOfSerializer,
@@ -17,28 +16,12 @@ from audit.api.serializers import (
     EventQuerySerializer,
     PersonDataAccessSerializer,
 )
-from audit.csv import csv_response
 from audit.permissions import AUDITORS
 from config.api.exceptions import ERRORS
 from config.api.inputs import parse_input
 from config.api.permissions import allow
-from registry.masking import mask_id_number, masked_changes
 from registry.models import PersonDataAccess
 from registry.selectors import normalize_id_query
-
-CSV_HEADER = [
-    "record_type",
-    "reference",
-    "id_number",
-    "action",
-    "from_state",
-    "to_state",
-    "actor",
-    "channel",
-    "at",
-    "reason",
-    "changes",
-]
 
 
 class CSVRenderer(BaseRenderer):
@@ -79,23 +62,7 @@ class AuditEventsView(APIView):
         size = params.pop("page_size")
         filters = selectors.EventFilters(**{k: v for k, v in params.items() if k != "cursor"})
         if request.query_params.get("format") == "csv":
-            rows = (
-                [
-                    row["record_type"],
-                    row["reference"],
-                    mask_id_number(row["id_number"]),
-                    row["action"],
-                    row["from_state"],
-                    row["to_state"],
-                    row["actor_label"],
-                    row["channel_id"],
-                    row["at"],
-                    row["reason"],
-                    masked_changes(row["changes"]),
-                ]
-                for row in selectors.event_stream(filters=filters)
-            )
-            return csv_response(filename=f"events-{timezone.localdate():%Y%m%d}.csv", header=CSV_HEADER, rows=rows)
+            return exports.events_csv(filters)
         rows, following = selectors.event_page(filters=filters, cursor=cursor, size=size)
         return Response(
             {"next": following.encode() if following else None, "results": AuditEventSerializer(rows, many=True).data}

@@ -84,3 +84,19 @@ def test_a_claims_page_shows_the_proxys_id_number_masked():
     assert response.status_code == 200
     assert FULL_ID.search(response.content) is None
     assert b"110105********002X" in response.content
+
+
+def test_a_person_reads_staff_in_their_history_by_role_never_by_username(filing_with_history, client_for):
+    person, filing = filing_with_history
+    clerk = filing.events.get(action="revoke").actor
+    events = client_for(person=person).get(f"/api/v1/filings/{filing.reference}/events/").json()
+    actors = [e["actor"] for e in events]
+    assert actors[-1] == "staff:counter" and set(actors[:-1]) == {f"person:{person.pk}"}
+    assert clerk.username not in str(events)
+
+
+def test_staff_read_the_stored_actor_in_a_records_history(filing_with_history, auditor):
+    _person, filing = filing_with_history
+    clerk = filing.events.get(action="revoke").actor
+    events = auditor.get(f"/api/v1/filings/{filing.reference}/events/").json()
+    assert events[-1]["actor"] == f"staff:{clerk.username}"

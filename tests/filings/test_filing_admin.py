@@ -92,34 +92,50 @@ def test_reviewer_approves_from_the_review_queue(login):
     page = client.get("/admin/filings/filingreviewqueue/")
     assert page.status_code == 200
     assert [f.reference for f in page.context["cl"].result_list] == [late.reference, soon.reference]
-    assert page.content.decode().count("已超期") == 1  # only the late one is marked
+    assert page.content.decode().count("已逾期") == 1  # only the late one is marked
     client.post("/admin/filings/filingreviewqueue/", {"action": "approve_filings", "_selected_action": [late.pk]})
     late.refresh_from_db()
     assert late.state == "effective"
     assert FilingEvent.objects.get(filing=late).action == "approve"
 
 
-def test_reject_asks_for_a_reason_then_applies(login):
+def test_reject_asks_for_a_reason_on_the_record_and_keeps_what_was_typed(login):
     pending = FilingFactory(state="submitted", effective_at=None)
     client = login(Role.REVIEWER)
-    ask = client.post(CHANGELIST, {"action": "reject_filings", "_selected_action": [pending.pk]})
-    assert ask.status_code == 200 and 'name="reason"' in ask.content.decode()
+    url = f"{CHANGELIST}{pending.pk}/do/reject/"
+    assert url in client.get(f"{CHANGELIST}{pending.pk}/change/").content.decode()
+    ask = client.post(url, {"reason": ""})
+    assert ask.status_code == 200 and "reason" in ask.context["form"].errors
     pending.refresh_from_db()
     assert pending.state == "submitted"
-    client.post(
-        CHANGELIST, {"action": "reject_filings", "_selected_action": [pending.pk], "apply": "1", "reason": "材料不全"}
-    )
+    done = client.post(url, {"reason": "材料不全"})
+    assert done.status_code == 302 and done["Location"] == f"{CHANGELIST}{pending.pk}/change/"
     pending.refresh_from_db()
     assert (pending.state, pending.end_reason) == ("rejected", "材料不全")
 
 
-def test_counter_cannot_approve_and_is_told_why(login):
+def test_a_refusal_of_the_service_is_shown_on_the_form_with_the_input_kept(login):
+    filing = FilingFactory()
+    client = login(Role.COUNTER)
+    url = f"{CHANGELIST}{filing.pk}/do/revoke/"
+    response = client.post(url, {"effective_to": "2001-01-01", "reason": "回厦门工作"})
+    assert response.status_code == 200
+    form = response.context["form"]
+    assert form.errors and form["reason"].value() == "回厦门工作"
+    filing.refresh_from_db()
+    assert filing.state == "effective"
+
+
+def test_counter_is_offered_no_approval_and_cannot_reach_one(login):
     pending = FilingFactory(state="submitted", effective_at=None)
     client = login(Role.COUNTER)
-    response = client.post(CHANGELIST, {"action": "approve_filings", "_selected_action": [pending.pk]}, follow=True)
+    page = client.get(f"{CHANGELIST}{pending.pk}/change/").content.decode()
+    assert "/do/approve/" not in page and "/do/reject/" not in page
+    assert client.post(f"{CHANGELIST}{pending.pk}/do/approve/").status_code == 403
+    queue = client.get("/admin/filings/filingreviewqueue/").content.decode()
+    assert "approve_filings" not in queue
     pending.refresh_from_db()
     assert pending.state == "submitted"
-    assert any(pending.reference in str(m) for m in response.context["messages"])
 
 
 def test_auditor_reads_filings_without_actions(login):

@@ -166,13 +166,15 @@ class TestAdmin:
         client.post(
             "/admin/reimbursements/claimreviewqueue/", {"action": "start_review_claims", "_selected_action": [claim.pk]}
         )
-        client.post(
-            "/admin/reimbursements/claimreviewqueue/", {"action": "approve_claims", "_selected_action": [claim.pk]}
-        )
+        confirm = client.get(f"/admin/reimbursements/claim/{claim.pk}/do/approve/")
+        estimate = dict((str(label), value) for label, value in confirm.context["confirm"])
+        assert estimate["报销比例"].endswith("%") and estimate["基金支付额（本次计算）"].endswith(" 元")
+        client.post(f"/admin/reimbursements/claim/{claim.pk}/do/approve/")
         claim.refresh_from_db()
         assert claim.state == "approved" and claim.payable_amount is not None
+        assert estimate["基金支付额（本次计算）"] == f"{claim.payable_amount:,.2f} 元"
         page = client.get(f"/admin/reimbursements/claim/{claim.pk}/change/").content.decode()
-        assert "fund_before_cap" in page and str(claim.payable_amount) in page
+        assert "fund_before_cap" not in page and f"{claim.payable_amount:,.2f} 元" in page
         assert "6216" not in page  # the bank account is masked
 
     def test_review_queue_oldest_first(self, login):
