@@ -6,7 +6,7 @@ PORT ?= 8000
 HOST ?= 127.0.0.1
 export DJANGO_SETTINGS_MODULE ?= config.settings.dev
 
-.PHONY: run test venv install install-dev migrate demo serve lint bench messages clean
+.PHONY: run test venv install install-dev migrate demo serve lint bench messages clean browser worker faults
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,9 +36,37 @@ serve: install
 ## make run: install, migrate, load demo data once, serve on http://127.0.0.1:$(PORT)
 run: demo serve
 
+## make worker: a Celery worker with beat embedded (the schedule from the database), for local use.
+## The broker is CELERY_BROKER_URL, by default the Redis on this machine; `make run` needs none.
+CELERY_BROKER_URL ?= redis://127.0.0.1:6379/0
+worker: migrate
+	CELERY_BROKER_URL=$(CELERY_BROKER_URL) $(BIN)/celery -A config worker -B -l info --concurrency 2 \
+		--scheduler django_celery_beat.schedulers:DatabaseScheduler
+
 ## make test: install test tools and run the whole suite (SQLite, or DATABASE_URL)
 test: install-dev
 	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/python -m pytest -n auto
+
+## make browser: headless Chromium and a Chinese font for tests/browser (Debian packages; browser
+## downloads do not work here). Installs what is missing as root or with non-interactive sudo, else
+## says what to install; the browser tests skip until then. Quick when everything is there.
+BROWSER_PACKAGES := chromium fonts-wqy-zenhei
+browser:
+	@missing=""; \
+	for p in $(BROWSER_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -z "$$missing" ]; then echo "browser: $(BROWSER_PACKAGES) installed"; exit 0; fi; \
+	if ! command -v apt-get >/dev/null 2>&1; then \
+	  echo "browser: no apt-get here; install Chromium at /usr/bin/chromium and a CJK font (Debian:$$missing)"; exit 0; \
+	elif [ "$$(id -u)" = 0 ]; then sudo=""; \
+	elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then sudo="sudo -n"; \
+	else \
+	  echo "browser: missing$$missing; run: sudo apt-get install -y --no-install-recommends$$missing"; exit 0; \
+	fi; \
+	echo "browser: installing$$missing"; \
+	$$sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	$$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends$$missing >/dev/null
 
 lint: install-dev
 	$(BIN)/ruff check .
@@ -46,6 +74,12 @@ lint: install-dev
 
 bench: install-dev
 	DJANGO_SETTINGS_MODULE=config.settings.dev $(BIN)/python -m bench
+
+## make faults: writers retrying with Idempotency-Key while PostgreSQL is stopped, crashed and restarted,
+## then a reconciliation (bench/faults.py; about two minutes; its own cluster from PostgreSQL 15's
+## initdb/pg_ctl, as an unprivileged user when run as root). FAULTS_ARGS="--seconds 120 --writers 12".
+faults: install
+	$(BIN)/python -m bench.faults $(FAULTS_ARGS)
 
 messages: install
 	cd $(CURDIR) && $(BIN)/python manage.py makemessages -l zh_Hans --no-obsolete --ignore=.venv

@@ -10,6 +10,7 @@ from django.urls import NoReverseMatch, path, reverse
 from django.utils.translation import gettext_lazy as _
 
 from accounts.history import actor_names
+from accounts.models import Channel
 from audit import exports, selectors
 from audit.forms import EventFilterForm
 from audit.models import AuditEvent
@@ -81,6 +82,11 @@ class AuditEventAdmin(admin.ModelAdmin):
             except ValidationFailed as exc:
                 cursor_error = exc.message
         names = actor_names({row["actor_label"] for row in rows})
+        names.update(
+            Channel.objects.filter(code__in={row["channel_id"] for row in rows if row["channel_id"]}).values_list(
+                "code", "name"
+            )
+        )
         query = request.GET.copy()
         query.pop("cursor", None)
         next_query = None
@@ -118,6 +124,6 @@ class AuditEventAdmin(admin.ModelAdmin):
             "from_state": states(row["from_state"]).label if row["from_state"] else "—",
             "to_state": states(row["to_state"]).label,
             "actor": names.get(row["actor_label"], row["actor_label"]),
-            "channel": row["channel_id"] or "—",
+            "channel": names.get(row["channel_id"], row["channel_id"]) if row["channel_id"] else "—",
             "reason": row["reason"] or "—",
         }

@@ -261,7 +261,9 @@ class RecordTasksMixin:
         if chosen is None:
             raise PermissionDenied(gettext("This action is not open to you on this record now."))
         opts = self.model._meta
-        back = reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[record.pk])
+        # Back to the record's own page: a queue (a proxy) may no longer hold it once the task is done.
+        concrete = record._meta.concrete_model._meta
+        back = reverse(f"admin:{concrete.app_label}_{concrete.model_name}_change", args=[record.pk])
         posted = request.method == "POST"
         form = chosen.form_class(request.POST if posted else None, request.FILES if posted else None, record=record)
         if posted and form.is_valid():

@@ -1,9 +1,10 @@
 """Admin for filing policy and filings: counter staff, reviewers and auditors work here."""
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.widgets import AdminDateWidget
 from django.db.models import Count
+from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -604,6 +605,20 @@ class FilingAdmin(RecordTasksMixin, CSVExportMixin, ReadableHistoryMixin, Docume
         obj.pk = filing.pk
         obj.reference = filing.reference
         obj._state.adding = False
+
+    def response_add(self, request, obj, post_url_continue=None):
+        """After filing at the counter, the new filing's own page: its state, its tasks, its documents."""
+        self.message_user(
+            request,
+            format_html(
+                '{} <a href="{}">{}</a>',
+                gettext("Filed:"),
+                reverse("admin:filings_filing_change", args=[obj.pk]),
+                obj.reference,
+            ),
+            messages.SUCCESS,
+        )
+        return HttpResponseRedirect(reverse("admin:filings_filing_change", args=[obj.pk]))
 
     def save_related(self, request, form, formsets, change):
         """Nothing to save: the service stored the institutions, and there are no inlines on the add form."""

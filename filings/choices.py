@@ -58,7 +58,7 @@ class FilingAction(models.TextChoices):
     APPROVE = "approve", _("Approve")
     REJECT = "reject", _("Reject")
     WITHDRAW = "withdraw", _("Withdraw")
-    CHANGE = "change", _("Change")
+    CHANGE = "change", _("Change the filing (变更)")
     REVOKE = "revoke", _("Revoke")
     EXPIRE = "expire", _("Expire")
 

@@ -191,7 +191,9 @@ class InsuredPeriod(Versioned):
     insured_region = models.ForeignKey(
         Region, on_delete=models.PROTECT, related_name="+", verbose_name=_("insured region")
     )
-    status = models.CharField(_("status"), max_length=16, choices=PeriodStatus.choices, default=PeriodStatus.ACTIVE)
+    status = models.CharField(
+        _("period status"), max_length=16, choices=PeriodStatus.choices, default=PeriodStatus.ACTIVE
+    )
 
     history = HistoricalRecords(
         excluded_fields=["updated_at"],

@@ -81,8 +81,17 @@ class ClaimInvoiceInline(ReadOnlyInline):
     """The bills behind the claim; ``live`` turns false when the claim is rejected or withdrawn."""
 
     model = ClaimInvoice
-    fields = ["number", "amount", "issued_on", "issuer", "live"]
+    fields = ["number", "amount_yuan", "issued_on", "issuer_shown", "live"]
     readonly_fields = fields
+
+    @admin.display(description=_("amount"))
+    def amount_yuan(self, obj):
+        return yuan(obj.amount)
+
+    @admin.display(description=_("issuer"))
+    def issuer_shown(self, obj):
+        """A catalogue institution by its code, another by the name it was claimed under."""
+        return obj.issuer.removeprefix("name:")
 
 
 class ClaimEventInline(EventInline):
@@ -374,8 +383,9 @@ class ClaimAdmin(RecordTasksMixin, CSVExportMixin, ReadableHistoryMixin, Documen
         "claim_kind",
         "basis",
         "state",
-        "total_amount",
-        "payable_amount",
+        "review_due_marked",
+        "total_yuan",
+        "payable_yuan",
         "submitted_at",
     ]
     list_filter = ["state", "claim_kind", "basis", "reason", "injury", "channel", "submitted_at"]
@@ -394,6 +404,22 @@ class ClaimAdmin(RecordTasksMixin, CSVExportMixin, ReadableHistoryMixin, Documen
     @admin.display(description=_("total amount"), ordering="total_amount")
     def total_yuan(self, obj):
         return yuan(obj.total_amount)
+
+    @admin.display(description=_("outside the catalogue (目录外)"))
+    def excluded_yuan(self, obj):
+        return yuan(obj.excluded_amount)
+
+    @admin.display(description=_("category B paid first (乙类先行自付)"))
+    def category_b_yuan(self, obj):
+        return yuan(obj.category_b_self_pay)
+
+    @admin.display(description=_("payable amount"), ordering="payable_amount")
+    def payable_yuan(self, obj):
+        return yuan(obj.payable_amount) if obj.payable_amount is not None else "—"
+
+    @admin.display(description=_("deductible applied"))
+    def deductible_yuan(self, obj):
+        return yuan(obj.deductible_applied) if obj.deductible_applied is not None else "—"
 
     @admin.display(description=_("review due"), ordering="review_due")
     def review_due_marked(self, obj):
@@ -451,11 +477,11 @@ class ClaimAdmin(RecordTasksMixin, CSVExportMixin, ReadableHistoryMixin, Documen
             _("Amounts"),
             {
                 "fields": [
-                    "total_amount",
-                    "excluded_amount",
-                    "category_b_self_pay",
-                    "payable_amount",
-                    "deductible_applied",
+                    "total_yuan",
+                    "excluded_yuan",
+                    "category_b_yuan",
+                    "payable_yuan",
+                    "deductible_yuan",
                     "breakdown_table",
                 ]
             },
@@ -474,6 +500,11 @@ class ClaimAdmin(RecordTasksMixin, CSVExportMixin, ReadableHistoryMixin, Documen
     def get_readonly_fields(self, request, obj=None):
         # Claims are made through the API or the counter's channel; here they change only by actions.
         return [f.name for f in Claim._meta.fields if f.name not in self.exclude] + [
+            "total_yuan",
+            "excluded_yuan",
+            "category_b_yuan",
+            "payable_yuan",
+            "deductible_yuan",
             "bank_account_masked",
             "proxy_id_number_masked",
             "breakdown_table",

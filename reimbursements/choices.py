@@ -104,7 +104,7 @@ class ClaimAction(models.TextChoices):
     REQUEST_MATERIALS = "request_materials", _("Request materials")
     START_REVIEW = "start_review", _("Start review")
     APPROVE = "approve", _("Approve")
-    REJECT = "reject", _("Reject")
+    REJECT = "reject", _("Refuse payment")
     PAY = "pay", _("Pay")
     WITHDRAW = "withdraw", _("Withdraw")
 

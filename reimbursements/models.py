@@ -302,7 +302,7 @@ class Claim(Versioned):
             models.CheckConstraint(
                 condition=~Q(state=ClaimState.REJECTED) | ~Q(end_reason=""),
                 name="claim_rejection_has_reason",
-                violation_error_message=_("A rejection needs a reason."),
+                violation_error_message=_("Refusing payment needs a reason."),
             ),
         ]
         indexes = [models.Index(fields=["person", "state"], name="claim_person_state")]

@@ -381,7 +381,7 @@ def _release_invoices(claim: Claim) -> None:
 
 def _on_reject(claim: Claim, step: Step) -> None:
     if not step.reason:
-        raise ValidationFailed(_("A rejection needs a reason."), errors={"reason": [_("Required.")]})
+        raise ValidationFailed(_("Refusing payment needs a reason."), errors={"reason": [_("Required.")]})
     claim.decided_at = step.now
     claim.end_reason = step.reason
     _release_invoices(claim)

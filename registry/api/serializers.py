@@ -99,6 +99,12 @@ class PersonInputSerializer(InputSerializer):
     retired = serializers.BooleanField(required=False, help_text="Retired (退休), as the enrolment system says.")
 
 
+class PersonPatchSerializer(PersonInputSerializer):
+    """The body of PATCH /persons/{id}/ (documents it): every field but the ID number, which never changes."""
+
+    id_number = None
+
+
 class RevealQuerySerializer(InputSerializer):
     reveal = serializers.MultipleChoiceField(
         choices=["id_number", "phone"], help_text="Fields to show in full; the reveal is recorded for auditors."

@@ -18,6 +18,7 @@ from registry import selectors, services
 from registry.api.serializers import (
     InstitutionSerializer,
     PersonInputSerializer,
+    PersonPatchSerializer,
     PersonSerializer,
     RegionSerializer,
     RevealQuerySerializer,
@@ -61,7 +62,7 @@ class InstitutionViewSet(viewsets.ReadOnlyModelViewSet):
     ),
     partial_update=extend_schema(
         tags=["persons"],
-        request=PersonInputSerializer(partial=True),
+        request=PersonPatchSerializer(partial=True),
         parameters=[IF_MATCH_PARAMETER],
         responses={200: PersonSerializer, 412: ErrorSerializer, **ERRORS},
         description="Change a person; send the `ETag` last read as `If-Match` so that no one else's change is lost.",
@@ -91,7 +92,11 @@ class PersonViewSet(
     @extend_schema(
         tags=["persons"],
         parameters=[
-            OpenApiParameter("reveal", OpenApiTypes.STR, description="id_number and/or phone, comma-separated"),
+            OpenApiParameter(
+                "reveal",
+                {"type": "string", "pattern": "^(id_number|phone)(,(id_number|phone))*$"},
+                description="id_number and/or phone, comma-separated (staff only).",
+            ),
             OpenApiParameter("reason", OpenApiTypes.STR, description="Required with reveal; recorded."),
         ],
         responses={200: PersonSerializer, **ERRORS},

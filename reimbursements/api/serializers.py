@@ -3,11 +3,13 @@
 from decimal import Decimal
 
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema_field
 from rest_framework import serializers
 
 from config.api.inputs import InputSerializer, limit
 from config.api.serializers import StateEventSerializer
+from filings.api.serializers import RequirementSerializer
+from filings.choices import FilingType
 from registry.choices import InstitutionLevel
 from registry.models import Person
 from reimbursements.choices import BREAKDOWN_STEP_LABELS, ClaimBasis, ClaimKind, ClaimReason, MaterialStatus, Setting
@@ -235,3 +237,26 @@ class ClaimRequirementSerializer(serializers.ModelSerializer):
     class Meta:
         model = ClaimMaterialRequirement
         fields = ["claim_kind", "item", "name", "required", "original", "effective_from", "effective_to"]
+
+
+class FilingRequirementsSerializer(serializers.Serializer):
+    """GET /requirements/?filing_type=: the checklist of a filing type (documents the answer only)."""
+
+    filing_type = serializers.ChoiceField(choices=FilingType.choices)
+    items = RequirementSerializer(many=True)
+
+
+class ClaimRequirementsSerializer(serializers.Serializer):
+    """GET /requirements/?claim_kind=: the checklist of a claim kind (documents the answer only)."""
+
+    claim_kind = serializers.ChoiceField(choices=ClaimKind.choices)
+    injury = serializers.BooleanField()
+    items = ClaimRequirementSerializer(many=True)
+
+
+# The answer of GET /requirements/: one of the two, by the parameter given.
+RequirementsSerializer = PolymorphicProxySerializer(
+    component_name="Requirements",
+    serializers=[FilingRequirementsSerializer, ClaimRequirementsSerializer],
+    resource_type_field_name=None,
+)

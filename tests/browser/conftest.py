@@ -1,0 +1,138 @@
+"""The admin in a real browser: headless Chromium (Debian's package, ``make browser``) driven by Playwright.
+
+Each test gets a fresh browser context at 1366×768 in front of pytest-django's ``live_server``.
+The live server answers from another thread, so these tests are transactional: their rows are
+committed, and every table is emptied after each test. The reference data the migrations seed
+(regions, channels, policies, holidays) is loaded again when an earlier transactional test of the
+same worker has emptied it.
+
+Without Chromium the tests skip, saying how to get it; under CI (``CI=true``) they fail instead,
+since CI installs it (``.ci/run`` calls ``make browser``).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from django.apps import apps as django_apps
+from django.db import connection
+from django.db.migrations.loader import MigrationLoader
+from django.db.migrations.operations import RunPython
+
+CHROMIUM = Path("/usr/bin/chromium")
+HERE = Path(__file__).resolve().parent
+SCREENSHOTS = HERE.parent.parent / "test-artifacts" / "screenshots"
+VIEWPORT = {"width": 1366, "height": 768}
+MISSING = f"Chromium not found at {CHROMIUM}: run `make browser`"
+
+
+def pytest_collection_modifyitems(config, items):
+    """Skip this folder's tests where Chromium is absent (never under CI, which installs it)."""
+    if CHROMIUM.exists() or os.environ.get("CI") == "true":
+        return
+    skip = pytest.mark.skip(reason=MISSING)
+    for item in items:
+        if HERE in Path(item.path).parents:
+            item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Chromium per worker process."""
+    if not CHROMIUM.exists():
+        pytest.fail(f"{MISSING} (CI installs it before the tests)")
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API keeps an event loop running in the test's thread, so Django takes the
+    # tests' own ORM calls (factories, checks), ordinary synchronous ones, for calls from async code.
+    before = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as playwright:
+            chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True)
+            yield chromium
+            chromium.close()
+    finally:
+        if before is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = before
+
+
+@pytest.fixture(autouse=True)
+def reference_data(transactional_db):
+    """The seeded reference data, loaded again when an earlier transactional test emptied the tables.
+
+    The data migrations' loaders are idempotent; running their ``RunPython`` steps again restores
+    channels, regions and policy rows (roles' groups come back by themselves after a flush).
+    """
+    from accounts.models import Channel
+
+    if not Channel.objects.exists():
+        loader = MigrationLoader(connection)
+        plan: list[tuple[str, str]] = []
+        for leaf in loader.graph.leaf_nodes():
+            plan += [key for key in loader.graph.forwards_plan(leaf) if key not in plan]
+        with connection.schema_editor() as editor:
+            for key in plan:
+                for operation in loader.graph.nodes[key].operations:
+                    if isinstance(operation, RunPython):
+                        operation.code(django_apps, editor)
+    yield
+    allow_flush_on_sqlite()
+
+
+def allow_flush_on_sqlite() -> None:
+    """Let the flush after a transactional test empty the append-only event tables on SQLite.
+
+    Their triggers refuse DELETE (PostgreSQL's flush is a TRUNCATE, which its row triggers let
+    pass). The flush ends with ``post_migrate``, whose handler creates the triggers again.
+    """
+    if connection.vendor != "sqlite":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+        for (name,) in cursor.fetchall():
+            if name.endswith("_no_delete"):
+                cursor.execute(f'DROP TRIGGER "{name}"')
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    if report.when == "call":
+        item.browser_call_failed = report.failed
+    return report
+
+
+@pytest.fixture
+def page(request, browser, live_server, reference_data):
+    """A fresh page (own cookies) at 1366×768 whose relative URLs go to the live server.
+
+    When the test fails, the page as it was is kept in test-artifacts/failures/ for a look.
+    """
+    context = browser.new_context(base_url=live_server.url, viewport=VIEWPORT, locale="zh-CN")
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    yield page
+    if getattr(request.node, "browser_call_failed", False):
+        failures = SCREENSHOTS.parent / "failures"
+        failures.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(failures / f"{request.node.name}.png"), full_page=True)
+        (failures / f"{request.node.name}.html").write_text(page.content(), encoding="utf-8")
+    context.close()
+
+
+@pytest.fixture
+def screenshot(page):
+    """screenshot("counter-desk"): the whole page as test-artifacts/screenshots/counter-desk.png."""
+
+    def take(name: str) -> Path:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        path = SCREENSHOTS / f"{name}.png"
+        page.screenshot(path=str(path), full_page=True)
+        return path
+
+    return take

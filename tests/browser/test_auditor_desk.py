@@ -1,0 +1,113 @@
+"""An auditor reads in a real browser: a filing's history and the event browser, names not codes,
+ID numbers masked, and nothing to act on."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from accounts.choices import Role
+from filings import services as filing_services
+from filings.choices import FilingAction, FilingMode, FilingState
+from registry.masking import mask_id_number
+from tests.browser import pages
+from tests.browser.pages import Desk, Label
+from tests.factories import ClaimFactory, FilingEventFactory, FilingFactory, PersonFactory, UserFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+FULL_ID_NUMBER = re.compile(r"\b\d{17}[\dX]\b")
+
+
+@pytest.fixture
+def history():
+    """A fast-track filing submitted at the counter by 王敏 and approved by 李审; and a claim."""
+    counter = UserFactory(role=Role.COUNTER, username="chuangkou", last_name="王", first_name="敏")
+    reviewer = UserFactory(role=Role.REVIEWER, username="shenhe", last_name="李", first_name="审")
+    person = PersonFactory(name="郑十")
+    filing = FilingFactory(
+        person=person,
+        state=FilingState.SUBMITTED,
+        mode=FilingMode.FAST_TRACK,
+        proof_basis="documents",
+        effective_at=None,
+        channel_id="counter",
+    )
+    FilingEventFactory(
+        filing=filing,
+        action=FilingAction.SUBMIT,
+        to_state=FilingState.SUBMITTED,
+        actor_label=f"staff:{counter.username}",
+        channel_id="counter",
+    )
+    filing_services.filing_transition(filing_id=filing.pk, action=FilingAction.APPROVE, actor=reviewer.actor)
+    claim = ClaimFactory(person=person, submitted_by=counter)
+    return filing, claim, person
+
+
+@pytest.fixture
+def auditor(page):
+    UserFactory(role=Role.AUDITOR, username="jihe", last_name="陈", first_name="稽")
+    desk = Desk(page)
+    pages.log_in(desk, "jihe")
+    return desk
+
+
+def assert_no_full_id_number(desk: Desk, person) -> None:
+    body = desk.page.content()
+    assert person.id_number not in body
+    assert not FULL_ID_NUMBER.search(desk.text()), FULL_ID_NUMBER.search(desk.text())
+
+
+def test_auditor_reads_a_filings_history(history, auditor):
+    filing, _claim, person = history
+    desk, page = auditor, auditor.page
+
+    desk.follow(pages.index_link(desk, Label.FILINGS))
+    assert desk.action_labels() == []  # nothing to act on in bulk
+    pages.search(desk, filing.reference)
+    desk.follow(pages.result_link(desk, filing.reference))
+    expect(page.locator(".field-state")).to_contain_text("已生效")
+    assert desk.record_tasks() == []  # nothing to act on here either
+    assert desk.save_buttons() == 0
+    assert_no_full_id_number(desk, person)
+
+    desk.follow(page.locator("#content").get_by_role("link", name=Label.HISTORY))
+    expect(page).to_have_url(re.compile(re.escape(pages.filing_history_url(filing.pk)) + r"(\?|$)"))
+    table = page.locator("#change-history")
+    expect(table).to_contain_text("提交")
+    expect(table).to_contain_text(Label.APPROVE)
+    expect(table).to_contain_text("已生效")
+    expect(table).to_contain_text("王敏（窗口经办）")
+    expect(table).to_contain_text("李审（审核）")
+    assert "staff:" not in table.inner_text()
+    assert_no_full_id_number(desk, person)
+
+
+def test_auditor_browses_every_event(history, auditor, screenshot):
+    filing, claim, person = history
+    desk, page = auditor, auditor.page
+
+    desk.goto(pages.AUDIT_EVENTS)
+    assert "404" not in page.title(), "the auditors' event browser is missing"
+    rows = page.locator("#result_list tr.event-row")
+    expect(rows.first).to_be_visible()
+    screenshot("auditor-desk")
+    text = page.locator("#result_list").inner_text()
+    assert filing.reference in text and claim.reference in text
+    assert mask_id_number(person.id_number) in text
+    assert "王敏（窗口经办）" in text and "李审（审核）" in text
+    assert Label.APPROVE in text and "已生效" in text
+    assert "staff:" not in text
+    assert_no_full_id_number(desk, person)
+
+    # Filtering by record keeps to that record.
+    desk.type(page.locator("#event-filters [name=reference]"), filing.reference)
+    desk.follow(page.locator("#event-filters input[type=submit]"))
+    expect(rows.first).to_be_visible()
+    assert claim.reference not in page.locator("#result_list").inner_text()
+    # The reference links to the filing's page.
+    desk.follow(page.locator("#result_list").get_by_role("link", name=filing.reference).first)
+    expect(page.locator("#content")).to_contain_text(filing.reference)

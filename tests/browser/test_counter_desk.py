@@ -1,0 +1,191 @@
+"""Counter staff at work in a real browser: find a person, file for them, record a claim's materials.
+
+Each task starts on the admin index and is counted (clicks, fields typed, page loads); the
+figures are printed and written to test-artifacts/counter-tasks.txt for the issue's note.
+"""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from accounts.choices import Role
+from filings.choices import FilingState
+from filings.models import Filing
+from reimbursements.choices import ClaimState, MaterialStatus
+from reimbursements.models import Claim, ClaimMaterial
+from tests.browser import pages
+from tests.browser.conftest import SCREENSHOTS
+from tests.browser.pages import Desk, Label
+from tests.factories import ClaimFactory, PersonFactory, UserFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def report(task: str, what: str, tally: pages.Tally) -> None:
+    """Print the task's cost and keep it in test-artifacts/counter-tasks/<task>.txt (one file a task)."""
+    line = f"counter task «{what}»: {tally}"
+    print(line)
+    folder = SCREENSHOTS.parent / "counter-tasks"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{task}.txt").write_text(line + "\n", encoding="utf-8")
+
+
+@pytest.fixture
+def counter(page):
+    UserFactory(role=Role.COUNTER, username="chuangkou", last_name="王", first_name="敏")
+    desk = Desk(page)
+    pages.log_in(desk, "chuangkou")
+    return desk
+
+
+def test_counter_finds_a_person_and_files_for_them(counter, screenshot):
+    person = PersonFactory(name="张三丰")
+    PersonFactory(name="张翠山")
+    PersonFactory(name="李四")
+    desk, page = counter, counter.page
+
+    # Persons are found by name too (a part of it).
+    desk.goto(pages.PERSONS)
+    pages.search(desk, "张")
+    expect(pages.result_rows(desk)).to_have_count(2)
+    assert "李四" not in page.locator("#result_list").inner_text()
+    desk.goto(pages.INDEX)
+
+    # The counter's desk: the index offers persons and filings to add, nothing to decide.
+    expect(pages.index_link(desk, Label.PERSONS)).to_be_visible()
+    expect(pages.index_link(desk, Label.FILINGS)).to_be_visible()
+
+    tally = desk.start()
+    # Find the person by the ID number on their card; open them.
+    desk.follow(pages.index_link(desk, Label.PERSONS))
+    expect(page.locator("#content h1")).to_contain_text(Label.PERSONS)
+    screenshot("counter-desk")
+    pages.search(desk, person.id_number)
+    expect(pages.result_rows(desk)).to_have_count(1)
+    row_text = pages.result_rows(desk).first.inner_text()
+    assert "张三丰" in row_text and person.id_number not in row_text  # the list shows the number masked
+    desk.follow(pages.result_link(desk, "张三丰"))
+    expect(page.locator("#id_name")).to_have_value("张三丰")
+    pages.file_for_person(desk)
+    expect(page.locator("#content h1")).to_contain_text(Label.ADD)
+    for label in ("参保人", "备案类型", "就医地", "开始日期", "联系人", "联系人电话", "已签署知情同意"):
+        expect(page.locator("form#filing_form")).to_contain_text(label)
+    pages.filing_form_fill(
+        desk,
+        person_query=person.id_number,
+        person_choice="张三丰",
+        filing_type="其他临时外出",
+        destination="上海",
+        contact_name="张三丰",
+        contact_phone="13906001234",
+    )
+    pages.save(desk)
+
+    success = desk.success_message()
+    filing = Filing.objects.get(person=person)
+    assert filing.reference in success
+    report(
+        "file-for-a-person",
+        "file for a person (from the index: find by ID number, open, to the filing form, fill, save)",
+        tally,
+    )
+
+    # The save leads to the new filing's page: its reference and state; the counter's tasks, never a
+    # reviewer's.
+    expect(page.locator("#content")).to_contain_text(filing.reference)
+    assert filing.state == FilingState.EFFECTIVE  # self-service at the counter takes effect at once
+    expect(page.locator(".field-state")).to_contain_text("已生效")
+    offered = desk.offered_transitions()
+    assert Label.APPROVE not in offered and Label.REJECT not in offered
+    assert offered == {Label.CHANGE, Label.CORRECT_CONTACT, Label.REVOKE}, offered
+    assert desk.save_buttons() == 0  # a stored filing is read, not edited
+
+    # No decision is offered in the lists either.
+    desk.goto(pages.FILINGS)
+    assert not {Label.APPROVE_FILINGS, Label.REJECT_FILINGS} & set(desk.action_labels())
+    assert not any(Label.APPROVE in label for label in desk.action_labels())
+
+
+def test_counter_makes_a_claim_for_a_person(counter, screenshot):
+    person = PersonFactory(name="钱五")
+    desk, page = counter, counter.page
+    admission = timezone.localdate() - datetime.timedelta(days=20)
+    discharge = admission + datetime.timedelta(days=10)
+
+    tally = desk.start()
+    desk.follow(pages.index_link(desk, Label.PERSONS))
+    pages.search(desk, person.id_number)
+    desk.follow(pages.result_link(desk, "钱五"))
+    pages.claim_for_person(desk)
+    for label in ("报销类别", "就医城市", "入院日期", "出院日期", "费用总额"):
+        expect(page.locator("#claim_form")).to_contain_text(label)
+    pages.claim_form_fill(
+        desk,
+        person_query=person.id_number,
+        person_choice="钱五",
+        claim_kind="住院",
+        reason="就医时未备案",
+        institution_name="上海某三级医院",
+        institution_level="三级",
+        city="310100",
+        admission=admission.isoformat(),
+        discharge=discharge.isoformat(),
+        total="12000.00",
+        invoice_number="FP-BROWSER-0001",
+    )
+    screenshot("counter-claim-form")
+    pages.make_claim(desk)
+    success = desk.success_message()
+    claim = Claim.objects.get(person=person)
+    assert claim.reference in success
+    report(
+        "create-a-claim",
+        "create a claim (from the index: find by ID number, open, to the claim form, fill, submit)",
+        tally,
+    )
+
+    assert claim.state == ClaimState.SUBMITTED
+    assert claim.total_amount == Decimal("12000.00")
+    expect(page.locator("#content")).to_contain_text(claim.reference)
+    assert pages.checklist_names(desk), "the new claim's page shows its checklist"
+    screenshot("counter-claim")
+
+
+def test_counter_records_a_claims_materials(counter):
+    person = PersonFactory(name="赵六")
+    claim = ClaimFactory(person=person)
+    first = claim.materials.order_by("sort_order").first()
+    desk, page = counter, counter.page
+
+    tally = desk.start()
+    desk.follow(pages.index_link(desk, Label.CLAIMS))
+    pages.search(desk, person.id_number)
+    desk.follow(pages.result_link(desk, claim.reference))
+    expect(page.locator("#content")).to_contain_text(claim.reference)
+    assert first.name in pages.checklist_names(desk)
+    desk.choose(pages.checklist_status(desk, first.name), Label.ACCEPTED)
+    pages.save(desk)
+    desk.success_message()
+    report(
+        "record-materials",
+        "record materials (from the index: find the claim by ID number, open, accept one item, save)",
+        tally,
+    )
+
+    assert ClaimMaterial.objects.get(pk=first.pk).status == MaterialStatus.ACCEPTED
+    claim.refresh_from_db()
+    assert claim.state == ClaimState.SUBMITTED
+
+    # The claim's page offers the counter's steps, never review, approval or payment.
+    desk.goto(pages.claim_url(claim.pk))
+    offered = desk.offered_transitions()
+    assert not {Label.START_REVIEW, Label.APPROVE, Label.REFUSE_PAYMENT, Label.PAY} & offered, offered
+    assert offered == {Label.REQUEST_MATERIALS, Label.WITHDRAW}, offered
+    # The claim queue holds no bulk action for the counter.
+    desk.goto(pages.CLAIM_QUEUE)
+    assert desk.action_labels() == []
