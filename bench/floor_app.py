@@ -1,0 +1,101 @@
+"""The floor of the eligibility lookup and of the filing list: bare WSGI, raw psycopg, prepared statements.
+
+Never part of the product: ``make bench`` serves it with the same gunicorn settings as the app
+(``gunicorn bench.floor_app:application -c gunicorn.conf.py``) to show what the hardware gives when
+nothing but the database work is done. ``BENCH_FLOOR_DSN`` names the database.
+
+- ``GET /eligibility/?id_number=…&city=…&date=…`` — the person, their insured period of the day and
+  the filings covering the day, one prepared statement; answers covered or not as JSON.
+- ``GET /filings/?state=…&destination=…`` — 50 filings of a state and destination, newest first,
+  with the person joined (what the auditors' list shows), one prepared statement.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import os
+from urllib.parse import parse_qs
+
+import psycopg
+
+ELIGIBILITY_SQL = """
+SELECT r.level,
+       EXISTS (SELECT 1 FROM registry_insuredperiod ip
+               WHERE ip.person_id = p.id AND ip.status = 'active'
+                 AND (ip.starts_on IS NULL OR ip.starts_on <= %(on)s)
+                 AND (ip.ends_on IS NULL OR ip.ends_on >= %(on)s)) AS insured,
+       f.reference, f.filing_type, f.destination_id, f.end_date, f.covered_until, f.state
+FROM registry_region r
+LEFT JOIN registry_person p ON p.id_number = %(id_number)s
+LEFT JOIN filings_filing f ON f.person_id = p.id AND f.start_date <= %(on)s
+     AND (f.end_date IS NULL OR f.end_date >= %(on)s)
+     AND (f.state = 'effective' OR f.covered_until >= %(on)s)
+WHERE r.code = %(city)s
+ORDER BY f.effective_at DESC NULLS LAST
+"""
+LIST_SQL = """
+SELECT f.id, f.reference, f.filing_type, f.state, f.destination_id, f.start_date, f.end_date,
+       f.submitted_at, f.channel_id, p.id_number, p.name
+FROM filings_filing f JOIN registry_person p ON p.id = f.person_id
+WHERE f.state = %(state)s AND f.destination_id = %(destination)s
+ORDER BY f.submitted_at DESC, f.id DESC
+LIMIT 50
+"""
+_connection: psycopg.Connection | None = None
+
+
+def connection() -> psycopg.Connection:
+    global _connection
+    if _connection is None or _connection.closed:
+        _connection = psycopg.connect(os.environ["BENCH_FLOOR_DSN"], autocommit=True)
+    return _connection
+
+
+def eligibility(query: dict) -> dict:
+    city = query["city"]
+    on = datetime.date.fromisoformat(query["date"]) if query.get("date") else datetime.date.today()
+    rows = (
+        connection()
+        .execute(ELIGIBILITY_SQL, {"id_number": query["id_number"], "city": city, "on": on}, prepare=True)
+        .fetchall()
+    )
+    if not rows or rows[0][0] != "city":
+        return {"code": "invalid", "errors": {"city": ["unknown city"]}}
+    level, insured, *_ = rows[0]
+    province = city[:2] + "0000"
+    for _level, _insured, reference, filing_type, destination, end_date, covered_until, state in rows:
+        if reference and destination in (city, province):
+            until = covered_until if state != "effective" else end_date
+            return {
+                "covered": True,
+                "filing": reference,
+                "filing_type": filing_type,
+                "valid_until": until.isoformat() if until else None,
+            }
+    return {"covered": False, "insured": bool(insured), "filing": None}
+
+
+def filings(query: dict) -> dict:
+    rows = (
+        connection()
+        .execute(LIST_SQL, {"state": query["state"], "destination": query["destination"]}, prepare=True)
+        .fetchall()
+    )
+    keys = ("id", "reference", "filing_type", "state", "destination", "start_date", "end_date", "submitted_at")
+    keys += ("channel", "id_number", "name")
+    return {"results": [dict(zip(keys, row, strict=True)) for row in rows]}
+
+
+ROUTES = {"/eligibility/": eligibility, "/filings/": filings}
+
+
+def application(environ, start_response):
+    handler = ROUTES.get(environ.get("PATH_INFO", ""))
+    if handler is None:
+        start_response("404 Not Found", [("Content-Type", "text/plain")])
+        return [b"not found"]
+    query = {k: v[0] for k, v in parse_qs(environ.get("QUERY_STRING", "")).items()}
+    body = json.dumps(handler(query), default=str, ensure_ascii=False).encode()
+    start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+    return [body]

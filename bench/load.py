@@ -1,0 +1,284 @@
+"""``make bench`` on PostgreSQL: our endpoints against the floor and the naive version, under wrk.
+
+    BENCH_FILINGS=2000000 .venv/bin/python -m bench.load
+
+Generates the data if absent (``bench.generate`` into ``bench_load_<filings>`` and ``bench_load_10000``),
+checks the query plans (``plan: index`` or the sequential scan found), serves each variant with
+gunicorn (``gunicorn.conf.py``, production settings, 2 workers, persistent connections), loads it
+with ``wrk`` (loopback, fixed duration and concurrency, ID numbers rotated from a list), stops it,
+runs the CSV export memory check, and prints one table (also ``bench/out/load.txt``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "bench" / "out"
+PY = sys.executable
+SERVER = "postgres://postgres@127.0.0.1:5432/"
+DURATION = os.environ.get("BENCH_DURATION", "10s")
+CONNECTIONS = os.environ.get("BENCH_CONNECTIONS", "16")
+PORT = 8431
+SMALL = 10_000
+
+
+def db_url(filings: int) -> str:
+    return f"{SERVER}bench_load_{filings}"
+
+
+def filings_in(url: str) -> int | None:
+    import psycopg
+
+    try:
+        with psycopg.connect(url, connect_timeout=3) as conn:
+            return conn.execute("SELECT count(*) FROM filings_filing").fetchone()[0]
+    except psycopg.Error:
+        return None
+
+
+def ensure_data(filings: int) -> str:
+    url = db_url(filings)
+    if filings_in(url) == filings:
+        print(f"data: {url.rsplit('/', 1)[1]} already holds {filings:,} filings")
+        return url
+    print(f"data: generating {filings:,} filings into {url.rsplit('/', 1)[1]}", flush=True)
+    subprocess.run(
+        [PY, "-m", "bench.generate", "--persons", str(max(filings // 2, 1000)), "--filings", str(filings)]
+        + ["--claims", str(filings // 10), "--database-url", url],
+        cwd=ROOT,
+        check=True,
+    )
+    return url
+
+
+def django_env(url: str, settings: str = "config.settings.production") -> dict:
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": settings,
+        "DJANGO_SECRET_KEY": "bench-only-secret-key-not-for-production-0123456789",
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+        "DATABASE_URL": url,
+        "DATABASE_CONN_MAX_AGE": "600",
+        "DJANGO_SECURE_COOKIES": "false",
+        "WEB_CONCURRENCY": "2",
+        "GUNICORN_BIND": f"127.0.0.1:{PORT}",
+        "GUNICORN_MAX_REQUESTS": "0",
+        "LOG_LEVEL": "WARNING",
+        "BENCH_FLOOR_DSN": url,
+    }
+
+
+def prepare(url: str, tag: str) -> dict:
+    """Credentials, request paths and plans of one database (a subprocess with Django on it)."""
+    out = subprocess.run(
+        [PY, "-m", "bench.load_prepare", str(OUT / tag)], cwd=ROOT, env=django_env(url), capture_output=True, text=True
+    )
+    if out.returncode:
+        raise SystemExit(f"bench.load_prepare failed on {url}:\n{out.stderr[-3000:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def wait_for_port(proc: subprocess.Popen, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"gunicorn exited with {proc.returncode}; see bench/out/gunicorn.log")
+        try:
+            with socket.create_connection(("127.0.0.1", PORT), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.3)
+    raise SystemExit("gunicorn did not start listening in time")
+
+
+def serve_and_load(app: str, env: dict, paths_file: Path, auth: str, path_prefix: str = "") -> dict:
+    """Start gunicorn with ``app``, warm up, run wrk, stop gunicorn; return wrk's numbers."""
+    log = open(OUT / "gunicorn.log", "a")  # noqa: SIM115 - closed below
+    proc = subprocess.Popen(
+        [str(Path(PY).parent / "gunicorn"), app, "-c", str(ROOT / "gunicorn.conf.py")],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=log,
+        start_new_session=True,
+    )
+    try:
+        wait_for_port(proc)
+        lines = paths_file.read_text().splitlines()
+        rotated = OUT / "wrk_paths.txt"
+        rotated.write_text("".join(f"{path_prefix}{line}\n" for line in lines))
+        wrk_env = {**os.environ, "BENCH_PATHS": str(rotated), "BENCH_AUTH": auth}
+        base = f"http://127.0.0.1:{PORT}"
+        script = str(ROOT / "bench" / "wrk" / "rotate.lua")
+        # Warm-up: every worker connects, imports and prepares before the measured run.
+        subprocess.run(["wrk", "-t1", "-c4", "-d2s", "-s", script, base], env=wrk_env, capture_output=True, check=True)
+        run = subprocess.run(
+            ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{DURATION}", "-s", script, base],
+            env=wrk_env,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        line = next(ln for ln in run.stdout.splitlines() if ln.startswith("BENCH_RESULT "))
+        result = json.loads(line.removeprefix("BENCH_RESULT "))
+        result["rps"] = result["requests"] / result["seconds"]
+        return result
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+        log.close()
+
+
+def export_memory() -> dict:
+    env = {**os.environ, "BENCH_DATABASE_URL": f"{SERVER}bench_export", "DJANGO_SETTINGS_MODULE": "config.settings.dev"}
+    events = os.environ.get("BENCH_EXPORT_EVENTS", "1000000")
+    run = subprocess.run(
+        [PY, "-m", "bench.export_memory", "--events", events], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    found = {}
+    for line in run.stdout.splitlines():
+        for key, label in (
+            ("rows", "CSV rows streamed"),
+            ("seconds", "export time (s)"),
+            ("growth", "growth (MB"),
+            ("peak", "RSS peak"),
+        ):
+            if line.startswith(label):
+                found[key] = float(line.split()[-1].replace(",", ""))
+    found["ok"] = run.returncode == 0
+    return found
+
+
+def main() -> None:
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is missing: apt-get install wrk")
+    OUT.mkdir(parents=True, exist_ok=True)
+    (OUT / "gunicorn.log").write_text("")
+    started = time.monotonic()
+    big = int(os.environ.get("BENCH_FILINGS", "2000000"))
+    big_url, small_url = ensure_data(big), ensure_data(SMALL)
+    big_info, small_info = prepare(big_url, f"load_{big}"), prepare(small_url, f"load_{SMALL}")
+    key, token = f"Api-Key {big_info['key']}", f"Token {big_info['token']}"
+    big_dir, small_dir = OUT / f"load_{big}", OUT / f"load_{SMALL}"
+    rows: list[tuple[str, dict]] = []
+
+    def measure(label, app, env, paths, auth, prefix=""):
+        print(f"load: {label}", flush=True)
+        rows.append((label, serve_and_load(app, env, paths, auth, prefix)))
+
+    env = django_env(big_url)
+    measure(
+        f"floor: bare WSGI + psycopg, prepared ({big:,})",
+        "bench.floor_app:application",
+        env,
+        big_dir / "eligibility_floor.txt",
+        "",
+    )
+    measure(
+        f"eligibility, our endpoint ({big:,})",
+        "config.wsgi:application",
+        env,
+        big_dir / "eligibility.txt",
+        key,
+        "/api/v1/eligibility/",
+    )
+    measure(
+        f"naive DRF generic view ({big:,})",
+        "config.wsgi:application",
+        django_env(big_url, "bench.naive_settings"),
+        big_dir / "eligibility.txt",
+        key,
+        "/api/v1/eligibility/",
+    )
+    measure(
+        f"eligibility, our endpoint ({SMALL:,})",
+        "config.wsgi:application",
+        django_env(small_url),
+        small_dir / "eligibility.txt",
+        f"Api-Key {small_info['key']}",
+        "/api/v1/eligibility/",
+    )
+    measure(
+        "filing list 50 rows, 2 filters, our endpoint",
+        "config.wsgi:application",
+        env,
+        big_dir / "list.txt",
+        token,
+        "/api/v1/filings/",
+    )
+    measure("filing list, same raw SQL (floor)", "bench.floor_app:application", env, big_dir / "list_floor.txt", "")
+    print("export: 1,000,000 events to CSV", flush=True)
+    export = export_memory()
+    text = render(rows, export, big_info, big, time.monotonic() - started)
+    print(text)
+    (OUT / "load.txt").write_text(text + "\n")
+
+
+def render(rows, export, info, big, elapsed) -> str:
+    by = dict(rows)
+    floor = rows[0][1]["rps"]
+    lines = [
+        f"make bench (PostgreSQL, gunicorn 2 workers, wrk -c{CONNECTIONS} {DURATION}), {time.strftime('%Y-%m-%d')}",
+        "",
+        f"| {'measure':<52} | {'req/s':>8} | {'p50 ms':>7} | {'p99 ms':>7} | {'× floor':>7} | errors |",
+        f"|{'-' * 54}|{'-' * 10}|{'-' * 9}|{'-' * 9}|{'-' * 9}|--------|",
+    ]
+    for label, r in rows:
+        ref = floor if "list" not in label else by["filing list, same raw SQL (floor)"]["rps"]
+        lines.append(
+            f"| {label:<52} | {r['rps']:>8,.0f} | {r['p50_us'] / 1000:>7.1f} | {r['p99_us'] / 1000:>7.1f} | "
+            f"{r['rps'] / ref:>7.2f} | {r['errors_status'] + r['errors_other']:>6} |"
+        )
+    if export:
+        lines.append(
+            f"| {'CSV export of ' + format(int(export.get('rows', 0)), ',') + ' events':<52} | "
+            f"{export.get('seconds', 0):>6.0f} s | peak RSS {export.get('peak', 0):.0f} MB, "
+            f"growth {export.get('growth', 0):.1f} MB |"
+        )
+    ours, naive = by[f"eligibility, our endpoint ({big:,})"], by[f"naive DRF generic view ({big:,})"]
+    small = by[f"eligibility, our endpoint ({SMALL:,})"]
+    lst, lst_floor = by["filing list 50 rows, 2 filters, our endpoint"], by["filing list, same raw SQL (floor)"]
+
+    def verdict(ok):
+        return "met" if ok else "MISSED"
+
+    lines += [
+        "",
+        "(list rows: × floor is relative to the raw-SQL list, not the eligibility floor)",
+        "targets:",
+        f"- eligibility ≥ 0.8 × floor: {ours['rps'] / floor:.2f} × — {verdict(ours['rps'] >= 0.8 * floor)}",
+        f"- eligibility ≥ 2 × naive: {ours['rps'] / naive['rps']:.2f} × — {verdict(ours['rps'] >= 2 * naive['rps'])}",
+        f"- p99 ≤ 3 × p50 (eligibility): {ours['p99_us'] / ours['p50_us']:.1f} × — "
+        f"{verdict(ours['p99_us'] <= 3 * ours['p50_us'])}",
+        f"- p50 at {big:,} within 1.2 × of {SMALL:,}: {ours['p50_us'] / small['p50_us']:.2f} × — "
+        f"{verdict(ours['p50_us'] <= 1.2 * small['p50_us'])}",
+        f"- list ≤ 2 × raw SQL (p50): {lst['p50_us'] / lst_floor['p50_us']:.1f} × — "
+        f"{verdict(lst['p50_us'] <= 2 * lst_floor['p50_us'])}",
+        f"- export memory growth < 100 MB: {export.get('growth', float('nan')):.1f} MB — "
+        f"{verdict(export.get('ok') and export.get('growth', 999) < 100)}",
+        "",
+        f"plans at {big:,} filings (EXPLAIN of the SQL our code sends):",
+        *(f"- {name}: {plan}" for name, plan in info["plans"].items()),
+        "",
+        f"total {elapsed:.0f} s",
+    ]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    random.seed(0)
+    main()

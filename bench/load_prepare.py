@@ -1,0 +1,104 @@
+"""Run by ``bench.load`` with Django on one benchmark database: credentials, request paths, plans.
+
+Prints one JSON line: the hospital API key, the auditor token and the plan of each query.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import random
+import secrets
+import sys
+from pathlib import Path
+from urllib.parse import urlencode
+
+import django
+
+
+def main(out_dir: Path) -> None:
+    django.setup()
+    from django.db import connection
+    from django.test import Client
+    from django.utils import timezone
+
+    from accounts.choices import Role
+    from accounts.services import channel_key_issue, staff_create, staff_token_issue
+    from bench.plans import captured_selects, verdict
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    rng = random.Random(2026)
+    today = timezone.localdate()
+    _k, key = channel_key_issue(channel_code="hospital", name=f"bench {secrets.token_hex(4)}")
+    user = staff_create(username=f"bench_{secrets.token_hex(4)}", role=Role.AUDITOR, password=secrets.token_urlsafe(16))
+    _t, token = staff_token_issue(user=user)
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT max(id) FROM filings_filing")
+        top = cursor.fetchone()[0]
+        ids = sorted({rng.randint(1, top) for _ in range(3000)})
+        cursor.execute(
+            "SELECT p.id_number, f.destination_id, r.level, f.start_date FROM filings_filing f "
+            "JOIN registry_person p ON p.id = f.person_id JOIN registry_region r ON r.code = f.destination_id "
+            "WHERE f.id = ANY(%s)",
+            [ids],
+        )
+        sample = cursor.fetchall()
+        cursor.execute("SELECT parent_id, min(code) FROM registry_region WHERE level = 'city' GROUP BY parent_id")
+        city_of = dict(cursor.fetchall())
+        cursor.execute("SELECT count(*) FROM registry_person")
+        persons = cursor.fetchone()[0]
+        cursor.execute(
+            "SELECT destination_id FROM filings_filing WHERE state = 'effective' "
+            "GROUP BY 1 ORDER BY count(*) DESC LIMIT 20"
+        )
+        busy = [row[0] for row in cursor.fetchall()]
+
+    from tests.factories import valid_id_number
+
+    questions = []
+    for id_number, destination, level, start in sample:
+        city = destination if level == "city" else city_of.get(destination, "310100")
+        on = min(start + datetime.timedelta(days=rng.randint(0, 200)), today)
+        questions.append({"id_number": id_number, "city": city, "date": on.isoformat(), "visit": "inpatient"})
+    for _ in range(len(sample) // 5):  # persons without a filing or not known, other cities
+        n = rng.randrange(persons + persons // 10)
+        questions.append(
+            {"id_number": valid_id_number(n), "city": "440100", "date": today.isoformat(), "visit": "outpatient"}
+        )
+    rng.shuffle(questions)
+    (out_dir / "eligibility.txt").write_text("".join(f"?{urlencode(q)}\n" for q in questions))
+    (out_dir / "eligibility_floor.txt").write_text("".join(f"/eligibility/?{urlencode(q)}\n" for q in questions))
+    lists = [{"state": "effective", "destination": d, "page_size": 50} for d in busy]
+    (out_dir / "list.txt").write_text("".join(f"?{urlencode(q)}\n" for q in lists))
+    (out_dir / "list_floor.txt").write_text("".join(f"/filings/?{urlencode(q)}\n" for q in lists))
+
+    client = Client()
+    staff = {"HTTP_AUTHORIZATION": f"Token {token}", "HTTP_HOST": "127.0.0.1"}
+    hospital = {"HTTP_AUTHORIZATION": f"Api-Key {key}", "HTTP_HOST": "127.0.0.1"}
+    plans = {}
+    q = questions[0]
+    ok, plans["eligibility"] = verdict(captured_selects(lambda: client.get("/api/v1/eligibility/", q, **hospital)))
+    some = sample[0][0]
+    filters = {
+        "state": "effective",
+        "filing_type": "referral",
+        "destination": busy[0],
+        "channel": "kiosk",
+        "submitted_after": (today - datetime.timedelta(days=7)).isoformat(),
+        "submitted_before": (today - datetime.timedelta(days=700)).isoformat(),
+        "effective_on": today.isoformat(),
+        "id_number": some,
+    }
+    for name, value in filters.items():
+        _ok, plans[f"filings ?{name}="] = verdict(
+            captured_selects(lambda n=name, v=value: client.get("/api/v1/filings/", {n: v}, **staff))
+        )
+    _ok, plans["filings ?state=effective&destination="] = verdict(
+        captured_selects(lambda: client.get("/api/v1/filings/", lists[0], **staff))
+    )
+    print(json.dumps({"key": key, "token": token, "plans": plans}))
+
+
+if __name__ == "__main__":
+    main(Path(sys.argv[1]))
