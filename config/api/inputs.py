@@ -62,6 +62,31 @@ class InputSerializer(serializers.Serializer):
             bound_dates(field)
         return fields
 
+    def to_internal_value(self, data):
+        """DRF's CharField turns a number into text; here a text field of a JSON body takes text only."""
+        wrong = self.non_text(data)
+        try:
+            value = super().to_internal_value(data)
+        except serializers.ValidationError as exc:
+            if wrong and isinstance(exc.detail, dict):
+                raise serializers.ValidationError({**exc.detail, **wrong}) from exc
+            raise
+        if wrong:
+            raise serializers.ValidationError(wrong)
+        return value
+
+    def non_text(self, data) -> dict:
+        """{field: [message]} for the text fields of a JSON object that hold a number or a boolean."""
+        if not isinstance(data, Mapping) or hasattr(data, "getlist"):  # a query or a form is text already
+            return {}
+        return {
+            name: [field.error_messages["invalid"]]
+            for name, field in self.fields.items()
+            if isinstance(field, serializers.CharField)
+            and not field.read_only
+            and isinstance(data.get(name), (bool, int, float))
+        }
+
     def partial_data(self) -> dict:
         data = getattr(self, "initial_data", None)
         if not isinstance(data, Mapping):

@@ -115,7 +115,7 @@ class FilingSerializer(serializers.ModelSerializer):
     destination = serializers.CharField(source="destination_id")
     destination_name = serializers.CharField(source="destination.name")
     channel = serializers.CharField(source="channel_id")
-    replaces = serializers.SlugRelatedField(slug_field="reference", read_only=True)
+    replaces = serializers.SlugRelatedField(slug_field="reference", read_only=True, allow_null=True)
     replaced_by = serializers.SerializerMethodField()
     overdue = serializers.BooleanField(source="is_overdue")
     referring_institution = serializers.CharField(source="referring_institution_id", allow_null=True)

@@ -154,7 +154,10 @@ class ClaimSerializer(serializers.ModelSerializer):
     city = serializers.CharField(source="city_id")
     channel = serializers.CharField(source="channel_id")
     filing = serializers.SlugRelatedField(
-        slug_field="reference", read_only=True, help_text="The filing the basis rests on, found from the records."
+        slug_field="reference",
+        read_only=True,
+        allow_null=True,
+        help_text="The filing the basis rests on, found from the records (null: none).",
     )
     institution = serializers.CharField(source="institution_id", allow_null=True)
     disease = serializers.CharField(source="disease_id", allow_null=True)

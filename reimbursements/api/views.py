@@ -1,5 +1,7 @@
 """Thin REST views over the reimbursements app's selectors and services."""
 
+from collections.abc import Mapping
+
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
@@ -160,7 +162,9 @@ class ClaimViewSet(RecordViewSet):
         claim = self.get_record()
         if request.method == "GET":
             return document_response(selectors.claim_material_with_file(claim=claim, item=item))
-        if "status" in request.data and not self.actor.may(MATERIAL_STATUS_CAPACITIES):
+        # A body that is no JSON object (null, a list) has no "status": the input check below refuses it.
+        sets_status = isinstance(request.data, Mapping) and "status" in request.data
+        if sets_status and not self.actor.may(MATERIAL_STATUS_CAPACITIES):
             raise PermissionRefused(_("Only counter staff set the status of a checklist item."))
         body = parse_input(MaterialStatusSerializer, request.data)
         upload = body.get("file")
