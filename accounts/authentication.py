@@ -14,7 +14,10 @@ pairs (``accounts.api.views.PersonSessionView``).
 from __future__ import annotations
 
 import binascii
+import hashlib
+import time
 
+from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
@@ -123,6 +126,11 @@ class ChannelKeyAuthentication(FailureLimitedAuthentication):
 
     def check_credential(self, request):
         key = _credential(request, self.keyword)
+        digest = hashlib.blake2b(key.encode(), digest_size=32).digest()
+        now = _clock()
+        cached = _verified_keys.get(digest)
+        if cached is not None and cached[2] > now:
+            return cached[0], cached[1]
         prefix, _dot, _rest = key.partition(".")
         api_key = (
             ChannelAPIKey.objects.get_usable_keys()
@@ -131,8 +139,38 @@ class ChannelKeyAuthentication(FailureLimitedAuthentication):
             .first()
         )
         if api_key is None or not api_key.is_valid(key):
+            _verified_keys.pop(digest, None)
             raise exceptions.AuthenticationFailed(_("Invalid or revoked API key."))
-        return ChannelPrincipal(channel=api_key.channel, institution_code=api_key.institution_id), api_key
+        principal = ChannelPrincipal(channel=api_key.channel, institution_code=api_key.institution_id)
+        _remember(digest, principal, api_key, now)
+        return principal, api_key
+
+
+# Verified channel keys, kept in this process for API_KEY_CACHE_SECONDS (0: never), so that a
+# hospital calling eligibility at every admission costs neither a query nor the key's hash per
+# request. The price: a key revoked, or its channel deactivated, still works for up to that many
+# seconds in each worker that saw it. A key is kept until its own expiry at the latest; a key that
+# failed is never kept (and one kept is dropped the moment it fails). Entries are keyed by a digest
+# of the key, never the key itself. Each worker process has its own; none is shared.
+_verified_keys: dict[bytes, tuple[ChannelPrincipal, ChannelAPIKey, float]] = {}
+_VERIFIED_KEYS_MAX = 10_000
+_clock = time.monotonic
+
+
+def _remember(digest: bytes, principal: ChannelPrincipal, api_key: ChannelAPIKey, now: float) -> None:
+    seconds = float(getattr(settings, "API_KEY_CACHE_SECONDS", 30))
+    if api_key.expiry_date is not None:
+        seconds = min(seconds, (api_key.expiry_date - timezone.now()).total_seconds())
+    if seconds <= 0:
+        return
+    if len(_verified_keys) >= _VERIFIED_KEYS_MAX:
+        _verified_keys.clear()  # a bound, never reached by real traffic (there are only so many keys)
+    _verified_keys[digest] = (principal, api_key, now + seconds)
+
+
+def forget_verified_keys() -> None:
+    """Empty this process's cache of verified channel keys (tests; a revocation that cannot wait)."""
+    _verified_keys.clear()
 
 
 class PersonSessionAuthentication(FailureLimitedAuthentication):

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import datetime
+import threading
 from dataclasses import dataclass
 
+from django.core.exceptions import ImproperlyConfigured
+from django.db import connections, router
 from django.db.models import Exists, F, FilteredRelation, OuterRef, Prefetch, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -138,21 +141,15 @@ def eligibility_check(
     institution (``default_institution``) answers when none is named and it lies there.
     """
     code = institution_code or default_institution
-    policy = FilingPolicy.objects.in_force(on).order_by("-effective_from")
-    place_qs = Region.objects.filter(code=city_code).annotate(
-        needs_filing=Exists(InProvinceFilingCity.objects.in_force(on).filter(city_id=OuterRef("code"))),
-        retroactive_months=Subquery(policy.values("retroactive_limit_months")[:1]),
-    )
-    fields = ["code", "level", "needs_filing", "retroactive_months"]
-    if code:
-        inst = Institution.objects.filter(code=code)
-        place_qs = place_qs.annotate(
-            institution_name=Subquery(inst.values("name")[:1]),
-            institution_city=Subquery(inst.values("city_id")[:1]),
-            institution_settles=Subquery(inst.values(VISIT_SETTLEMENT_FIELD[visit])[:1]),
-        )
-        fields += ["institution_name", "institution_city", "institution_settles"]
-    place = place_qs.values(*fields).first()
+    bound = {
+        "city": city_code,
+        "province": city_code[:2] + "0000",
+        "on": on,
+        "institution": code,
+        "id_number": id_number,
+    }
+    places = _compiled_values(_place_query, {"visit": visit, "with_institution": bool(code)}, bound)
+    place = places[0] if places else None
     errors, error_code = {}, "invalid"
     if place is None or place["level"] != RegionLevel.CITY:
         errors["city"] = [_("Unknown city code %(code)s.") % {"code": city_code}]
@@ -174,50 +171,8 @@ def eligibility_check(
             "direct_settlement": bool(place["institution_settles"]),
         }
 
-    insured = InsuredPeriod.objects.filter(
-        InsuredPeriod.covering(on), person=OuterRef("pk"), status=PeriodStatus.ACTIVE
-    )
-    qualified = ChronicQualification.objects.filter(ChronicQualification.covering(on), person=OuterRef("pk"))
-    pending = Filing.objects.filter(
-        person=OuterRef("pk"),
-        state=FilingState.SUBMITTED,
-        destination_id__in=[city_code, city_code[:2] + "0000"],
-        start_date__lte=on,
-    ).order_by("submitted_at")
-    covering = Filing.covering(on, prefix="filings__")
     chronic = visit == VisitKind.CHRONIC_OUTPATIENT
-    rows = list(
-        Person.objects.filter(id_number=id_number)
-        .annotate(
-            covering=FilteredRelation("filings", condition=covering),
-            insured_on=Exists(insured),
-            region_on=Subquery(insured.values("insured_region_id")[:1]),
-            pending_reference=Subquery(pending.values("reference")[:1]),
-            pending_due=Subquery(pending.values("review_due")[:1]),
-            **(
-                {
-                    "qualified": Exists(qualified),
-                    "qualified_direct": Exists(qualified.filter(disease__settled_directly=True)),
-                }
-                if chronic
-                else {}
-            ),
-        )
-        .values(
-            "insured_on",
-            "region_on",
-            "pending_reference",
-            "pending_due",
-            *(["qualified", "qualified_direct"] if chronic else []),
-            "covering__reference",
-            "covering__filing_type",
-            "covering__destination_id",
-            "covering__end_date",
-            "covering__covered_until",
-            "covering__state",
-        )
-        .order_by(F("covering__effective_at").desc(nulls_last=True))
-    )
+    rows = _compiled_values(_person_query, {"chronic": chronic}, bound)
 
     def answer(covered, basis, reason_code, reason, remedy=None, filing=None, valid_until=None):
         # The institution's flags are about cross-province settlement; inside the province they do not apply.
@@ -357,3 +312,141 @@ def _chronic_refusal(person: dict, institution: dict | None) -> tuple[str, str, 
             _("Choose a connected institution, or pay in full and claim manual reimbursement."),
         )
     return None
+
+
+def _place_query(*, visit: str, with_institution: bool, city: str, on: datetime.date, institution: str, **_other):
+    """The place asked: the city, whether it is on the in-province list, the institution, the retroactive bound."""
+    policy = FilingPolicy.objects.in_force(on).order_by("-effective_from")
+    place_qs = Region.objects.filter(code=city).annotate(
+        needs_filing=Exists(InProvinceFilingCity.objects.in_force(on).filter(city_id=OuterRef("code"))),
+        retroactive_months=Subquery(policy.values("retroactive_limit_months")[:1]),
+    )
+    fields = ["code", "level", "needs_filing", "retroactive_months"]
+    if with_institution:
+        inst = Institution.objects.filter(code=institution)
+        place_qs = place_qs.annotate(
+            institution_name=Subquery(inst.values("name")[:1]),
+            institution_city=Subquery(inst.values("city_id")[:1]),
+            institution_settles=Subquery(inst.values(VISIT_SETTLEMENT_FIELD[visit])[:1]),
+        )
+        fields += ["institution_name", "institution_city", "institution_settles"]
+    return place_qs.values(*fields)[:1]  # Region is ordered by code: what .first() would read
+
+
+def _person_query(*, chronic: bool, id_number: str, city: str, province: str, on: datetime.date, **_other):
+    """The person, with the filings covering the day joined on, the insured period of the day, any pending filing."""
+    insured = InsuredPeriod.objects.filter(
+        InsuredPeriod.covering(on), person=OuterRef("pk"), status=PeriodStatus.ACTIVE
+    )
+    qualified = ChronicQualification.objects.filter(ChronicQualification.covering(on), person=OuterRef("pk"))
+    pending = Filing.objects.filter(
+        person=OuterRef("pk"),
+        state=FilingState.SUBMITTED,
+        destination_id__in=[city, province],
+        start_date__lte=on,
+    ).order_by("submitted_at")
+    covering = Filing.covering(on, prefix="filings__")
+    return (
+        Person.objects.filter(id_number=id_number)
+        .annotate(
+            covering=FilteredRelation("filings", condition=covering),
+            insured_on=Exists(insured),
+            region_on=Subquery(insured.values("insured_region_id")[:1]),
+            pending_reference=Subquery(pending.values("reference")[:1]),
+            pending_due=Subquery(pending.values("review_due")[:1]),
+            **(
+                {
+                    "qualified": Exists(qualified),
+                    "qualified_direct": Exists(qualified.filter(disease__settled_directly=True)),
+                }
+                if chronic
+                else {}
+            ),
+        )
+        .values(
+            "insured_on",
+            "region_on",
+            "pending_reference",
+            "pending_due",
+            *(["qualified", "qualified_direct"] if chronic else []),
+            "covering__reference",
+            "covering__filing_type",
+            "covering__destination_id",
+            "covering__end_date",
+            "covering__covered_until",
+            "covering__state",
+        )
+        .order_by(F("covering__effective_at").desc(nulls_last=True))
+    )
+
+
+# The eligibility queries are built by the ORM once per shape (institution named or not, kind of
+# visit) and database alias, with placeholder values, then kept compiled: a call binds its own
+# values and runs the SQL. Building them anew cost most of the time of a call (annotations,
+# subqueries and the SQL compiler), far more than the database did. The placeholders cannot be
+# confused with real values (control characters; the year 1).
+_PLACEHOLDERS = {
+    "city": "\x00city\x00",
+    "province": "\x00province\x00",
+    "institution": "\x00institution\x00",
+    "id_number": "\x00id_number\x00",
+    "on": datetime.date(1, 2, 3),
+}
+_compiled = threading.local()  # per thread, as Django's connections are
+
+
+class _CompiledValues:
+    """A ``values()`` query compiled once: its SQL, which parameter each placeholder fills, its converters."""
+
+    def __init__(self, queryset: QuerySet, alias: str):
+        self.alias = alias
+        self.compiler = queryset.query.get_compiler(alias)
+        self.sql, params = self.compiler.as_sql()
+        ops = self.compiler.connection.ops
+        slots = {self.adapt(ops, value): name for name, value in _PLACEHOLDERS.items()}
+        # Each parameter: the name of the value it takes, or (None, a constant of the query).
+        self.params = [(slots[p], None) if _hashable(p) and p in slots else (None, p) for p in params]
+        if any(isinstance(p, str) and "\x00" in p for name, p in self.params if name is None):
+            # A placeholder the ORM transformed (a LIKE pattern, say): its value could not be bound here.
+            raise ImproperlyConfigured(f"An eligibility query uses a placeholder it transformed: {params!r}")
+        query = queryset.query
+        self.names = (
+            list(query.selected)
+            if query.selected
+            else [*query.extra_select, *query.values_select, *query.annotation_select]
+        )
+        self.width = self.compiler.col_count
+        self.converters = self.compiler.get_converters([s[0] for s in self.compiler.select[: self.width]])
+
+    @staticmethod
+    def adapt(ops, value):
+        return ops.adapt_datefield_value(value) if isinstance(value, datetime.date) else value
+
+    def rows(self, values: dict) -> list[dict]:
+        ops = self.compiler.connection.ops
+        params = [self.adapt(ops, values[name]) if name else constant for name, constant in self.params]
+        with connections[self.alias].cursor() as cursor:
+            cursor.execute(self.sql, params)
+            fetched = [row[: self.width] for row in cursor.fetchall()]
+        if self.converters:
+            fetched = self.compiler.apply_converters(fetched, self.converters)
+        return [dict(zip(self.names, row, strict=True)) for row in fetched]
+
+
+def _hashable(value) -> bool:
+    try:
+        hash(value)
+    except TypeError:
+        return False
+    return True
+
+
+def _compiled_values(build, shape: dict, values: dict) -> list[dict]:
+    """The rows of ``build(**shape)`` for these values, from its SQL compiled once per shape and database alias."""
+    alias = router.db_for_read(Person)
+    cache = _compiled.__dict__.setdefault("queries", {})
+    key = (alias, build.__name__, *sorted(shape.items()))
+    compiled = cache.get(key)
+    if compiled is None or compiled.compiler.connection is not connections[alias]:
+        compiled = cache[key] = _CompiledValues(build(**shape, **_PLACEHOLDERS).using(alias), alias)
+    return compiled.rows(values)

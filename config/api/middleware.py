@@ -15,8 +15,12 @@ import re
 import sys
 
 from django.conf import settings
+from django.contrib.auth.middleware import AuthenticationMiddleware
+from django.contrib.messages.middleware import MessageMiddleware
+from django.contrib.sessions.middleware import SessionMiddleware
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse
+from django.middleware.csrf import CsrfViewMiddleware
 from django.template import loader
 from django.utils.translation import gettext as _
 
@@ -153,3 +157,59 @@ def server_error(request, *args, **kwargs):
     from django.views.defaults import server_error as default_server_error
 
     return default_server_error(request, *args, **kwargs)
+
+
+class PrimaryPinningMiddleware:
+    """Each request starts reading from the replica (when there is one); an unsafe one is pinned to the primary.
+
+    A write anywhere in the request pins its later reads to the primary as well (``config.db_router``).
+    """
+
+    SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from config import db_router
+
+        token = db_router.reset_pin()
+        try:
+            if request.method not in self.SAFE_METHODS:
+                db_router.pin_to_primary()
+            return self.get_response(request)
+        finally:
+            db_router.restore_pin(token)
+
+
+class NotForApi:
+    """Mixed into a middleware of Django's: it runs for every page but the API's.
+
+    The API authenticates every request by its Authorization header (no cookies, no sessions), and
+    its views are exempt from CSRF (DRF's): sessions, ``request.user`` from the session, messages
+    and the CSRF check are work an API request never uses. The admin and the other pages keep them.
+    """
+
+    def __call__(self, request):
+        if request.path_info.startswith(API_PREFIX):
+            return self.get_response(request)
+        return super().__call__(request)
+
+
+class SessionsNotForApi(NotForApi, SessionMiddleware):
+    pass
+
+
+class AuthenticationNotForApi(NotForApi, AuthenticationMiddleware):
+    pass
+
+
+class MessagesNotForApi(NotForApi, MessageMiddleware):
+    pass
+
+
+class CsrfNotForApi(NotForApi, CsrfViewMiddleware):
+    def process_view(self, request, callback, callback_args, callback_kwargs):
+        if request.path_info.startswith(API_PREFIX):
+            return None
+        return super().process_view(request, callback, callback_args, callback_kwargs)

@@ -47,15 +47,16 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "config.api.middleware.PrimaryPinningMiddleware",  # reads to the replica until the request writes
     "config.api.middleware.RequestSizeLimitMiddleware",
     "config.api.middleware.ControlCharacterMiddleware",
     "config.api.middleware.ApiNotFoundMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    "config.api.middleware.SessionsNotForApi",  # these four: not under /api/ (config.api.middleware)
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
-    "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    "config.api.middleware.CsrfNotForApi",
+    "config.api.middleware.AuthenticationNotForApi",
+    "config.api.middleware.MessagesNotForApi",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "config.api.middleware.DatabaseUnavailableMiddleware",
@@ -82,14 +83,41 @@ TEMPLATES = [
     },
 ]
 
+
 # DATABASE_URL selects the database; without it an SQLite file inside the project.
-DATABASES = {
-    "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
-        conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "60")),
-        conn_health_checks=True,
+# Connections persist (CONN_MAX_AGE seconds, checked before reuse): a gunicorn sync worker serves one
+# request at a time, so one kept connection per worker is what a pool would give it. DATABASE_POOL=1
+# uses Django's connection pool instead (psycopg-pool; for threaded or ASGI workers). On PostgreSQL
+# parameters are bound on the server, so that psycopg prepares a statement run
+# DATABASE_PREPARE_THRESHOLD times on a connection (the eligibility lookups) and the server skips
+# parsing and planning it again. Prepared statements need a session per connection: behind pgbouncer
+# in transaction mode (before 1.21, or without max_prepared_statements) set
+# DATABASE_PREPARED_STATEMENTS=0; see README.
+def database(url: str) -> dict:
+    pool = env_bool("DATABASE_POOL", False)
+    config = dj_database_url.parse(
+        url,
+        conn_max_age=0 if pool else int(os.environ.get("DATABASE_CONN_MAX_AGE", "60")),
+        conn_health_checks=not pool,
     )
-}
+    if config["ENGINE"] == "django.db.backends.postgresql":
+        options = config.setdefault("OPTIONS", {})
+        if pool:
+            options["pool"] = {"min_size": 1, "max_size": int(os.environ.get("DATABASE_POOL_MAX_SIZE", "4"))}
+        if env_bool("DATABASE_PREPARED_STATEMENTS", True):
+            options["server_side_binding"] = True
+            options["prepare_threshold"] = int(os.environ.get("DATABASE_PREPARE_THRESHOLD", "5"))
+    return config
+
+
+DATABASES = {"default": database(os.environ.get("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"))}
+# A streaming replica (read-only) takes the reads that need not see this request's writes
+# (config.db_router); writes, and every read once a request has written, stay on the primary.
+DATABASE_REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL", "")
+DATABASE_REPLICA_ALIAS = "replica" if DATABASE_REPLICA_URL else None
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = database(DATABASE_REPLICA_URL)
+DATABASE_ROUTERS = ["config.db_router.PrimaryReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 
@@ -154,6 +182,9 @@ else:
 # logout and when the password changes; sent as "Authorization: Token <token>".
 STAFF_TOKEN_TTL = timedelta(hours=float(os.environ.get("STAFF_TOKEN_TTL_HOURS", "10")))
 REST_KNOX = {"TOKEN_TTL": STAFF_TOKEN_TTL, "AUTH_HEADER_PREFIX": "Token", "AUTO_REFRESH": False}
+# Channel API keys once verified are kept in each worker's memory for this many seconds (0: checked
+# on every request): a revoked key, or a deactivated channel, is refused at the latest this long after.
+API_KEY_CACHE_SECONDS = int(os.environ.get("API_KEY_CACHE_SECONDS", "30"))
 
 # Staff login lockout (django-axes, accounts/lockout.py), for the API's /auth/token/ and the admin:
 # AXES_FAILURE_LIMIT failures of one account lock it for STAFF_LOCKOUT_COOLOFF, each further failure
@@ -184,11 +215,8 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "config.api.pagination.StandardPagination",
-    "DEFAULT_PARSER_CLASSES": [
-        "config.api.parsers.JSONParser",
-        "rest_framework.parsers.FormParser",
-        "rest_framework.parsers.MultiPartParser",
-    ],
+    # The API reads JSON; the upload endpoints name their own parsers (multipart).
+    "DEFAULT_PARSER_CLASSES": ["config.api.parsers.JSONParser"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "config.api.openapi.AutoSchema",  # every error answer documented
     "EXCEPTION_HANDLER": "config.api.exceptions.exception_handler",

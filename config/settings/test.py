@@ -22,3 +22,7 @@ CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"
 # Jobs: no broker unless a test brings its own; webhooks to loopback receivers are allowed.
 CELERY_BROKER_URL = "memory://"
 NOTIFICATION_ALLOW_PRIVATE_WEBHOOKS = True
+# A "replica" alias mirroring the test database, unused (DATABASE_REPLICA_ALIAS None) until a test of
+# the router turns it on with override_settings (tests/perf/test_router.py).
+DATABASES = {**DATABASES, "replica": {**DATABASES["default"], "TEST": {"MIRROR": "default"}}}  # noqa: F405
+DATABASE_REPLICA_ALIAS = None
