@@ -2,6 +2,7 @@
 
 import django_filters
 
+from config.api.filters import DayFromFilter, DayUntilFilter
 from filings.choices import FilingState, FilingType
 from filings.models import Filing
 from registry.filtersets import IdNumberFilter
@@ -12,8 +13,8 @@ class FilingFilterSet(django_filters.FilterSet):
     filing_type = django_filters.MultipleChoiceFilter(choices=FilingType.choices, distinct=False)
     destination = django_filters.CharFilter(field_name="destination_id", help_text="Region code (6 digits).")
     channel = django_filters.CharFilter(field_name="channel_id")
-    submitted_after = django_filters.DateFilter(field_name="submitted_at", lookup_expr="date__gte")
-    submitted_before = django_filters.DateFilter(field_name="submitted_at", lookup_expr="date__lte")
+    submitted_after = DayFromFilter(field_name="submitted_at", help_text="Submitted on or after this day.")
+    submitted_before = DayUntilFilter(field_name="submitted_at", help_text="Submitted on or before this day.")
     effective_on = django_filters.DateFilter(method="filter_effective_on", help_text="Filings in force on that day.")
     id_number = IdNumberFilter(field_name="person__id_number")
 

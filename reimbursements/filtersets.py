@@ -2,6 +2,7 @@
 
 import django_filters
 
+from config.api.filters import DayFromFilter, DayUntilFilter
 from registry.filtersets import IdNumberFilter
 from reimbursements.choices import ClaimKind, ClaimReason, ClaimState
 from reimbursements.models import Claim
@@ -11,8 +12,8 @@ class ClaimFilterSet(django_filters.FilterSet):
     state = django_filters.MultipleChoiceFilter(choices=ClaimState.choices, distinct=False)
     claim_kind = django_filters.MultipleChoiceFilter(choices=ClaimKind.choices, distinct=False)
     reason = django_filters.MultipleChoiceFilter(choices=ClaimReason.choices, distinct=False)
-    submitted_after = django_filters.DateFilter(field_name="submitted_at", lookup_expr="date__gte")
-    submitted_before = django_filters.DateFilter(field_name="submitted_at", lookup_expr="date__lte")
+    submitted_after = DayFromFilter(field_name="submitted_at", help_text="Submitted on or after this day.")
+    submitted_before = DayUntilFilter(field_name="submitted_at", help_text="Submitted on or before this day.")
     id_number = IdNumberFilter(field_name="person__id_number")
 
     class Meta:
