@@ -10,4 +10,6 @@ RUN DJANGO_SECRET_KEY=build-only python manage.py collectstatic --noinput \
     && useradd --system --uid 1000 app && mkdir -p /app/media && chown app /app/media
 USER app
 EXPOSE 8000
-CMD ["gunicorn", "config.wsgi", "--bind", "0.0.0.0:8000", "--workers", "4", "--access-logfile", "-"]
+# gunicorn.conf.py (read from /app) sets the bind address, workers from the CPU count (WEB_CONCURRENCY
+# overrides), timeouts and the masked access log.
+CMD ["gunicorn", "config.wsgi"]
