@@ -13,6 +13,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Channel, User
+from config.actors import staff_name
 from registry.masking import masked_changes
 from registry.models import Person
 
@@ -33,8 +34,7 @@ def describe_actor(event) -> str:
 
 
 def _staff_name(user) -> str:
-    name = f"{user.last_name}{user.first_name}".strip() or user.username  # 王敏: family name first
-    return f"{name}（{user.get_role_display() or gettext('Administrator')}）"
+    return f"{staff_name(user)}（{user.get_role_display() or gettext('Administrator')}）"
 
 
 def actor_names(labels) -> dict[str, str]:

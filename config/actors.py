@@ -107,6 +107,11 @@ class Actor:
         return "system"
 
 
+def staff_name(user) -> str:
+    """A staff account as people name it: family name first (王敏), else its username."""
+    return f"{user.last_name}{user.first_name}".strip() or user.username
+
+
 def actor_of(user) -> Actor | None:
     """The actor behind ``request.user``: every principal of ``accounts`` carries one; anonymous none."""
     if not getattr(user, "is_authenticated", False):

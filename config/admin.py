@@ -11,6 +11,7 @@ from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -167,8 +168,27 @@ class TaskForm(forms.Form):
             self.add_error(None, str(exc.message))
 
 
-class ReasonTaskForm(TaskForm):
-    reason = forms.CharField(label=_("reason"), max_length=500, widget=forms.Textarea({"rows": 3}))
+def reason_field(machine, *, required: bool) -> forms.CharField:
+    """A task's reason, as long as the machine's records and events can hold (``reason_limit``)."""
+    return forms.CharField(
+        label=_("reason"), max_length=machine.reason_limit, required=required, widget=forms.Textarea({"rows": 3})
+    )
+
+
+def reason_task_form(machine, *, required: bool) -> type[TaskForm]:
+    """The form of a task that asks for nothing but a reason (required or not)."""
+    name = "RequiredReasonForm" if required else "OptionalReasonForm"
+    return type(TaskForm)(name, (TaskForm,), {"reason": reason_field(machine, required=required)})
+
+
+def due_date_shown(day, *, overdue: bool):
+    """A review due date as the queues show it: 年月日, in red with 已逾期 once it has passed."""
+    if day is None:
+        return "-"
+    shown = date_format(day, "Y年n月j日")
+    if overdue:
+        return format_html('<strong style="color:#ba2121">{}（{}）</strong>', shown, gettext("overdue"))
+    return shown
 
 
 @dataclass(frozen=True)
@@ -242,14 +262,14 @@ class RecordTasksMixin:
             if getattr(entry[0], "capacities", None) is None or (actor is not None and actor.may(entry[0].capacities))
         }
 
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        record = self.get_object(request, object_id)
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        """The record page's buttons, from the record the page already loaded."""
         opts = self.model._meta
-        tasks = [
-            (task.label, reverse(f"admin:{opts.app_label}_{opts.model_name}_task", args=[record.pk, task.name]))
-            for task in self.tasks_for(request, record)
+        context["record_tasks"] = [
+            (task.label, reverse(f"admin:{opts.app_label}_{opts.model_name}_task", args=[obj.pk, task.name]))
+            for task in self.tasks_for(request, obj)
         ]
-        return super().change_view(request, object_id, form_url, {"record_tasks": tasks, **(extra_context or {})})
+        return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)
 
     def task_view(self, request, object_id, task):
         record = self.get_object(request, object_id)

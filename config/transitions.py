@@ -122,13 +122,18 @@ class StateMachine:
 
     # --- writing -----------------------------------------------------------------------------
 
-    def clean_reason(self, reason: str | None) -> str:
-        """The reason, stripped; longer than the record or its event can hold is a 400, never a 500."""
-        reason = (reason or "").strip()
+    @property
+    def reason_limit(self) -> int:
+        """The longest reason both the event and the record (its ``end_reason``) can hold."""
         limits = [self.event_model._meta.get_field("reason").max_length]
         if any(f.name == "end_reason" for f in self.model._meta.fields):
             limits.append(self.model._meta.get_field("end_reason").max_length)
-        limit = min(limits)
+        return min(limits)
+
+    def clean_reason(self, reason: str | None) -> str:
+        """The reason, stripped; longer than the record or its event can hold is a 400, never a 500."""
+        reason = (reason or "").strip()
+        limit = self.reason_limit
         if len(reason) > limit:
             raise ValidationFailed(
                 _("The reason is too long."),

@@ -6,8 +6,6 @@ from django.contrib.admin.widgets import AdminDateWidget
 from django.db.models import Count
 from django.http import HttpResponseRedirect
 from django.urls import reverse
-from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -20,8 +18,11 @@ from config.admin import (
     RecordTask,
     RecordTasksMixin,
     TaskForm,
+    due_date_shown,
     field_column,
     machine_task,
+    reason_field,
+    reason_task_form,
     transition_action,
 )
 from config.admin_site import DeskQueue
@@ -41,7 +42,7 @@ from filings.models import (
     InProvinceFilingCity,
 )
 from filings.rules import FILING_ACTION_CAPACITIES, MATERIAL_UPLOAD_CAPACITIES
-from filings.selectors import filing_requirements
+from filings.selectors import filing_checklist, filing_requirements
 from registry.choices import RegionLevel
 from registry.masking import mask_id_number, mask_phone
 from registry.models import Region
@@ -241,21 +242,8 @@ reject_filings = _filing_action(FilingAction.REJECT, _("Reject selected filings"
 # --- the tasks of a filing's page ------------------------------------------------------------------
 
 
-def _reason_field(required: bool) -> forms.CharField:
-    return forms.CharField(
-        label=_("reason"),
-        max_length=limit(Filing, "end_reason"),
-        required=required,
-        widget=forms.Textarea({"rows": 3}),
-    )
-
-
-class OptionalReasonForm(TaskForm):
-    reason = _reason_field(required=False)
-
-
-class RequiredReasonForm(TaskForm):
-    reason = _reason_field(required=True)
+OptionalReasonForm = reason_task_form(services.FILINGS, required=False)
+RequiredReasonForm = reason_task_form(services.FILINGS, required=True)
 
 
 class RevokeTaskForm(TaskForm):
@@ -265,7 +253,7 @@ class RevokeTaskForm(TaskForm):
         widget=AdminDateWidget,
         help_text=_("Last day still covered; empty means revoke at once."),
     )
-    reason = _reason_field(required=True)
+    reason = reason_field(services.FILINGS, required=True)
 
 
 class ContactTaskForm(TaskForm):
@@ -275,7 +263,7 @@ class ContactTaskForm(TaskForm):
         max_length=limit(Filing, "contact_phone"),
         help_text=_("The number now on record is shown masked; type the new one in full."),
     )
-    reason = _reason_field(required=False)
+    reason = reason_field(services.FILINGS, required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -304,7 +292,7 @@ class ChangeTaskForm(TaskForm):
         required=False,
         help_text=_("Empty: keep the number on record."),
     )
-    reason = _reason_field(required=False)
+    reason = reason_field(services.FILINGS, required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -343,11 +331,9 @@ class UploadTaskForm(TaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        on = timezone.localtime(self.record.submitted_at).date()
-        received = set(self.record.materials.values_list("item", flat=True))
         self.fields["item"].choices = [
-            (r.item, f"{r.name}（{gettext('received') if r.item in received else gettext('not yet received')}）")
-            for r in filing_requirements(filing_type=self.record.filing_type, on=on)
+            (i["item"], f"{i['name']}（{gettext('received') if i['present'] else gettext('not yet received')}）")
+            for i in filing_checklist(filing=self.record)
         ]
 
 
@@ -367,13 +353,12 @@ def _accepts_documents(filing, actor) -> bool:
 
 def _approval_facts(filing) -> list[tuple]:
     """What a reviewer sees before approving: the basis of proof and the documents against the list."""
-    on = timezone.localtime(filing.submitted_at).date()
-    required = [r for r in filing_requirements(filing_type=filing.filing_type, on=on) if r.required]
-    received = set(filing.materials.values_list("item", flat=True))
-    missing = [r.name for r in required if r.item not in received]
+    checklist = filing_checklist(filing=filing)
+    required = [i for i in checklist if i["required"]]
+    missing = [i["name"] for i in required if not i["present"]]
     return [
         (_("proof"), filing.get_proof_basis_display() or "—"),
-        (_("documents received"), f"{len(received)} / {len(required)}"),
+        (_("documents received"), f"{sum(1 for i in checklist if i['present'])} / {len(required)}"),
         (_("still missing"), "、".join(missing) or "—"),
         (_("review due"), filing.review_due or "—"),
     ]
@@ -488,12 +473,7 @@ class FilingAdmin(RecordTasksMixin, CSVExportMixin, ReadableHistoryMixin, Docume
 
     @admin.display(description=_("review due"), ordering="review_due")
     def review_due_marked(self, obj):
-        if obj.review_due is None:
-            return "-"
-        shown = date_format(obj.review_due, "Y年n月j日")
-        if obj.is_overdue:
-            return format_html('<strong style="color:#ba2121">{}（{}）</strong>', shown, gettext("overdue"))
-        return shown
+        return due_date_shown(obj.review_due, overdue=obj.is_overdue)
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change=change, **kwargs)

@@ -15,12 +15,8 @@ from config.errors import PermissionRefused, ValidationFailed
 from filings.choices import FilingState
 from notifications.choices import NotificationStatus, RecordType
 from notifications.models import Notification, OverdueReview
-from reimbursements.choices import ClaimState
+from reimbursements.choices import AWAITING_DECISION
 from reimbursements.models import Claim
-
-# Claims waiting on the bureau (not on the person, as while materials are being supplied).
-AWAITING_DECISION = (ClaimState.SUBMITTED, ClaimState.UNDER_REVIEW)
-
 
 # --- the pull feed ----------------------------------------------------------------------------------
 

@@ -11,7 +11,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from config.actors import actor_of
+from config.actors import actor_of, staff_name
 from config.errors import PermissionRefused, ValidationFailed
 from registry import services
 from registry.masking import MASKS, REVEALABLE_FIELDS, mask_id_number, mask_phone
@@ -217,17 +217,15 @@ class PersonAdmin(SimpleHistoryAdmin):
         actor = actor_of(request.user)
         return actor is not None and actor.may(REVEALERS)
 
-    def change_view(self, request, object_id, form_url="", extra_context=None):
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         """The person's page links their filings and claims (newest first) and offers to file or claim."""
-        person = self.get_object(request, object_id)
-        extra = {
-            "may_reveal": self.may_reveal(request),
+        context.update(
+            may_reveal=self.may_reveal(request),
             # Reverse relations of the domains above the registry, read without importing them.
-            "person_filings": person.filings.order_by("-submitted_at")[:20] if person else [],
-            "person_claims": person.claims.order_by("-submitted_at")[:20] if person else [],
-            **(extra_context or {}),
-        }
-        return super().change_view(request, object_id, form_url, extra)
+            person_filings=obj.filings.order_by("-submitted_at")[:20] if obj else [],
+            person_claims=obj.claims.order_by("-submitted_at")[:20] if obj else [],
+        )
+        return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)
 
     def reveal_view(self, request, object_id):
         """Asks which field and why, records the access (PersonDataAccess), then shows the values once."""
@@ -290,9 +288,7 @@ class PersonAdmin(SimpleHistoryAdmin):
                 {
                     "at": record.history_date,
                     "what": record.get_history_type_display(),
-                    "by": (f"{user.last_name}{user.first_name}".strip() or user.username)
-                    if user
-                    else gettext("System"),
+                    "by": staff_name(user) if user else gettext("System"),
                     "changes": [] if previous is None else _person_changes(record.diff_against(previous).changes),
                 }
             )

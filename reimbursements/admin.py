@@ -11,7 +11,6 @@ from django.db.models import Count, Q
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -25,8 +24,10 @@ from config.admin import (
     RecordTask,
     RecordTasksMixin,
     TaskForm,
+    due_date_shown,
     field_column,
     machine_task,
+    reason_task_form,
     transition_action,
 )
 from config.admin_site import DeskQueue
@@ -37,13 +38,13 @@ from registry.masking import mask_id_number
 from registry.models import ChronicDisease, Institution, Person, Region
 from reimbursements import selectors, services
 from reimbursements.choices import (
+    AWAITING_DECISION,
     BREAKDOWN_STEP_LABELS,
     CHECKLIST_OPEN_STATES,
     ClaimAction,
     ClaimBasis,
     ClaimKind,
     ClaimReason,
-    ClaimState,
     MaterialStatus,
     Setting,
 )
@@ -136,25 +137,11 @@ def _claim_action(action: str, label, form_class=None):
 start_review = _claim_action(ClaimAction.START_REVIEW, _("Start review"))
 
 
-# Claims waiting on the bureau (not on the person, as while materials are being supplied).
-AWAITING_DECISION = (ClaimState.SUBMITTED, ClaimState.UNDER_REVIEW)
-
-
 # --- the tasks of a claim's page -------------------------------------------------------------------
 
 
-def _reason_field(required: bool) -> forms.CharField:
-    return forms.CharField(
-        label=_("reason"), max_length=limit(Claim, "end_reason"), required=required, widget=forms.Textarea({"rows": 3})
-    )
-
-
-class OptionalReasonForm(TaskForm):
-    reason = _reason_field(required=False)
-
-
-class RequiredReasonForm(TaskForm):
-    reason = _reason_field(required=True)
+OptionalReasonForm = reason_task_form(services.CLAIMS, required=False)
+RequiredReasonForm = reason_task_form(services.CLAIMS, required=True)
 
 
 class PaymentTaskForm(TaskForm):
@@ -423,12 +410,7 @@ class ClaimAdmin(RecordTasksMixin, CSVExportMixin, ReadableHistoryMixin, Documen
 
     @admin.display(description=_("review due"), ordering="review_due")
     def review_due_marked(self, obj):
-        if obj.review_due is None:
-            return "-"
-        shown = date_format(obj.review_due, "Y年n月j日")
-        if obj.is_overdue:
-            return format_html('<strong style="color:#ba2121">{}（{}）</strong>', shown, gettext("overdue"))
-        return shown
+        return due_date_shown(obj.review_due, overdue=obj.is_overdue)
 
     @admin.display(description=_("bank account"))
     def bank_account_masked(self, obj):

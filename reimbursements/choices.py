@@ -85,6 +85,9 @@ class ClaimState(models.TextChoices):
 
 # Claims still being worked on: their amount is an estimate until approval freezes it.
 OPEN_CLAIM_STATES = (ClaimState.SUBMITTED, ClaimState.MATERIALS_INCOMPLETE, ClaimState.UNDER_REVIEW)
+# Claims waiting on the bureau's decision (not on the person, as while materials are being supplied):
+# their review due date runs, the queue holds them, the overdue sweep marks them.
+AWAITING_DECISION = (ClaimState.SUBMITTED, ClaimState.UNDER_REVIEW)
 # States in which the checklist may still change.
 CHECKLIST_OPEN_STATES = (ClaimState.SUBMITTED, ClaimState.MATERIALS_INCOMPLETE)
 # Claims that hold their invoices and their stay: one bill, one stay, one live claim.

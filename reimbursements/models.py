@@ -17,6 +17,7 @@ from accounts.models import StateEvent
 from config.models import EffectivePeriod, Versioned, history_user
 from registry.choices import InstitutionLevel, InsuranceType
 from reimbursements.choices import (
+    AWAITING_DECISION,
     REQUIREMENT_KIND_CHOICES,
     BenefitVisit,
     ClaimAction,
@@ -314,9 +315,7 @@ class Claim(Versioned):
     def is_overdue(self) -> bool:
         """Awaiting the bureau's decision past its due date (not while the person supplies materials)."""
         return (
-            self.state in (ClaimState.SUBMITTED, ClaimState.UNDER_REVIEW)
-            and self.review_due is not None
-            and self.review_due < timezone.localdate()
+            self.state in AWAITING_DECISION and self.review_due is not None and self.review_due < timezone.localdate()
         )
 
     @property

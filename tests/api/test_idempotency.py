@@ -18,7 +18,7 @@ from registry.models import Person
 from reimbursements.models import Claim
 from tests.conftest import postgres_only
 from tests.factories import ClaimRequestFactory, PersonFactory, person_token, valid_id_number
-from tests.reimbursements.test_claim_records import reseed_reference_data
+from tests.reference_data import reseed_reference_data
 
 pytestmark = pytest.mark.django_db
 FILINGS = "/api/v1/filings/"

@@ -16,10 +16,9 @@ import os
 from pathlib import Path
 
 import pytest
-from django.apps import apps as django_apps
 from django.db import connection
-from django.db.migrations.loader import MigrationLoader
-from django.db.migrations.operations import RunPython
+
+from tests.reference_data import reseed_reference_data
 
 CHROMIUM = Path("/usr/bin/chromium")
 HERE = Path(__file__).resolve().parent
@@ -63,23 +62,8 @@ def browser():
 
 @pytest.fixture(autouse=True)
 def reference_data(transactional_db):
-    """The seeded reference data, loaded again when an earlier transactional test emptied the tables.
-
-    The data migrations' loaders are idempotent; running their ``RunPython`` steps again restores
-    channels, regions and policy rows (roles' groups come back by themselves after a flush).
-    """
-    from accounts.models import Channel
-
-    if not Channel.objects.exists():
-        loader = MigrationLoader(connection)
-        plan: list[tuple[str, str]] = []
-        for leaf in loader.graph.leaf_nodes():
-            plan += [key for key in loader.graph.forwards_plan(leaf) if key not in plan]
-        with connection.schema_editor() as editor:
-            for key in plan:
-                for operation in loader.graph.nodes[key].operations:
-                    if isinstance(operation, RunPython):
-                        operation.code(django_apps, editor)
+    """The seeded reference data, loaded again when an earlier transactional test emptied the tables."""
+    reseed_reference_data()
     yield
     allow_flush_on_sqlite()
 

@@ -13,7 +13,7 @@ from filings import services
 from filings.models import Filing, FilingEvent
 from tests.conftest import postgres_only
 from tests.factories import FilingFactory, PersonFactory, UserFactory, person_token
-from tests.reimbursements.test_claim_records import reseed_reference_data
+from tests.reference_data import reseed_reference_data
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/filings/"

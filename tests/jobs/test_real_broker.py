@@ -26,7 +26,7 @@ from tests.conftest import postgres_only
 from tests.factories import FilingFactory, PersonFactory
 from tests.notifications.helpers import self_service_filing
 from tests.notifications.receiver import Receiver
-from tests.reimbursements.test_claim_records import reseed_reference_data
+from tests.reference_data import reseed_reference_data
 
 BROKERS = {
     "redis": os.environ.get("CELERY_TEST_REDIS_URL", "redis://127.0.0.1:6379/15"),

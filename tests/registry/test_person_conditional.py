@@ -9,7 +9,7 @@ from accounts.choices import Role
 from registry.models import Person
 from tests.conftest import postgres_only
 from tests.factories import PersonFactory, valid_id_number
-from tests.reimbursements.test_claim_records import reseed_reference_data
+from tests.reference_data import reseed_reference_data
 
 pytestmark = pytest.mark.django_db
 

@@ -9,14 +9,10 @@ import datetime
 import threading
 
 import pytest
-from django.apps import apps as django_apps
 from django.db import connection
-from django.db.migrations.loader import MigrationLoader
-from django.db.migrations.operations import RunPython
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from accounts.models import Channel
 from registry.services import person_sync_current
 from reimbursements.models import Claim, ClaimEvent, ClaimInvoice, ClaimMaterial
 from tests.conftest import postgres_only
@@ -31,6 +27,7 @@ from tests.factories import (
     claim_accept_all,
     person_token,
 )
+from tests.reference_data import reseed_reference_data
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/claims/"
@@ -506,25 +503,6 @@ def test_an_invoice_is_free_again_once_its_claim_is_withdrawn_or_rejected(me, ho
 
 
 # --- PostgreSQL: two claims on the same bill at the same moment -------------------------------------------
-
-
-def reseed_reference_data() -> None:
-    """Load the seeded reference data again when an earlier transactional test has flushed it.
-
-    A transactional test ends by emptying every table; on the same worker a later one would find no
-    channels, regions or policy rows. The data migrations' loaders are idempotent: run them again.
-    """
-    if Channel.objects.exists():
-        return
-    loader = MigrationLoader(connection)
-    plan: list[tuple[str, str]] = []
-    for leaf in loader.graph.leaf_nodes():
-        plan += [key for key in loader.graph.forwards_plan(leaf) if key not in plan]
-    with connection.schema_editor() as editor:
-        for key in plan:
-            for operation in loader.graph.nodes[key].operations:
-                if isinstance(operation, RunPython):
-                    operation.code(django_apps, editor)
 
 
 @postgres_only("a partial unique index and row locks under real concurrency")
