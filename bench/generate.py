@@ -9,7 +9,7 @@ migrated, given the sample institutions, then filled. Deterministic for a seed a
 PostgreSQL: ``COPY`` through psycopg 3 with the tables' secondary indexes dropped during the load and
 built again afterwards (unique constraints and primary keys stay), foreign-key and append-only
 triggers off for the loading session (``session_replication_role = replica``; the rows are built
-consistent), then ``ANALYZE``. SQLite: batched ``executemany`` in one transaction.
+consistent), then ``VACUUM (ANALYZE)``. SQLite: batched ``executemany`` in one transaction.
 
 What the rows look like:
 - persons ``0..N-1`` with ID number ``tests.factories.valid_id_number(n)``, each with one open, active
@@ -744,8 +744,13 @@ def generate(*, persons: int, filings: int, claims: int, seed: int, out=sys.stdo
     if sink.postgres:
         step = time.perf_counter()
         with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
-        timings["ANALYZE"] = time.perf_counter() - step
+            if connection.get_autocommit():
+                # As autovacuum would after a bulk load: statistics, and the visibility map that
+                # lets a count read an index alone (an index-only scan).
+                cursor.execute("VACUUM (ANALYZE)")
+            else:
+                cursor.execute("ANALYZE")  # inside a transaction (the tests): statistics only
+        timings["VACUUM ANALYZE"] = time.perf_counter() - step
     elapsed = time.perf_counter() - started
     for table, n in sink.counts.items():
         print(f"{table:34} {n:>12,} rows", file=out)

@@ -97,6 +97,27 @@ def main(out_dir: Path) -> None:
     _ok, plans["filings ?state=effective&destination="] = verdict(
         captured_selects(lambda: client.get("/api/v1/filings/", lists[0], **staff))
     )
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reference FROM filings_filing WHERE id = %s", [ids[0]])
+        reference = cursor.fetchone()[0]
+    now = timezone.now()
+    event_filters = {
+        "record_type": "filing",
+        "reference": reference,
+        "id_number": some,
+        "action": "approve",
+        "actor": "system",
+        "channel": "kiosk",
+        "from_state": "submitted",
+        "to_state": "revoked",
+        "at_after": (now - datetime.timedelta(days=7)).isoformat(),
+        "at_before": (now - datetime.timedelta(days=700)).isoformat(),
+    }
+    for name, value in event_filters.items():
+        _ok, plans[f"audit/events ?{name}="] = verdict(
+            captured_selects(lambda n=name, v=value: client.get("/api/v1/audit/events/", {n: v}, **staff))
+        )
+    (out_dir / "credentials.json").write_text(json.dumps({"hospital": f"Api-Key {key}", "auditor": f"Token {token}"}))
     print(json.dumps({"key": key, "token": token, "plans": plans}))
 
 

@@ -1,5 +1,6 @@
 """Migration operations shared by the apps."""
 
+from django.contrib.postgres.operations import AddIndexConcurrently
 from django.db import migrations
 
 
@@ -31,3 +32,22 @@ def append_only_on_sqlite(table: str) -> migrations.RunPython:
                 schema_editor.execute(f"DROP TRIGGER IF EXISTS {name}")
 
     return migrations.RunPython(forwards, backwards)
+
+
+class AddIndexWithoutLocking(AddIndexConcurrently):
+    """``AddIndex`` built ``CONCURRENTLY`` on PostgreSQL, where a plain one would block writes to a big table.
+
+    A filings table of millions of rows takes seconds to index; CONCURRENTLY lets filing and
+    eligibility go on meanwhile. Other databases get a plain ``CREATE INDEX``. The migration
+    must say ``atomic = False`` (PostgreSQL cannot build an index concurrently in a transaction).
+    """
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor == "postgresql":
+            return super().database_forwards(app_label, schema_editor, from_state, to_state)
+        return migrations.AddIndex.database_forwards(self, app_label, schema_editor, from_state, to_state)
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor == "postgresql":
+            return super().database_backwards(app_label, schema_editor, from_state, to_state)
+        return migrations.AddIndex.database_backwards(self, app_label, schema_editor, from_state, to_state)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connections, router
-from django.db.models import Exists, F, FilteredRelation, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import Exists, FilteredRelation, OuterRef, Prefetch, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -132,10 +132,10 @@ def eligibility_check(
 ) -> Eligibility:
     """Is this person covered for direct settlement at this place, on this day, for this visit, and why?
 
-    The hot path of hospitals at every admission: exactly two queries. The first reads the
-    place (with the in-province exception list, the institution and the retroactive bound as
-    subqueries); the second reads the person with the filings that cover the day joined on,
-    the insured period of the day and any filing still awaiting review.
+    The hot path of hospitals at every admission: exactly one query. It reads the place (with
+    the in-province exception list, the institution and the retroactive bound as subqueries)
+    joined to the person with the filings that cover the day, the insured period of the day
+    and any filing still awaiting review.
 
     ``institution_code`` named in the question must lie in the city asked; a hospital key's own
     institution (``default_institution``) answers when none is named and it lies there.
@@ -148,8 +148,8 @@ def eligibility_check(
         "institution": code,
         "id_number": id_number,
     }
-    places = _compiled_values(_place_query, {"visit": visit, "with_institution": bool(code)}, bound)
-    place = places[0] if places else None
+    chronic = visit == VisitKind.CHRONIC_OUTPATIENT
+    place, rows = _eligibility_rows({"visit": visit, "with_institution": bool(code)}, {"chronic": chronic}, bound)
     errors, error_code = {}, "invalid"
     if place is None or place["level"] != RegionLevel.CITY:
         errors["city"] = [_("Unknown city code %(code)s.") % {"code": city_code}]
@@ -170,9 +170,6 @@ def eligibility_check(
             "name": place["institution_name"],
             "direct_settlement": bool(place["institution_settles"]),
         }
-
-    chronic = visit == VisitKind.CHRONIC_OUTPATIENT
-    rows = _compiled_values(_person_query, {"chronic": chronic}, bound)
 
     def answer(covered, basis, reason_code, reason, remedy=None, filing=None, valid_until=None):
         # The institution's flags are about cross-province settlement; inside the province they do not apply.
@@ -364,6 +361,7 @@ def _person_query(*, chronic: bool, id_number: str, city: str, province: str, on
             ),
         )
         .values(
+            "id",
             "insured_on",
             "region_on",
             "pending_reference",
@@ -375,16 +373,21 @@ def _person_query(*, chronic: bool, id_number: str, city: str, province: str, on
             "covering__end_date",
             "covering__covered_until",
             "covering__state",
+            PERSON_ORDER,
         )
-        .order_by(F("covering__effective_at").desc(nulls_last=True))
     )
 
 
-# The eligibility queries are built by the ORM once per shape (institution named or not, kind of
+# The person's rows: the covering filing that took effect last first (``_CompiledLookup`` sorts by it).
+PERSON_ORDER = "covering__effective_at"
+
+
+# The eligibility lookup is built by the ORM once per shape (institution named or not, kind of
 # visit) and database alias, with placeholder values, then kept compiled: a call binds its own
-# values and runs the SQL. Building them anew cost most of the time of a call (annotations,
+# values and runs the SQL. Building it anew cost most of the time of a call (annotations,
 # subqueries and the SQL compiler), far more than the database did. The placeholders cannot be
-# confused with real values (control characters; the year 1).
+# confused with real values (control characters; the year 1). The place and the person are two
+# ORM queries sent as one statement (the place LEFT JOIN the person): one round trip, not two.
 _PLACEHOLDERS = {
     "city": "\x00city\x00",
     "province": "\x00province\x00",
@@ -399,7 +402,6 @@ class _CompiledValues:
     """A ``values()`` query compiled once: its SQL, which parameter each placeholder fills, its converters."""
 
     def __init__(self, queryset: QuerySet, alias: str):
-        self.alias = alias
         self.compiler = queryset.query.get_compiler(alias)
         self.sql, params = self.compiler.as_sql()
         ops = self.compiler.connection.ops
@@ -422,15 +424,40 @@ class _CompiledValues:
     def adapt(ops, value):
         return ops.adapt_datefield_value(value) if isinstance(value, datetime.date) else value
 
-    def rows(self, values: dict) -> list[dict]:
+    def bind(self, values: dict) -> list:
         ops = self.compiler.connection.ops
-        params = [self.adapt(ops, values[name]) if name else constant for name, constant in self.params]
-        with connections[self.alias].cursor() as cursor:
-            cursor.execute(self.sql, params)
-            fetched = [row[: self.width] for row in cursor.fetchall()]
+        return [self.adapt(ops, values[name]) if name else constant for name, constant in self.params]
+
+    def dicts(self, rows: list) -> list[dict]:
         if self.converters:
-            fetched = self.compiler.apply_converters(fetched, self.converters)
-        return [dict(zip(self.names, row, strict=True)) for row in fetched]
+            rows = self.compiler.apply_converters(rows, self.converters)
+        return [dict(zip(self.names, row, strict=True)) for row in rows]
+
+
+class _CompiledLookup:
+    """The place query LEFT JOIN the person query, as one statement; rows ordered as the person query orders them."""
+
+    def __init__(self, place: _CompiledValues, person: _CompiledValues, alias: str, order_by: str):
+        self.alias, self.place, self.person = alias, place, person
+        quote = place.compiler.connection.ops.quote_name
+        # Portable "DESC NULLS LAST": SQLite and PostgreSQL both sort false before true.
+        column = f"person.{quote(order_by)}"
+        self.sql = (
+            f"SELECT place.*, person.* FROM ({place.sql}) place LEFT JOIN ({person.sql}) person ON 1 = 1 "
+            f"ORDER BY {column} IS NULL, {column} DESC"
+        )
+
+    def rows(self, values: dict) -> tuple[dict | None, list[dict]]:
+        """(the place or None, the person's rows: none when the place or the person is unknown)."""
+        with connections[self.alias].cursor() as cursor:
+            cursor.execute(self.sql, [*self.place.bind(values), *self.person.bind(values)])
+            fetched = cursor.fetchall()
+        if not fetched:
+            return None, []
+        width = self.place.width
+        place = self.place.dicts([fetched[0][:width]])[0]
+        person = [row[width:] for row in fetched if row[width] is not None]  # the person's id: NULL when unknown
+        return place, self.person.dicts(person)
 
 
 def _hashable(value) -> bool:
@@ -441,12 +468,14 @@ def _hashable(value) -> bool:
     return True
 
 
-def _compiled_values(build, shape: dict, values: dict) -> list[dict]:
-    """The rows of ``build(**shape)`` for these values, from its SQL compiled once per shape and database alias."""
+def _eligibility_rows(place_shape: dict, person_shape: dict, values: dict) -> tuple[dict | None, list[dict]]:
+    """The place asked and the person's rows, from SQL compiled once per shape and database alias."""
     alias = router.db_for_read(Person)
     cache = _compiled.__dict__.setdefault("queries", {})
-    key = (alias, build.__name__, *sorted(shape.items()))
+    key = (alias, *sorted(place_shape.items()), *sorted(person_shape.items()))
     compiled = cache.get(key)
-    if compiled is None or compiled.compiler.connection is not connections[alias]:
-        compiled = cache[key] = _CompiledValues(build(**shape, **_PLACEHOLDERS).using(alias), alias)
+    if compiled is None or compiled.place.compiler.connection is not connections[alias]:
+        place = _CompiledValues(_place_query(**place_shape, **_PLACEHOLDERS).using(alias), alias)
+        person = _CompiledValues(_person_query(**person_shape, **_PLACEHOLDERS).using(alias), alias)
+        compiled = cache[key] = _CompiledLookup(place, person, alias, order_by=PERSON_ORDER)
     return compiled.rows(values)

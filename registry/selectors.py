@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import datetime
 
-from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
+from stdnum.cn import ric
 
 from config.actors import Actor, ActorKind
 from config.errors import ValidationFailed
 from registry.choices import HolidayKind
 from registry.models import Holiday, Institution, Person, Region
-from registry.validators import normalize_id_number
 from registry.workdays import add_working_days
 
 
@@ -56,11 +55,13 @@ def person_for_request(*, actor: Actor, id_number: str | None) -> Person:
 
 
 def normalize_id_query(value: str) -> str:
-    """An ID number as searched for: valid ones normalised, anything else as typed (it simply finds nothing)."""
-    try:
-        return normalize_id_number(value)
-    except ValidationError:  # a malformed query finds nobody; it is not an error
-        return (value or "").strip().upper()
+    """An ID number as searched for: spaces and hyphens removed, ``x`` as ``X``; never validated.
+
+    Stored numbers are valid and normalised this same way, so a malformed query simply finds
+    nobody; it is not an error. (Checking the checksum and birth date here cost more than the
+    eligibility lookup's own parameters.)
+    """
+    return ric.compact(value or "")
 
 
 def working_days_after(start: datetime.date, days: int) -> datetime.date:

@@ -9,6 +9,7 @@ instead of one round per try.
 from __future__ import annotations
 
 import datetime
+import functools
 from collections.abc import Callable, Mapping
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -123,6 +124,12 @@ def flatten_errors(detail, prefix: str = "") -> dict[str, list[str]]:
     return out
 
 
+@functools.cache
+def _shared(serializer_class: type[InputSerializer]) -> InputSerializer:
+    """One instance per input serializer, for ``run_validation`` (which keeps no state on the instance)."""
+    return serializer_class()
+
+
 def parse_input(
     serializer_class: type[InputSerializer],
     data,
@@ -136,6 +143,15 @@ def parse_input(
     (when it is right, the service runs the same rules itself): it receives the fields that
     parsed and must skip what is missing.
     """
+    if not kwargs:
+        # Most input is valid: one shared, context-free instance checks it, without building the
+        # serializer's fields anew (DRF deep-copies every declared field per instance; on the
+        # eligibility lookup that was a third of the request). Invalid input takes the full path
+        # below, which names every field.
+        try:
+            return dict(_shared(serializer_class).run_validation(data))
+        except (serializers.ValidationError, DjangoValidationError):
+            pass
     serializer = serializer_class(data=data, **kwargs)
     if serializer.is_valid():
         return dict(serializer.validated_data)

@@ -85,8 +85,11 @@ TEMPLATES = [
 
 
 # DATABASE_URL selects the database; without it an SQLite file inside the project.
-# Connections persist (CONN_MAX_AGE seconds, checked before reuse): a gunicorn sync worker serves one
-# request at a time, so one kept connection per worker is what a pool would give it. DATABASE_POOL=1
+# Connections persist (CONN_MAX_AGE seconds): a gunicorn sync worker serves one request at a time,
+# so one kept connection per worker is what a pool would give it. They are not checked before each
+# request (DATABASE_CONN_HEALTH_CHECKS=1 does, at the price of a round trip per request, as much as
+# the eligibility lookup itself): a connection the server dropped fails one request with a 503 and
+# Retry-After (config.api.middleware), and Django replaces it before the next one. DATABASE_POOL=1
 # uses Django's connection pool instead (psycopg-pool; for threaded or ASGI workers). On PostgreSQL
 # parameters are bound on the server, so that psycopg prepares a statement run
 # DATABASE_PREPARE_THRESHOLD times on a connection (the eligibility lookups) and the server skips
@@ -98,7 +101,7 @@ def database(url: str) -> dict:
     config = dj_database_url.parse(
         url,
         conn_max_age=0 if pool else int(os.environ.get("DATABASE_CONN_MAX_AGE", "60")),
-        conn_health_checks=not pool,
+        conn_health_checks=not pool and env_bool("DATABASE_CONN_HEALTH_CHECKS", False),
     )
     if config["ENGINE"] == "django.db.backends.postgresql":
         options = config.setdefault("OPTIONS", {})

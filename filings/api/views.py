@@ -1,7 +1,5 @@
 """Thin REST views over the filings app's selectors and services."""
 
-from dataclasses import asdict
-
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_view
@@ -17,6 +15,7 @@ from config.api.exceptions import ERRORS, ErrorSerializer
 from config.api.idempotency import idempotent
 from config.api.inputs import parse_input
 from config.api.permissions import allow
+from config.api.serializers import represent
 from config.api.viewsets import RecordViewSet, transition_endpoint
 from config.files import check_upload, document_response
 from filings import selectors, services
@@ -195,7 +194,7 @@ class EligibilityView(APIView):
             institution_code=params.get("institution"),
             default_institution=actor_of(request.user).institution_code,
         )
-        return Response(EligibilitySerializer({**asdict(result), "rule": RULE_IN_FORCE}).data)
+        return Response(represent(EligibilitySerializer, {**vars(result), "rule": RULE_IN_FORCE}))
 
 
 RULE_IN_FORCE = "就医地目录、参保地政策"

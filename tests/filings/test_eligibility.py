@@ -1,4 +1,4 @@
-"""Eligibility at the point of care (就医时确认): the table of cases, and the two-query budget."""
+"""Eligibility at the point of care (就医时确认): the table of cases, and the one-query budget."""
 
 import datetime
 
@@ -206,17 +206,17 @@ def test_institution_flags(person, visit, flags, settles):
     assert result.institution == {"code": institution.code, "name": institution.name, "direct_settlement": settles}
 
 
-def test_eligibility_takes_two_queries(person):
+def test_eligibility_takes_one_query(person):
     filing(person)
     filing(PersonFactory(), state="revoked", covered_until=TODAY)
     institution = InstitutionFactory()
     for kwargs in ({}, {"institution": institution.code}, {"visit": "emergency"}):
         with CaptureQueriesContext(connection) as queries:
             ask(person, "310100", **kwargs)
-        assert len(queries) == 2, [q["sql"] for q in queries]
+        assert len(queries) == 1, [q["sql"] for q in queries]
     with CaptureQueriesContext(connection) as queries:
         eligibility_check(id_number="11010519491231002X", city_code="310100", on=TODAY, visit="inpatient")
-    assert len(queries) == 2
+    assert len(queries) == 1
 
 
 class TestEndpoint:
@@ -232,9 +232,9 @@ class TestEndpoint:
         }
         assert {"reason_code", "reason", "remedy", "valid_until", "institution"} <= set(body)
 
-    def test_whole_request_is_three_queries_for_a_hospital(self, hospital, person, django_assert_num_queries):
+    def test_whole_request_is_two_queries_for_a_hospital(self, hospital, person, django_assert_num_queries):
         filing(person)
-        with django_assert_num_queries(3):  # the API key, the place, the person with their filings
+        with django_assert_num_queries(2):  # the API key (then cached), the place with the person
             hospital.get(
                 URL, {"id_number": person.id_number, "city": "310100", "visit": "inpatient", "date": "2026-06-15"}
             )

@@ -177,7 +177,7 @@ def test_the_endpoint_answers_the_chronic_reason(hospital, person):
     assert (body["covered"], body["basis"], body["reason_code"]) == (False, None, "not_settled_directly")
 
 
-# --- still two queries, whatever the outcome ------------------------------------------------------------
+# --- still one query, whatever the outcome --------------------------------------------------------------
 
 
 def _not_qualified(person):
@@ -229,24 +229,24 @@ def _not_insured(person):
     ],
     ids=lambda value: value if isinstance(value, str) else None,
 )
-def test_every_outcome_takes_two_queries(person, django_assert_num_queries, setup, reason_code):
+def test_every_outcome_takes_one_query(person, django_assert_num_queries, setup, reason_code):
     # Noise the queries must not fetch row by row: other people's qualifications and filings.
     for _ in range(3):
         other = PersonFactory()
         qualify(other, "lupus")
         qualify(other, "hypertension")
     kwargs = setup(person)
-    with django_assert_num_queries(2):  # the place (with the institution), the person with what covers the day
+    with django_assert_num_queries(1):  # the place (with the institution) joined to the person with what covers the day
         result = ask(person, **kwargs)
     assert result.reason_code == reason_code
 
 
-def test_many_qualifications_of_the_person_still_take_two_queries(person):
+def test_many_qualifications_of_the_person_still_take_one_query(person):
     for disease in ("lupus", "parkinsons", "chronic_heart_failure", "diabetes"):
         qualify(person, disease)
     qualify(person, "hypertension", starts_on=ON - 400 * DAY, ends_on=ON - 200 * DAY)  # an old one
     file_for_shanghai(person)
     with CaptureQueriesContext(connection) as queries:
         result = ask(person)
-    assert len(queries) == 2, [q["sql"] for q in queries]
+    assert len(queries) == 1, [q["sql"] for q in queries]
     assert (result.covered, result.reason_code) == (True, "filed")

@@ -1,4 +1,4 @@
-"""Eligibility says what to do (SPEC §3.5, README "Time rules"): the remedies, the emergency episode, two queries.
+"""Eligibility says what to do (SPEC §3.5, README "Time rules"): the remedies, the emergency episode, one query.
 
 Remedies are asserted by what they must carry (a due date, the earliest retroactive start
 date, the institution's flag), not by their wording, which is translated.
@@ -37,7 +37,7 @@ def day(offset: int) -> datetime.date:
 
 
 def ask(person, city="310100", *, on=None, visit="inpatient", institution=None, default_institution=None):
-    """The selector's answer, checked to take exactly its two queries whatever the outcome."""
+    """The selector's answer, checked to take exactly its one query whatever the outcome."""
     with CaptureQueriesContext(connection) as queries:
         answer = eligibility_check(
             id_number=person.id_number,
@@ -47,7 +47,7 @@ def ask(person, city="310100", *, on=None, visit="inpatient", institution=None, 
             institution_code=institution,
             default_institution=default_institution,
         )
-    assert len(queries) == 2, [q["sql"] for q in queries]
+    assert len(queries) == 1, [q["sql"] for q in queries]
     return answer
 
 
@@ -120,7 +120,7 @@ class TestPendingFastTrack:
 
     def test_through_the_api_for_a_hospital(self, hospital, person, pending, django_assert_num_queries):
         query = {"id_number": person.id_number, "city": "310100", "visit": "inpatient"}
-        with django_assert_num_queries(3):  # the key, the place, the person with their filings
+        with django_assert_num_queries(2):  # the key; the place with the person and their filings
             body = hospital.get(URL, query).json()
         assert (body["covered"], body["reason_code"]) == (False, "filing_pending")
         assert pending.review_due.isoformat() in body["remedy"]
@@ -280,7 +280,7 @@ class TestEmergencyEpisode:
 # --- query budget in each outcome --------------------------------------------------------------------------------
 
 
-def test_every_outcome_of_this_issue_takes_two_queries(person):
+def test_every_outcome_of_this_issue_takes_one_query(person):
     """``ask`` counts the queries; here each outcome meets every optional part of the question at once."""
     institution = InstitutionFactory(city_id="310100", settles_inpatient=False)
     FilingPolicyFactory(retroactive_limit_months=9)

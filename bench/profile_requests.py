@@ -1,0 +1,132 @@
+"""Where a request's time goes: the WSGI application called in-process, as gunicorn calls it.
+
+```sh
+.venv/bin/python -m bench.profile_requests postgres://postgres@127.0.0.1:5432/bench_load_2000000 \
+    [--paths bench/out/load_2000000] [--requests 3000] [--profile eligibility|list|floor|floor_list]
+```
+
+Uses the request paths and credentials that ``bench.load`` wrote for that database (``bench.load_prepare``;
+``make bench`` runs it). Prints the mean time per
+request of our eligibility endpoint, of the filing list, and of the floor's two handlers, all in this one
+process with production settings; with ``--profile`` it prints cProfile's functions for that one, by
+their own time (``--sampling``: pyinstrument's call tree, which distorts less). Never part of the product.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import itertools
+import json
+import os
+import pstats
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlsplit
+
+OUT = Path(__file__).resolve().parent / "out"
+
+
+def environ_for(path: str, authorization: str | None) -> dict:
+    parts = urlsplit(path)
+    environ = {
+        "REQUEST_METHOD": "GET",
+        "PATH_INFO": parts.path,
+        "QUERY_STRING": parts.query,
+        "SERVER_NAME": "127.0.0.1",
+        "SERVER_PORT": "8000",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "HTTP_HOST": "127.0.0.1",
+        "REMOTE_ADDR": "127.0.0.1",
+        "wsgi.url_scheme": "http",
+        "wsgi.input": io.BytesIO(b""),
+        "wsgi.errors": sys.stderr,
+        "wsgi.multithread": False,
+        "wsgi.multiprocess": True,
+        "wsgi.run_once": False,
+    }
+    if authorization:
+        environ["HTTP_AUTHORIZATION"] = authorization
+    return environ
+
+
+def drive(app, paths: list[str], authorization: str | None, n: int) -> tuple[float, dict]:
+    """Call ``app`` n times over ``paths``; the mean microseconds per request and the statuses seen."""
+    statuses: dict[str, int] = {}
+
+    def start_response(status, headers, exc_info=None):
+        statuses[status] = statuses.get(status, 0) + 1
+
+    cycle = itertools.cycle(paths)
+    began = time.perf_counter()
+    for _ in range(n):
+        result = app(environ_for(next(cycle), authorization), start_response)
+        b"".join(result)
+        if hasattr(result, "close"):
+            result.close()
+    return (time.perf_counter() - began) / n * 1e6, statuses
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("database_url")
+    parser.add_argument("--paths", type=Path, default=OUT / "load_2000000")
+    parser.add_argument("--requests", type=int, default=3000)
+    parser.add_argument("--profile", choices=["eligibility", "list", "floor", "floor_list"])
+    parser.add_argument("--top", type=int, default=40)
+    parser.add_argument("--sampling", action="store_true", help="pyinstrument's call tree instead of cProfile")
+    args = parser.parse_args()
+
+    # DJANGO_SETTINGS_MODULE=bench.naive_settings measures the naive view in place of ours.
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.production")
+    os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only-secret-key-not-for-production-0123456789")
+    os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "127.0.0.1")
+    os.environ["DATABASE_URL"] = args.database_url
+    os.environ.setdefault("DATABASE_CONN_MAX_AGE", "600")
+    os.environ["BENCH_FLOOR_DSN"] = args.database_url
+    import logging
+
+    from django.core.wsgi import get_wsgi_application
+
+    app = get_wsgi_application()
+    logging.disable(logging.WARNING)  # 4xx of unknown persons are expected; keep the output to the table
+    from bench import floor_app
+
+    credentials = json.loads((args.paths / "credentials.json").read_text())
+    lines = {name: (args.paths / f"{name}.txt").read_text().split() for name in ("eligibility", "list")}
+    floor_lines = {name: (args.paths / f"{name}_floor.txt").read_text().split() for name in ("eligibility", "list")}
+    runs = {
+        "eligibility": (app, [f"/api/v1/eligibility/{q}" for q in lines["eligibility"]], credentials["hospital"]),
+        "list": (app, [f"/api/v1/filings/{q}" for q in lines["list"]], credentials["auditor"]),
+        "floor": (floor_app.application, floor_lines["eligibility"], None),
+        "floor_list": (floor_app.application, floor_lines["list"], None),
+    }
+    print(f"{'handler':<12} {'µs/request':>11}  statuses")
+    for name, (handler, paths, authorization) in runs.items():
+        n = args.requests if "list" not in name else max(args.requests // 10, 50)
+        drive(handler, paths, authorization, min(n, 200))  # warm: connections, compiled SQL, caches
+        mean, statuses = drive(handler, paths, authorization, n)
+        print(f"{name:<12} {mean:>11.0f}  {statuses}")
+    if args.profile:
+        handler, paths, authorization = runs[args.profile]
+        count = args.requests if "list" not in args.profile else 200
+        if args.sampling:
+            from pyinstrument import Profiler
+
+            sampler = Profiler(interval=0.0002)
+            sampler.start()
+            drive(handler, paths, authorization, count)
+            sampler.stop()
+            print(sampler.output_text(unicode=True, color=False, show_all=False))
+            return
+        profiler = cProfile.Profile()
+        profiler.enable()
+        drive(handler, paths, authorization, count)
+        profiler.disable()
+        pstats.Stats(profiler).sort_stats("tottime").print_stats(args.top)
+
+
+if __name__ == "__main__":
+    main()
