@@ -6,8 +6,9 @@ nothing but the database work is done. ``BENCH_FLOOR_DSN`` names the database.
 
 - ``GET /eligibility/?id_number=…&city=…&date=…`` — the person, their insured period of the day and
   the filings covering the day, one prepared statement; answers covered or not as JSON.
-- ``GET /filings/?state=…&destination=…`` — 50 filings of a state and destination, newest first,
-  with the person joined (what the auditors' list shows), one prepared statement.
+- ``GET /filings/?state=effective&destination=…`` — the very statements our filing list sends for
+  it (the count, then the page of 50 with the person, the destination and the filings it replaces
+  joined; captured by ``bench.load_prepare`` into ``BENCH_LIST_SQL``), prepared, rows as JSON.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 import datetime
 import json
 import os
+from pathlib import Path
 from urllib.parse import parse_qs
 
 import psycopg
@@ -34,15 +36,8 @@ LEFT JOIN filings_filing f ON f.person_id = p.id AND f.start_date <= %(on)s
 WHERE r.code = %(city)s
 ORDER BY f.effective_at DESC NULLS LAST
 """
-LIST_SQL = """
-SELECT f.id, f.reference, f.filing_type, f.state, f.destination_id, f.start_date, f.end_date,
-       f.submitted_at, f.channel_id, p.id_number, p.name
-FROM filings_filing f JOIN registry_person p ON p.id = f.person_id
-WHERE f.state = %(state)s AND f.destination_id = %(destination)s
-ORDER BY f.submitted_at DESC, f.id DESC
-LIMIT 50
-"""
 _connection: psycopg.Connection | None = None
+_list_sql: list[str] | None = None
 
 
 def connection() -> psycopg.Connection:
@@ -76,15 +71,26 @@ def eligibility(query: dict) -> dict:
     return {"covered": False, "insured": bool(insured), "filing": None}
 
 
+def list_statements() -> list[str]:
+    """The statements our filing list sends (its count, its page), as ``bench.load_prepare`` captured them."""
+    global _list_sql
+    if _list_sql is None:
+        _list_sql = json.loads(Path(os.environ["BENCH_LIST_SQL"]).read_text())
+    return _list_sql
+
+
 def filings(query: dict) -> dict:
-    rows = (
-        connection()
-        .execute(LIST_SQL, {"state": query["state"], "destination": query["destination"]}, prepare=True)
-        .fetchall()
-    )
-    keys = ("id", "reference", "filing_type", "state", "destination", "start_date", "end_date", "submitted_at")
-    keys += ("channel", "id_number", "name")
-    return {"results": [dict(zip(keys, row, strict=True)) for row in rows]}
+    """Our filing list's own SQL, run raw: the count, then the page with every column it reads, as JSON."""
+    answer: dict = {}
+    for sql in list_statements():
+        cursor = connection().execute(sql, {"destination": query["destination"]}, prepare=True)
+        names = [column.name for column in cursor.description]
+        rows = cursor.fetchall()
+        if names == ["__count"]:
+            answer["count"] = rows[0][0]
+        else:
+            answer["results"] = [dict(zip(names, row, strict=True)) for row in rows]
+    return answer
 
 
 ROUTES = {"/eligibility/": eligibility, "/filings/": filings}

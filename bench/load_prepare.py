@@ -94,9 +94,15 @@ def main(out_dir: Path) -> None:
         _ok, plans[f"filings ?{name}="] = verdict(
             captured_selects(lambda n=name, v=value: client.get("/api/v1/filings/", {n: v}, **staff))
         )
-    _ok, plans["filings ?state=effective&destination="] = verdict(
-        captured_selects(lambda: client.get("/api/v1/filings/", lists[0], **staff))
-    )
+    list_statements = captured_selects(lambda: client.get("/api/v1/filings/", lists[0], **staff))
+    _ok, plans["filings ?state=effective&destination="] = verdict(list_statements)
+    # The floor of the list runs these very statements (the count and the page), the destination
+    # as a parameter: "the same raw SQL".
+    literal = f"'{lists[0]['destination']}'"
+    templates = [sql.replace("%", "%%").replace(literal, "%(destination)s") for sql in list_statements]
+    if not all("%(destination)s" in sql for sql in templates):
+        raise SystemExit(f"the list's SQL does not name the destination as {literal}: {list_statements}")
+    (out_dir / "list_sql.json").write_text(json.dumps(templates))
     with connection.cursor() as cursor:
         cursor.execute("SELECT reference FROM filings_filing WHERE id = %s", [ids[0]])
         reference = cursor.fetchone()[0]

@@ -86,6 +86,7 @@ def main() -> None:
     os.environ["DATABASE_URL"] = args.database_url
     os.environ.setdefault("DATABASE_CONN_MAX_AGE", "600")
     os.environ["BENCH_FLOOR_DSN"] = args.database_url
+    os.environ["BENCH_LIST_SQL"] = str(args.paths / "list_sql.json")
     import logging
 
     from django.core.wsgi import get_wsgi_application

@@ -8,12 +8,13 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connections, router
-from django.db.models import Exists, FilteredRelation, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import Exists, F, FilteredRelation, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from config.actors import Actor
 from config.errors import NotFound, ValidationFailed
+from config.models import joined_columns
 from filings.choices import EligibilityBasis, FilingState, FilingType
 from filings.models import (
     Filing,
@@ -54,8 +55,13 @@ def review_due_date(*, submitted_on: datetime.date) -> datetime.date:
 
 
 def _filings() -> QuerySet[Filing]:
-    """Filings with what every listing and detail shows joined in once."""
-    return Filing.objects.select_related("person", "destination", "channel", "replaces", "replaced_by")
+    """Filings with what every listing and detail shows of their related rows joined in once (those columns only)."""
+    return Filing.objects.select_related("person", "destination", "replaces", "replaced_by").defer(
+        *joined_columns("person", Person, {"id_number", "name"}),
+        *joined_columns("destination", Region, {"name"}),
+        *joined_columns("replaces", Filing, {"reference"}),
+        *joined_columns("replaced_by", Filing, {"reference"}),
+    )
 
 
 def filing_list(*, actor: Actor | None) -> QuerySet[Filing]:
@@ -199,7 +205,7 @@ def eligibility_check(
             _("Ask the person for the insured place's settlement route, or settle as self-paid."),
         )
     person = rows[0]
-    if not person["insured_on"]:
+    if person["region_on"] is None:
         return answer(
             False,
             None,
@@ -239,14 +245,14 @@ def eligibility_check(
             "emergency",
             _("Emergency rescue is treated as filed (视同已备案); keep the rescue record."),
         )
-    if person["pending_reference"]:
-        due = person["pending_due"]
+    if person["pending__reference"]:
+        due = person["pending__review_due"]
         return answer(
             False,
             None,
             "filing_pending",
             _("Filing %(ref)s for this place awaits review (due %(due)s).")
-            % {"ref": person["pending_reference"], "due": due.isoformat() if due else "-"},
+            % {"ref": person["pending__reference"], "due": due.isoformat() if due else "-"},
             _(
                 "Settle directly once it is approved (the review is due by %(due)s); if the person is "
                 "discharged before, they pay in full and claim manual reimbursement."
@@ -331,26 +337,28 @@ def _place_query(*, visit: str, with_institution: bool, city: str, on: datetime.
 
 
 def _person_query(*, chronic: bool, id_number: str, city: str, province: str, on: datetime.date, **_other):
-    """The person, with the filings covering the day joined on, the insured period of the day, any pending filing."""
+    """The person, with the filings covering the day and any filing for here awaiting review joined on, and the
+    region of the insured period of the day (None: not insured that day).
+
+    A person has at most one live filing (``one_live_filing_per_person``), so the pending join adds
+    no rows.
+    """
     insured = InsuredPeriod.objects.filter(
         InsuredPeriod.covering(on), person=OuterRef("pk"), status=PeriodStatus.ACTIVE
-    )
+    ).order_by(F("starts_on").asc(nulls_first=True))
     qualified = ChronicQualification.objects.filter(ChronicQualification.covering(on), person=OuterRef("pk"))
-    pending = Filing.objects.filter(
-        person=OuterRef("pk"),
-        state=FilingState.SUBMITTED,
-        destination_id__in=[city, province],
-        start_date__lte=on,
-    ).order_by("submitted_at")
+    pending = Q(
+        filings__state=FilingState.SUBMITTED,
+        filings__destination_id__in=[city, province],
+        filings__start_date__lte=on,
+    )
     covering = Filing.covering(on, prefix="filings__")
     return (
         Person.objects.filter(id_number=id_number)
         .annotate(
             covering=FilteredRelation("filings", condition=covering),
-            insured_on=Exists(insured),
+            pending=FilteredRelation("filings", condition=pending),
             region_on=Subquery(insured.values("insured_region_id")[:1]),
-            pending_reference=Subquery(pending.values("reference")[:1]),
-            pending_due=Subquery(pending.values("review_due")[:1]),
             **(
                 {
                     "qualified": Exists(qualified),
@@ -362,10 +370,9 @@ def _person_query(*, chronic: bool, id_number: str, city: str, province: str, on
         )
         .values(
             "id",
-            "insured_on",
             "region_on",
-            "pending_reference",
-            "pending_due",
+            "pending__reference",
+            "pending__review_due",
             *(["qualified", "qualified_direct"] if chronic else []),
             "covering__reference",
             "covering__filing_type",

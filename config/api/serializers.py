@@ -7,6 +7,7 @@ import functools
 from rest_framework import serializers
 
 from config.actors import Actor, Capacity
+from config.api.fast import FastOutput
 
 
 @functools.cache
@@ -43,7 +44,7 @@ def actor_as_seen_by(event, reader: Actor | None) -> str:
     return label
 
 
-class StateEventSerializer(serializers.ModelSerializer):
+class StateEventSerializer(FastOutput, serializers.ModelSerializer):
     """One event of a record's history; ``for_subject`` names the record's field (``filing``, ``claim``)."""
 
     channel = serializers.CharField(source="channel_id", allow_null=True)

@@ -3,6 +3,7 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from config.api.fast import FastOutput
 from config.api.inputs import InputSerializer, limit
 from config.api.serializers import StateEventSerializer
 from filings.choices import EligibilityBasis, FilingMode, FilingType, ProofBasis
@@ -110,7 +111,7 @@ class FilingPersonSerializer(serializers.Serializer):
     name = serializers.CharField()
 
 
-class FilingSerializer(serializers.ModelSerializer):
+class FilingSerializer(FastOutput, serializers.ModelSerializer):
     person = FilingPersonSerializer()
     destination = serializers.CharField(source="destination_id")
     destination_name = serializers.CharField(source="destination.name")

@@ -3,6 +3,7 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from config.api.fast import FastOutput
 from config.api.inputs import InputSerializer, limit
 from registry.choices import INSURANCE_TYPE_NATIONAL_CODE, InsuranceType, InsuredStatus
 from registry.masking import mask_id_number, mask_phone, reader_may_see
@@ -44,7 +45,7 @@ class InstitutionSerializer(serializers.ModelSerializer):
         }
 
 
-class PersonSerializer(serializers.ModelSerializer):
+class PersonSerializer(FastOutput, serializers.ModelSerializer):
     """A person; ID number and phone masked unless the reader is the person or revealed them (logged)."""
 
     insured_region = serializers.CharField(source="insured_region_id")

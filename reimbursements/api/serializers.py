@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema_field
 from rest_framework import serializers
 
+from config.api.fast import FastOutput
 from config.api.inputs import InputSerializer, limit
 from config.api.serializers import StateEventSerializer
 from filings.api.serializers import RequirementSerializer
@@ -149,7 +150,7 @@ class InvoiceSerializer(serializers.ModelSerializer):
         fields = ["number", "amount", "issued_on"]
 
 
-class ClaimSerializer(serializers.ModelSerializer):
+class ClaimSerializer(FastOutput, serializers.ModelSerializer):
     person = serializers.SerializerMethodField()
     city = serializers.CharField(source="city_id")
     channel = serializers.CharField(source="channel_id")
