@@ -4,8 +4,11 @@ Never part of the product: ``make bench`` serves it with the same gunicorn setti
 (``gunicorn bench.floor_app:application -c gunicorn.conf.py``) to show what the hardware gives when
 nothing but the database work is done. ``BENCH_FLOOR_DSN`` names the database.
 
-- ``GET /eligibility/?id_number=…&city=…&date=…`` — the person, their insured period of the day and
-  the filings covering the day, one prepared statement; answers covered or not as JSON.
+- ``GET /eligibility-same-sql/?id_number=…&city=…&date=…`` — the floor of our eligibility lookup:
+  the very statement our selector sends (``BENCH_ELIGIBILITY_SQL``, taken from it by
+  ``bench.load_prepare``), prepared; answers covered or not as JSON.
+- ``GET /eligibility/?…`` — a lighter lookup than ours, for reference: the person, their insured period
+  and the filings covering the day (no pending filing, in-province list, policy or institution).
 - ``GET /filings/?state=effective&destination=…`` — the very statements our filing list sends for
   it (the count, then the page of 50 with the person, the destination and the filings it replaces
   joined; captured by ``bench.load_prepare`` into ``BENCH_LIST_SQL``), prepared, rows as JSON.
@@ -38,6 +41,7 @@ ORDER BY f.effective_at DESC NULLS LAST
 """
 _connection: psycopg.Connection | None = None
 _list_sql: list[str] | None = None
+_eligibility_sql: dict | None = None
 
 
 def connection() -> psycopg.Connection:
@@ -71,6 +75,34 @@ def eligibility(query: dict) -> dict:
     return {"covered": False, "insured": bool(insured), "filing": None}
 
 
+def our_eligibility_statement() -> dict:
+    """Our eligibility statement with named parameters, as ``bench.load_prepare`` took it from the selector."""
+    global _eligibility_sql
+    if _eligibility_sql is None:
+        _eligibility_sql = json.loads(Path(os.environ["BENCH_ELIGIBILITY_SQL"]).read_text())
+    return _eligibility_sql
+
+
+def eligibility_same_sql(query: dict) -> dict:
+    """The same lookup as our endpoint's: its very statement (the place joined to the person), prepared."""
+    statement = our_eligibility_statement()
+    city = query["city"]
+    on = datetime.date.fromisoformat(query["date"]) if query.get("date") else datetime.date.today()
+    values = {"city": city, "province": city[:2] + "0000", "on": on, "institution": None}
+    values |= {"id_number": query["id_number"], **statement["constants"]}
+    cursor = connection().execute(statement["sql"], values, prepare=True)
+    names = [column.name for column in cursor.description]
+    rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+    if not rows or rows[0]["level"] != "city":
+        return {"code": "invalid", "errors": {"city": ["unknown city"]}}
+    for row in rows:
+        if row["covering__reference"] and row["covering__destination_id"] in (city, values["province"]):
+            ends = [d for d in (row["covering__end_date"], row["covering__covered_until"]) if d]
+            return {"covered": True, "filing": row["covering__reference"], "valid_until": min(ends) if ends else None}
+    pending = rows[0]["pending__reference"]
+    return {"covered": False, "insured": rows[0]["region_on"] is not None, "pending": pending, "filing": None}
+
+
 def list_statements() -> list[str]:
     """The statements our filing list sends (its count, its page), as ``bench.load_prepare`` captured them."""
     global _list_sql
@@ -93,7 +125,7 @@ def filings(query: dict) -> dict:
     return answer
 
 
-ROUTES = {"/eligibility/": eligibility, "/filings/": filings}
+ROUTES = {"/eligibility/": eligibility, "/eligibility-same-sql/": eligibility_same_sql, "/filings/": filings}
 
 
 def application(environ, start_response):

@@ -68,7 +68,10 @@ def main(out_dir: Path) -> None:
         )
     rng.shuffle(questions)
     (out_dir / "eligibility.txt").write_text("".join(f"?{urlencode(q)}\n" for q in questions))
-    (out_dir / "eligibility_floor.txt").write_text("".join(f"/eligibility/?{urlencode(q)}\n" for q in questions))
+    (out_dir / "eligibility_floor.txt").write_text(
+        "".join(f"/eligibility-same-sql/?{urlencode(q)}\n" for q in questions)
+    )
+    (out_dir / "eligibility_floor_light.txt").write_text("".join(f"/eligibility/?{urlencode(q)}\n" for q in questions))
     lists = [{"state": "effective", "destination": d, "page_size": 50} for d in busy]
     (out_dir / "list.txt").write_text("".join(f"?{urlencode(q)}\n" for q in lists))
     (out_dir / "list_floor.txt").write_text("".join(f"/filings/?{urlencode(q)}\n" for q in lists))
@@ -79,6 +82,7 @@ def main(out_dir: Path) -> None:
     plans = {}
     q = questions[0]
     ok, plans["eligibility"] = verdict(captured_selects(lambda: client.get("/api/v1/eligibility/", q, **hospital)))
+    (out_dir / "eligibility_sql.json").write_text(json.dumps(eligibility_statement()))
     some = sample[0][0]
     filters = {
         "state": "effective",
@@ -125,6 +129,24 @@ def main(out_dir: Path) -> None:
         )
     (out_dir / "credentials.json").write_text(json.dumps({"hospital": f"Api-Key {key}", "auditor": f"Token {token}"}))
     print(json.dumps({"key": key, "token": token, "plans": plans}))
+
+
+def eligibility_statement() -> dict:
+    """The statement the eligibility selector compiled (this process has just run it), its parameters named."""
+    from filings import selectors
+
+    compiled = next(iter(selectors._compiled.queries.values()))
+    slots = [*compiled.place.params, *compiled.person.params]
+    parts = compiled.sql.split("%s")
+    if len(parts) != len(slots) + 1:
+        raise SystemExit("the eligibility statement's placeholders do not match its parameters")
+    sql, constants = parts[0], {}
+    for i, ((name, constant), part) in enumerate(zip(slots, parts[1:], strict=True)):
+        if name is None:
+            name = f"constant_{i}"
+            constants[name] = constant
+        sql += f"%({name})s{part}"
+    return {"sql": sql, "constants": constants}
 
 
 if __name__ == "__main__":

@@ -87,6 +87,7 @@ def main() -> None:
     os.environ.setdefault("DATABASE_CONN_MAX_AGE", "600")
     os.environ["BENCH_FLOOR_DSN"] = args.database_url
     os.environ["BENCH_LIST_SQL"] = str(args.paths / "list_sql.json")
+    os.environ["BENCH_ELIGIBILITY_SQL"] = str(args.paths / "eligibility_sql.json")
     import logging
 
     from django.core.wsgi import get_wsgi_application
