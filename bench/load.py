@@ -187,7 +187,7 @@ def main() -> None:
         "BENCH_LIST_SQL": str(big_dir / "list_sql.json"),
     }
     measure(
-        f"floor: bare WSGI + psycopg, our SQL prepared ({big:,})",
+        f"floor: bare WSGI, our SQL prepared ({big:,})",
         "bench.floor_app:application",
         floor_env,
         big_dir / "eligibility_floor.txt",
