@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import copy
 import datetime
+import functools
 from collections.abc import Callable, Mapping
 
 from rest_framework import ISO_8601
@@ -121,6 +122,17 @@ def _plain_step(field) -> Callable | None:
         return convert(value)
 
     return step
+
+
+@functools.cache
+def shared_serializer(serializer_class: type):
+    """One context-free instance per serializer class, for the calls that keep no state on it.
+
+    ``run_validation`` and ``to_representation`` read the instance's fields and nothing else of it,
+    so the hot paths (the eligibility question and answer) reuse one instead of building the
+    fields anew (DRF deep-copies every declared field for every instance).
+    """
+    return serializer_class()
 
 
 class FastOutput:

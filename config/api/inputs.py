@@ -9,7 +9,6 @@ instead of one round per try.
 from __future__ import annotations
 
 import datetime
-import functools
 from collections.abc import Callable, Mapping
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -17,6 +16,7 @@ from django.utils.translation import gettext as _
 from rest_framework import serializers
 from rest_framework.fields import SkipField
 
+from config.api.fast import shared_serializer
 from config.errors import ApplicationError, NotFound, PermissionRefused, ValidationFailed
 
 
@@ -124,12 +124,6 @@ def flatten_errors(detail, prefix: str = "") -> dict[str, list[str]]:
     return out
 
 
-@functools.cache
-def _shared(serializer_class: type[InputSerializer]) -> InputSerializer:
-    """One instance per input serializer, for ``run_validation`` (which keeps no state on the instance)."""
-    return serializer_class()
-
-
 def parse_input(
     serializer_class: type[InputSerializer],
     data,
@@ -149,7 +143,7 @@ def parse_input(
         # eligibility lookup that was a third of the request). Invalid input takes the full path
         # below, which names every field.
         try:
-            return dict(_shared(serializer_class).run_validation(data))
+            return dict(shared_serializer(serializer_class).run_validation(data))
         except (serializers.ValidationError, DjangoValidationError):
             pass
     serializer = serializer_class(data=data, **kwargs)

@@ -2,26 +2,15 @@
 
 from __future__ import annotations
 
-import functools
-
 from rest_framework import serializers
 
 from config.actors import Actor, Capacity
-from config.api.fast import FastOutput
-
-
-@functools.cache
-def _shared(serializer_class: type[serializers.Serializer]) -> serializers.Serializer:
-    return serializer_class()
+from config.api.fast import FastOutput, shared_serializer
 
 
 def represent(serializer_class: type[serializers.Serializer], instance) -> dict:
-    """``serializer_class(instance).data`` for a serializer that reads no context, from one shared instance.
-
-    DRF builds a serializer's fields anew for every instance (a deep copy of each declared field);
-    ``to_representation`` keeps no state on the serializer, so the hot paths reuse one.
-    """
-    return _shared(serializer_class).to_representation(instance)
+    """``serializer_class(instance).data`` for a serializer that reads no context, from one shared instance."""
+    return shared_serializer(serializer_class).to_representation(instance)
 
 
 def actor_as_seen_by(event, reader: Actor | None) -> str:

@@ -3,10 +3,13 @@
 import datetime
 
 import pytest
+from django.http import QueryDict
 from django.utils import timezone
 
+from config.api.inputs import parse_input
 from config.errors import ValidationFailed
 from filings import services as filing_services
+from filings.api.serializers import EligibilityQuerySerializer
 from filings.models import Filing, FilingEvent
 from registry.models import Person
 from reimbursements import services as claim_services
@@ -173,3 +176,22 @@ def test_national_insurance_codes_are_accepted_by_the_api_as_by_the_import(count
     response = counter.post("/api/v1/persons/", body)
     assert response.status_code == 201, response.content
     assert response.json()["insurance_type"] == "resident"
+
+
+def test_the_shared_input_serializer_keeps_nothing_between_calls():
+    """``parse_input`` checks valid input on one shared instance; a bad call must not colour the next ones."""
+    good = QueryDict("id_number=11010519491231002X&city=310100&visit=inpatient&date=2026-06-15")
+    bad = QueryDict("id_number=11010519491231002X&city=31&visit=nowhere&date=2026-13-01")
+    first = parse_input(EligibilityQuerySerializer, good)
+    with pytest.raises(ValidationFailed) as refused:
+        parse_input(EligibilityQuerySerializer, bad)
+    assert set(refused.value.errors) == {"city", "visit", "date"}
+    assert parse_input(EligibilityQuerySerializer, good) == first
+    assert first == {
+        "id_number": "11010519491231002X",
+        "city": "310100",
+        "visit": "inpatient",
+        "date": datetime.date(2026, 6, 15),
+    }
+    other = parse_input(EligibilityQuerySerializer, QueryDict("id_number=X&city=350200&visit=emergency"))
+    assert other == {"id_number": "X", "city": "350200", "visit": "emergency"}  # no date carried over
