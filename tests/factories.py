@@ -304,6 +304,23 @@ class ClaimFactory(factory.django.DjangoModelFactory):
         return model_class(*args, city_id=city, **kwargs)
 
 
+class FilingRequestFactory(factory.DictFactory):
+    """The JSON body of ``POST /filings/``: a self-service temporary filing for Shanghai from today, with
+    consent. Any field may be given (a date as the client sends it, ISO text; the services take the
+    parsed body, so give them ``start_date`` as a date). ``fast_track=True``: a long-term residence
+    filing for review, resting on documents."""
+
+    filing_type = "other_temporary"
+    destination = "310000"
+    start_date = factory.LazyFunction(lambda: timezone.localdate().isoformat())
+    contact_name = "张三"
+    contact_phone = "13906001234"
+    consent = True
+
+    class Params:
+        fast_track = factory.Trait(filing_type="long_term_resident", mode="fast_track", proof_basis="documents")
+
+
 class ClaimRequestFactory(factory.DictFactory):
     """The JSON body of ``POST /claims/``: an inpatient stay in Shanghai at a named institution, ten days
     ago, with one bill for the whole total (numbered afresh). Any field may be given; with

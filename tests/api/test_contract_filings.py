@@ -30,6 +30,7 @@ from tests.api.mixins import (
 )
 from tests.factories import (
     FilingFactory,
+    FilingRequestFactory,
     PersonFactory,
     UserFactory,
     filing_attach_required_documents,
@@ -45,16 +46,7 @@ def submitted_filing(owner, *, documents: bool = True) -> Filing:
     filing = services.filing_submit(
         actor=Actor.staff(UserFactory()),
         person=owner,
-        data={
-            "filing_type": "long_term_resident",
-            "destination": "310000",
-            "start_date": timezone.localdate(),
-            "contact_name": "联系人",
-            "contact_phone": "13906001234",
-            "consent": True,
-            "mode": "fast_track",
-            "proof_basis": "documents",
-        },
+        data=FilingRequestFactory(fast_track=True, start_date=timezone.localdate()),
     )
     if documents:
         filing_attach_required_documents(filing)

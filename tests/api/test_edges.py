@@ -7,28 +7,15 @@ import pytest
 from django.db import InterfaceError, OperationalError
 from django.db.backends.utils import CursorWrapper
 from django.test import RequestFactory
-from django.utils import timezone
 from stdnum.cn import ric
 
 from config.api.middleware import server_error
 from config.api.parsers import json_depth
 from filings.models import Filing
-from tests.factories import ClaimRequestFactory, PersonFactory, UserFactory
+from tests.factories import ClaimRequestFactory, FilingRequestFactory, PersonFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 FILINGS = "/api/v1/filings/"
-
-
-def filing_body(**changes) -> dict:
-    return {
-        "filing_type": "other_temporary",
-        "destination": "310000",
-        "start_date": timezone.localdate().isoformat(),
-        "contact_name": "张三",
-        "contact_phone": "13906001234",
-        "consent": True,
-        **changes,
-    }
 
 
 @pytest.fixture
@@ -49,14 +36,14 @@ class TestJsonBodies:
         assert "body" in response.json()["errors"]
 
     def test_32_levels_parse(self, me):
-        response = post_raw(me, FILINGS, json.dumps({**filing_body(), "x": json.loads("[" * 31 + "]" * 31)}))
+        response = post_raw(me, FILINGS, json.dumps({**FilingRequestFactory(), "x": json.loads("[" * 31 + "]" * 31)}))
         assert response.status_code == 201, response.content
 
     def test_brackets_inside_strings_do_not_count(self):
         assert json_depth(json.dumps({"a": "[[[[{{{{" * 100, "b": ['\\"]]]']}).encode()) == 2
 
     def test_a_nul_in_a_body_string_is_400_naming_the_field(self, me):
-        response = post_raw(me, FILINGS, json.dumps(filing_body(contact_name="张\u0000三")))
+        response = post_raw(me, FILINGS, json.dumps(FilingRequestFactory(contact_name="张\u0000三")))
         assert response.status_code == 400
         assert "contact_name" in response.json()["errors"]
         assert Filing.objects.count() == 0
@@ -103,7 +90,7 @@ class TestDates:
     @pytest.mark.parametrize("field", ["start_date", "end_date"])
     @pytest.mark.parametrize("value", ["9999-12-31", "0001-01-01", "1899-12-31", "2101-01-01"])
     def test_filing_dates_outside_1900_to_2100_are_400_naming_the_field(self, me, field, value):
-        response = me.post(FILINGS, filing_body(**{field: value}), format="json")
+        response = me.post(FILINGS, FilingRequestFactory(**{field: value}), format="json")
         assert response.status_code == 400, response.content
         assert field in response.json()["errors"]
 
@@ -150,7 +137,7 @@ class TestHeaders:
 
     @pytest.mark.parametrize("value", ["9" * 19, "abc", '"١"', "W/", "1, 2"])
     def test_if_match_that_is_not_a_version_is_400(self, me, value):
-        reference = me.post(FILINGS, filing_body(), format="json").json()["reference"]
+        reference = me.post(FILINGS, FilingRequestFactory(), format="json").json()["reference"]
         response = me.post(f"{FILINGS}{reference}/withdraw/", {}, format="json", HTTP_IF_MATCH=value)
         assert response.status_code == 400
 

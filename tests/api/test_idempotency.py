@@ -17,25 +17,13 @@ from filings.models import Filing, FilingMaterial
 from registry.models import Person
 from reimbursements.models import Claim
 from tests.conftest import postgres_only
-from tests.factories import ClaimRequestFactory, PersonFactory, person_token, valid_id_number
+from tests.factories import ClaimRequestFactory, FilingRequestFactory, PersonFactory, person_token, valid_id_number
 from tests.reference_data import reseed_reference_data
 
 pytestmark = pytest.mark.django_db
 FILINGS = "/api/v1/filings/"
 CLAIMS = "/api/v1/claims/"
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-
-
-def filing_body(**changes) -> dict:
-    return {
-        "filing_type": "other_temporary",
-        "destination": "310000",
-        "start_date": timezone.localdate().isoformat(),
-        "contact_name": "张三",
-        "contact_phone": "13906001234",
-        "consent": True,
-        **changes,
-    }
 
 
 def with_key(key: str) -> dict:
@@ -87,12 +75,12 @@ class TestRetries:
     def test_the_key_on_another_endpoint_is_409(self, me):
         key = "same-key"
         assert me.post(CLAIMS, ClaimRequestFactory(), format="json", **with_key(key)).status_code == 201
-        response = me.post(FILINGS, filing_body(), format="json", **with_key(key))
+        response = me.post(FILINGS, FilingRequestFactory(), format="json", **with_key(key))
         assert response.status_code == 409 and response.json()["code"] == "idempotency_key_reused"
         assert Filing.objects.count() == 0
 
     def test_the_order_of_the_body_keys_does_not_matter(self, me):
-        body = filing_body()
+        body = FilingRequestFactory()
         first = me.post(FILINGS, body, format="json", **with_key("k"))
         again = me.post(FILINGS, dict(reversed(list(body.items()))), format="json", **with_key("k"))
         assert (again.status_code, again.content) == (201, first.content)
@@ -101,24 +89,24 @@ class TestRetries:
     def test_two_callers_use_one_key_independently(self, client_for):
         one, two = PersonFactory(), PersonFactory()
         for who in (one, two):
-            response = client_for(person=who).post(FILINGS, filing_body(), format="json", **with_key("k-1"))
+            response = client_for(person=who).post(FILINGS, FilingRequestFactory(), format="json", **with_key("k-1"))
             assert response.status_code == 201, response.content
         assert Filing.objects.filter(person__in=[one, two]).count() == 2
         assert IdempotencyRecord.objects.count() == 2
 
     def test_a_refused_request_keeps_nothing_and_its_corrected_retry_runs(self, me, person):
         key = str(uuid.uuid4())
-        refused = me.post(FILINGS, filing_body(destination="999999"), format="json", **with_key(key))
+        refused = me.post(FILINGS, FilingRequestFactory(destination="999999"), format="json", **with_key(key))
         assert refused.status_code == 400
-        corrected = me.post(FILINGS, filing_body(), format="json", **with_key(key))
+        corrected = me.post(FILINGS, FilingRequestFactory(), format="json", **with_key(key))
         assert corrected.status_code == 201, corrected.content
         assert Filing.objects.filter(person=person).count() == 1
-        again = me.post(FILINGS, filing_body(), format="json", **with_key(key))
+        again = me.post(FILINGS, FilingRequestFactory(), format="json", **with_key(key))
         assert (again.status_code, again.content) == (201, corrected.content)
 
     def test_a_transition_retried_answers_its_first_answer_not_409(self, me):
         pending = me.post(
-            FILINGS, filing_body(filing_type="long_term_resident", mode="fast_track", proof_basis="documents")
+            FILINGS, FilingRequestFactory(filing_type="long_term_resident", mode="fast_track", proof_basis="documents")
         ).json()["reference"]
         url = f"{FILINGS}{pending}/withdraw/"
         first = me.post(url, {"reason": "不去了"}, format="json", **with_key("withdraw-1"))
@@ -130,7 +118,7 @@ class TestRetries:
 
     def test_an_upload_retried_stores_one_document(self, me):
         pending = me.post(
-            FILINGS, filing_body(filing_type="long_term_resident", mode="fast_track", proof_basis="documents")
+            FILINGS, FilingRequestFactory(filing_type="long_term_resident", mode="fast_track", proof_basis="documents")
         ).json()["reference"]
         url = f"{FILINGS}{pending}/materials/residence_proof/"
         answers = [
@@ -168,13 +156,13 @@ class TestRetries:
 class TestTheHeader:
     @pytest.mark.parametrize("key", ["", "x" * 256, "键", "a\tb"])
     def test_a_malformed_key_is_400_naming_the_header(self, me, key):
-        response = me.post(FILINGS, filing_body(), format="json", **with_key(key))
+        response = me.post(FILINGS, FilingRequestFactory(), format="json", **with_key(key))
         assert response.status_code == 400
         assert "Idempotency-Key" in response.json()["errors"]
         assert Filing.objects.count() == 0
 
     def test_255_printable_characters_are_a_key(self, me):
-        assert me.post(FILINGS, filing_body(), format="json", **with_key("~ " + "k" * 253)).status_code == 201
+        assert me.post(FILINGS, FilingRequestFactory(), format="json", **with_key("~ " + "k" * 253)).status_code == 201
 
     def test_the_schema_documents_the_header_on_creates_and_transitions(self, client):
         schema = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
@@ -202,10 +190,10 @@ class TestTheHeader:
 class TestKeeping:
     def test_expired_keys_are_purged_and_an_expired_key_is_free_again(self, me, person):
         key = "old-key"
-        assert me.post(FILINGS, filing_body(), format="json", **with_key(key)).status_code == 201
+        assert me.post(FILINGS, FilingRequestFactory(), format="json", **with_key(key)).status_code == 201
         IdempotencyRecord.objects.update(expires_at=timezone.now() - datetime.timedelta(seconds=1))
         # Expired: the key means nothing any more (here another filing is refused by the rules, not replayed).
-        response = me.post(FILINGS, filing_body(), format="json", **with_key(key))
+        response = me.post(FILINGS, FilingRequestFactory(), format="json", **with_key(key))
         assert response.status_code == 409 and response.json()["code"] != "idempotency_key_reused"
         assert "Idempotent-Replayed" not in response
         assert idempotency_records_purge() == 1
@@ -213,7 +201,7 @@ class TestKeeping:
 
     def test_keys_are_kept_for_the_configured_time_and_the_command_keeps_young_ones(self, me, settings):
         settings.IDEMPOTENCY_KEY_TTL = datetime.timedelta(hours=2)
-        me.post(FILINGS, filing_body(), format="json", **with_key("young"))
+        me.post(FILINGS, FilingRequestFactory(), format="json", **with_key("young"))
         record = IdempotencyRecord.objects.get()
         assert abs((record.expires_at - timezone.now()) - datetime.timedelta(hours=2)) < datetime.timedelta(minutes=1)
         call_command("purge_idempotency_keys")
@@ -235,7 +223,7 @@ def test_concurrent_retries_with_one_key_make_one_record_and_never_a_5xx():
         client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
         barrier.wait()
         try:
-            response = client.post(FILINGS, filing_body(), format="json", **with_key("one-key"))
+            response = client.post(FILINGS, FilingRequestFactory(), format="json", **with_key("one-key"))
             with lock:
                 answers.append((response.status_code, response.content))
         finally:

@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from filings import services
-from tests.factories import PersonFactory, UserFactory
+from tests.factories import FilingRequestFactory, PersonFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/audit/persons/{}/as-of/"
@@ -29,14 +29,7 @@ def story(monkeypatch):
     first = services.filing_submit(
         actor=counter,
         person=person,
-        data={
-            "filing_type": "other_temporary",
-            "destination": "310000",
-            "start_date": today,
-            "contact_name": "联系人",
-            "contact_phone": "13906001234",
-            "consent": True,
-        },
+        data=FilingRequestFactory(start_date=today),
     )
     clock["now"] = base + 2 * hour
     second = services.filing_change(filing_id=first.pk, actor=counter, data={"destination": "440000"})

@@ -11,7 +11,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import pytest
-from django.utils import timezone
 from rest_framework.test import APIClient
 
 from accounts.choices import Role
@@ -20,6 +19,7 @@ from registry.models import PersonDataAccess
 from tests.factories import (
     ClaimFactory,
     FilingFactory,
+    FilingRequestFactory,
     PersonFactory,
     UserFactory,
     filing_attach_required_documents,
@@ -57,15 +57,7 @@ class World:
 
 
 def filing_body(**overrides) -> dict:
-    return {
-        "filing_type": "other_temporary",
-        "destination": "310000",
-        "start_date": timezone.localdate().isoformat(),
-        "contact_name": "王五",
-        "contact_phone": CONTACT,
-        "consent": True,
-        **overrides,
-    }
+    return FilingRequestFactory(**{"contact_name": "王五", "contact_phone": CONTACT, **overrides})
 
 
 @pytest.fixture

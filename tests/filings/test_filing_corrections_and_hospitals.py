@@ -14,6 +14,7 @@ from filings.models import Filing, FilingEvent, FilingPolicy
 from tests.factories import (
     PDF,
     FilingFactory,
+    FilingRequestFactory,
     InstitutionFactory,
     PersonFactory,
     referring_hospital,
@@ -33,16 +34,8 @@ def counts() -> tuple[int, int]:
 
 
 def body(**overrides) -> dict:
-    data = {
-        "filing_type": "other_temporary",
-        "destination": "310000",
-        "start_date": today().isoformat(),
-        "contact_name": "张三",
-        "contact_phone": "13906001234",
-        "consent": True,
-    }
-    data.update(overrides)
-    return {k: v for k, v in data.items() if v is not None}
+    """The request body; a field given as None is left out."""
+    return {k: v for k, v in FilingRequestFactory(**overrides).items() if v is not None}
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ from filings.models import Filing, FilingEvent, FilingPolicy
 from registry.workdays import add_months
 from tests.factories import (
     FilingFactory,
+    FilingRequestFactory,
     InstitutionFactory,
     PersonFactory,
     filing_attach_required_documents,
@@ -25,17 +26,9 @@ def today():
     return timezone.localdate()
 
 
-def body(**overrides):
-    data = {
-        "filing_type": "other_temporary",
-        "destination": "310000",
-        "start_date": today().isoformat(),
-        "contact_name": "张三",
-        "contact_phone": "13906001234",
-        "consent": True,
-    }
-    data.update(overrides)
-    return {k: v for k, v in data.items() if v is not None}
+def body(**overrides) -> dict:
+    """The request body; a field given as None is left out."""
+    return {k: v for k, v in FilingRequestFactory(**overrides).items() if v is not None}
 
 
 def events(reference):

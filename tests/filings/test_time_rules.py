@@ -13,7 +13,7 @@ from django.utils import timezone
 from filings.models import Filing, FilingEvent
 from filings.selectors import eligibility_check
 from registry.workdays import add_months
-from tests.factories import FilingFactory, FilingPolicyFactory, PersonFactory
+from tests.factories import FilingFactory, FilingPolicyFactory, FilingRequestFactory, PersonFactory
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/filings/"
@@ -29,15 +29,8 @@ def day(offset: int) -> datetime.date:
 
 
 def body(**overrides) -> dict:
-    data = {
-        "filing_type": "other_temporary",
-        "destination": "310000",
-        "start_date": today(),
-        "contact_name": "张三",
-        "contact_phone": "13906001234",
-        "consent": True,
-    }
-    data.update(overrides)
+    """The request body; a date given is sent as ISO text, a field given as None is left out."""
+    data = FilingRequestFactory(**overrides)
     return {k: v.isoformat() if isinstance(v, datetime.date) else v for k, v in data.items() if v is not None}
 
 

@@ -7,7 +7,7 @@ from django.utils import timezone
 from config.actors import Actor
 from filings import services as filing_services
 from filings.models import Filing
-from tests.factories import UserFactory, filing_attach_required_documents
+from tests.factories import FilingRequestFactory, UserFactory, filing_attach_required_documents
 
 # An 18-character mainland ID number anywhere in a text: none may leave in a notification.
 FULL_ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])\d{17}[0-9Xx](?![0-9A-Za-z])")
@@ -28,17 +28,7 @@ def counter() -> Actor:
 def fast_track_filing(person, *, channel: str = "xm_wechat", documents: bool = True) -> Filing:
     """A fast-track filing awaiting review, submitted by the person through ``channel``."""
     filing = filing_services.filing_submit(
-        actor=as_person(person, channel),
-        data={
-            "filing_type": "long_term_resident",
-            "destination": "310000",
-            "start_date": timezone.localdate(),
-            "contact_name": "联系人",
-            "contact_phone": "13906001234",
-            "consent": True,
-            "mode": "fast_track",
-            "proof_basis": "documents",
-        },
+        actor=as_person(person, channel), data=FilingRequestFactory(fast_track=True, start_date=timezone.localdate())
     )
     if documents:
         filing_attach_required_documents(filing)
@@ -48,14 +38,5 @@ def fast_track_filing(person, *, channel: str = "xm_wechat", documents: bool = T
 def self_service_filing(person, *, channel: str = "xm_wechat", **data) -> Filing:
     """A self-service filing, effective at once (submit and activate events)."""
     return filing_services.filing_submit(
-        actor=as_person(person, channel),
-        data={
-            "filing_type": "other_temporary",
-            "destination": "310000",
-            "start_date": timezone.localdate(),
-            "contact_name": "联系人",
-            "contact_phone": "13906001234",
-            "consent": True,
-            **data,
-        },
+        actor=as_person(person, channel), data=FilingRequestFactory(start_date=timezone.localdate(), **data)
     )
