@@ -12,6 +12,7 @@ from rest_framework_api_key.models import APIKey
 
 from accounts.models import Channel, ChannelAPIKey, PersonSession, StaffToken, User
 from accounts.webhooks import mask_secret, new_webhook_secret
+from config.admin import ViewOnlyMixin
 
 
 @admin.register(User)
@@ -47,22 +48,13 @@ admin.site.unregister(Group)
 
 
 @admin.register(Group)
-class RoleGroupAdmin(BaseGroupAdmin):
+class RoleGroupAdmin(ViewOnlyMixin, BaseGroupAdmin):
     readonly_fields = ["name", "permissions_listed"]
     fields = ["name", "permissions_listed"]
 
     @admin.display(description=_("permissions (set by the role, in code)"))
     def permissions_listed(self, group):
         return "、".join(str(p.name) for p in group.permissions.select_related("content_type")) or "—"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class ChannelForm(forms.ModelForm):

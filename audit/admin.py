@@ -16,6 +16,7 @@ from audit.forms import EventFilterForm
 from audit.models import AuditEvent
 from audit.permissions import AUDITORS
 from config.actors import actor_of
+from config.admin import ViewOnlyMixin
 from config.errors import ValidationFailed
 from filings.choices import FilingAction, FilingState
 from registry.masking import mask_id_number
@@ -34,7 +35,7 @@ def may_audit(request) -> bool:
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(ViewOnlyMixin, admin.ModelAdmin):
     """Read-only: a page of events after a cursor, filters in a form, a link to export them all."""
 
     def has_module_permission(self, request):
@@ -42,15 +43,6 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def has_view_permission(self, request, obj=None):
         return may_audit(request)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def get_urls(self):
         return [

@@ -137,17 +137,24 @@ class CSVExportMixin:
         )
 
 
-class ReadOnlyInline(admin.TabularInline):
-    """An inline that shows rows and changes none (history, uploaded documents)."""
-
-    extra = 0
-    can_delete = False
+class ViewOnlyMixin:
+    """A model admin that shows rows and adds, changes and deletes none (rows kept by code or by the system)."""
 
     def has_add_permission(self, request, obj=None):
         return False
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ReadOnlyInline(ViewOnlyMixin, admin.TabularInline):
+    """An inline that shows rows and changes none (history, uploaded documents)."""
+
+    extra = 0
+    can_delete = False
 
 
 class TaskForm(forms.Form):

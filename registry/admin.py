@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from config.actors import actor_of, staff_name
+from config.admin import ViewOnlyMixin
 from config.errors import PermissionRefused, ValidationFailed
 from registry import services
 from registry.masking import MASKS, REVEALABLE_FIELDS, mask_id_number, mask_phone
@@ -378,22 +379,13 @@ class HolidayAdmin(admin.ModelAdmin):
 
 
 @admin.register(InsuredPeriod)
-class InsuredPeriodAdmin(SimpleHistoryAdmin):
+class InsuredPeriodAdmin(ViewOnlyMixin, SimpleHistoryAdmin):
     """Every insured period, to search and to read its history; edited on the person's page."""
 
     list_display = ["person", "starts_on", "ends_on", "insurance_type", "insured_region", "status"]
     list_filter = ["status", "insurance_type"]
     search_fields = ["=person__id_number", "person__name"]
     list_select_related = ["person", "insured_region"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(ChronicDisease)
@@ -404,17 +396,8 @@ class ChronicDiseaseAdmin(admin.ModelAdmin):
 
 
 @admin.register(ChronicQualification)
-class ChronicQualificationAdmin(SimpleHistoryAdmin):
+class ChronicQualificationAdmin(ViewOnlyMixin, SimpleHistoryAdmin):
     list_display = ["person", "disease", "starts_on", "ends_on", "approved_by"]
     list_filter = ["disease"]
     search_fields = ["=person__id_number", "person__name"]
     list_select_related = ["person", "disease", "approved_by"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
