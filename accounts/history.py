@@ -65,9 +65,11 @@ def describe_changes(record_model, changes: dict):
     rows = []
     for name, value in masked_changes(changes).items():
         try:
-            label = str(record_model._meta.get_field(name).verbose_name)
+            field = record_model._meta.get_field(name)
         except FieldDoesNotExist:  # a key that is no field (e.g. "missing") keeps its name
             label = name
+        else:  # a reverse relation (a claim's "invoices") has no verbose name: its model's plural names it
+            label = str(getattr(field, "verbose_name", None) or field.related_model._meta.verbose_name_plural)
         if isinstance(value, list) and len(value) == 2 and not isinstance(value[0], list | dict):
             shown = f"{_value(value[0])} → {_value(value[1])}"
         else:

@@ -4,10 +4,9 @@ import re
 
 import pytest
 from django.test import Client
-from django.utils import timezone
 
 from filings import services
-from tests.factories import ClaimFactory, PersonFactory, UserFactory
+from tests.factories import ClaimFactory, FilingRequestFactory, PersonFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 FULL_ID = re.compile(rb"(?<!\d)\d{17}[\dX](?!\d)")
@@ -17,17 +16,7 @@ FULL_ID = re.compile(rb"(?<!\d)\d{17}[\dX](?!\d)")
 def filing_with_history(client_for):
     """A person files through WeChat (their own session), then counter staff revoke it."""
     person = PersonFactory(name="张三", retired=True)
-    data = {
-        "filing_type": "other_temporary",
-        "destination": "310000",
-        "start_date": timezone.localdate().isoformat(),
-        "contact_name": "张三",
-        "contact_phone": "13906001234",
-        "consent": True,
-        "proxy_name": "李四",
-        "proxy_id_number": "11010519491231002X",
-        "proxy_authorization": True,
-    }
+    data = FilingRequestFactory(proxy_name="李四", proxy_id_number="11010519491231002X", proxy_authorization=True)
     reference = client_for(person=person).post("/api/v1/filings/", data).json()["reference"]
     clerk = UserFactory(role="counter", first_name="敏", last_name="王")
     filing = services.filing_transition(
@@ -84,6 +73,18 @@ def test_a_claims_page_shows_the_proxys_id_number_masked():
     assert response.status_code == 200
     assert FULL_ID.search(response.content) is None
     assert b"110105********002X" in response.content
+
+
+@pytest.mark.parametrize("page", ["change", "history"])
+def test_a_claims_history_names_what_its_submission_recorded(page):
+    """The submit event records the invoices, a reverse relation: its label is the related model's name."""
+    claim = ClaimFactory()
+    assert "invoices" in claim.events.get().changes
+    response = admin_as("auditor").get(f"/admin/reimbursements/claim/{claim.pk}/{page}/")
+    assert response.status_code == 200
+    assert "已提交" in response.content.decode()
+    if page == "history":
+        assert "票据：" in response.content.decode()
 
 
 def test_a_person_reads_staff_in_their_history_by_role_never_by_username(filing_with_history, client_for):
