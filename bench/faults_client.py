@@ -315,7 +315,14 @@ class Writer(threading.Thread):
             "discharge_date": discharged.isoformat(),
             "total_amount": "10000.00",
             "excluded_amount": "0.00",
-            "invoices": [{"number": story.invoice_tag, "amount": "10000.00", "issued_on": discharged.isoformat()}],
+            "invoices": [
+                {
+                    "code": "31000026",
+                    "number": story.invoice_tag,
+                    "amount": "10000.00",
+                    "issued_on": discharged.isoformat(),
+                }
+            ],
             "bank_name": "中国银行",
             "bank_account": "6216610000001234567",
         }

@@ -472,7 +472,11 @@ class Generator:
                     amount = remaining if k == n_invoices - 1 else (total / n_invoices).quantize(Decimal("0.01"))
                     remaining -= amount
                     live = state not in ("rejected", "withdrawn")
-                    invoices.add((ids["invoice"], inst_name[:110], f"{cid:010d}{k:02d}", amount, admission, live, cid))
+                    number = f"{cid:010d}{k:02d}"
+                    identity = f"{INVOICE_CODE}/{number}"
+                    invoices.add(
+                        (ids["invoice"], inst_name[:110], INVOICE_CODE, number, identity, amount, admission, live, cid)
+                    )
                 yield (
                     cid,
                     len(path),
@@ -515,6 +519,9 @@ class Generator:
                     inst_code,
                     p + 1,
                     None,
+                    "fund" if payable is not None else None,
+                    "per_year" if payable is not None else "",
+                    "inpatient" if payable is not None else "",
                 )
 
         sink.write("reimbursements_claim", CLAIM_COLUMNS, claims())
@@ -632,6 +639,9 @@ CLAIM_COLUMNS = (
     "institution_id",
     "person_id",
     "review_due",
+    "pool_id",
+    "deductible_scope",
+    "benefit_visit",
 )
 CLAIM_MATERIAL_COLUMNS = (
     "id",
@@ -649,7 +659,8 @@ CLAIM_MATERIAL_COLUMNS = (
     "changed_by_id",
     "claim_id",
 )
-CLAIM_INVOICE_COLUMNS = ("id", "issuer", "number", "amount", "issued_on", "live", "claim_id")
+INVOICE_CODE = "35020026"  # one 票据代码 for every generated bill; the numbers are unique
+CLAIM_INVOICE_COLUMNS = ("id", "issuer", "code", "number", "identity", "amount", "issued_on", "live", "claim_id")
 LOADED_TABLES = (
     "registry_person",
     "registry_insuredperiod",

@@ -430,7 +430,9 @@ def seed_records(base: str, secrets: dict, persons: list) -> dict:
             "discharge_date": discharged.isoformat(),
             "total_amount": "10000.00",
             "excluded_amount": "0.00",
-            "invoices": [{"number": invoice, "amount": "10000.00", "issued_on": discharged.isoformat()}],
+            "invoices": [
+                {"code": "31000026", "number": invoice, "amount": "10000.00", "issued_on": discharged.isoformat()}
+            ],
             "bank_name": "中国银行",
             "bank_account": "6216610000001234567",
         }

@@ -213,35 +213,32 @@ def eligibility_check(
             _("The person was not insured on that day."),
             _("The person settles as self-paid; insurance status is handled by the insured place."),
         )
+    grounds = coverage_grounds(place=place, rows=rows, city_code=city_code, visit=visit)
+    local = bool(grounds) and grounds[0].basis == EligibilityBasis.IN_PROVINCE
     if chronic:
-        refusal = _chronic_refusal(person, institution)
+        refusal = _chronic_refusal(person, institution, cross_province=not local)
         if refusal is not None:
             return answer(False, None, *refusal)
-    if city_code[:2] == person["region_on"][:2] and not place["needs_filing"]:
+    if grounds:
+        ground = grounds[0]
+        if ground.basis == EligibilityBasis.IN_PROVINCE:
+            if city_code == person["region_on"]:
+                return answer(True, ground.basis, "local", _("Care in the insured city is local care."))
+            return answer(
+                True, ground.basis, "in_province", _("Treatment inside the insured province needs no filing.")
+            )
+        if ground.basis == EligibilityBasis.FILING:
+            return answer(
+                True,
+                ground.basis,
+                "filed",
+                _("An effective filing covers this place and day."),
+                filing=ground.filing,
+                valid_until=ground.valid_until,
+            )
         return answer(
             True,
-            EligibilityBasis.IN_PROVINCE,
-            "in_province",
-            _("Treatment inside the insured province needs no filing."),
-        )
-    for row in rows:
-        if row["covering__destination_id"] not in (city_code, city_code[:2] + "0000"):
-            continue
-        if row["covering__filing_type"] == FilingType.EMERGENCY and visit not in EMERGENCY_FILING_VISITS:
-            continue  # an emergency filing covers its rescue episode, not ordinary care
-        ends = [d for d in (row["covering__end_date"], row["covering__covered_until"]) if d]
-        return answer(
-            True,
-            EligibilityBasis.FILING,
-            "filed",
-            _("An effective filing covers this place and day."),
-            filing=row["covering__reference"],
-            valid_until=min(ends) if ends else None,
-        )
-    if visit == VisitKind.EMERGENCY:
-        return answer(
-            True,
-            EligibilityBasis.EMERGENCY,
+            ground.basis,
             "emergency",
             _("Emergency rescue is treated as filed (视同已备案); keep the rescue record."),
         )
@@ -286,15 +283,81 @@ def eligibility_check(
     return answer(False, None, "no_filing", _("No effective filing covers this place and day."), remedy)
 
 
+@dataclass(frozen=True)
+class Ground:
+    """One ground on which a person's care at a place on a day is covered: in-province (or local) care, a
+    filing that covers it, or emergency rescue (视同已备案, with its rescue record)."""
+
+    basis: str  # EligibilityBasis
+    filing: str | None = None  # the covering filing's reference
+    filing_type: str | None = None
+    submitted_at: datetime.datetime | None = None
+    valid_until: datetime.date | None = None
+
+
+def coverage_grounds(*, place: dict, rows: list[dict], city_code: str, visit: str) -> list[Ground]:
+    """Every ground that covers this care, in the order the point of care answers with them.
+
+    The one coverage rule: eligibility answers with the first ground; a claim for the same
+    person, day, place and visit kind rests on the most favourable of the same grounds.
+
+    - Care in the insured city is local care; elsewhere in the insured province it needs no
+      filing, except in the cities the in-province list names on that day.
+    - A filing covers the day when its destination is the city or its province; an emergency
+      filing covers its rescue episode only (emergency and inpatient care), not ordinary visits.
+    - Emergency rescue counts as filed (急诊抢救视同已备案).
+    """
+    person = rows[0] if rows else None
+    if person is None or person["region_on"] is None:
+        return []
+    grounds = []
+    home = person["region_on"]
+    if city_code == home or (city_code[:2] == home[:2] and not place["needs_filing"]):
+        grounds.append(Ground(EligibilityBasis.IN_PROVINCE))
+    here = (city_code, city_code[:2] + "0000")
+    for row in rows:
+        if not row["covering__reference"] or row["covering__destination_id"] not in here:
+            continue
+        if row["covering__filing_type"] == FilingType.EMERGENCY and visit not in EMERGENCY_FILING_VISITS:
+            continue  # an emergency filing covers its rescue episode, not ordinary care
+        ends = [d for d in (row["covering__end_date"], row["covering__covered_until"]) if d]
+        grounds.append(
+            Ground(
+                EligibilityBasis.FILING,
+                filing=row["covering__reference"],
+                filing_type=row["covering__filing_type"],
+                submitted_at=row["covering__submitted_at"],
+                valid_until=min(ends) if ends else None,
+            )
+        )
+    if visit == VisitKind.EMERGENCY:
+        grounds.append(Ground(EligibilityBasis.EMERGENCY))
+    return grounds
+
+
+def coverage_on(*, id_number: str, city_code: str, on: datetime.date, visit: str) -> list[Ground]:
+    """The grounds covering a person's care at a city on a day (what eligibility would answer with), for claims."""
+    values = {"city": city_code, "province": city_code[:2] + "0000", "on": on, "institution": None}
+    place, rows = _eligibility_rows(
+        {"visit": visit, "with_institution": False},
+        {"chronic": visit == VisitKind.CHRONIC_OUTPATIENT},
+        {**values, "id_number": id_number},
+    )
+    if place is None:
+        return []
+    return coverage_grounds(place=place, rows=rows, city_code=city_code, visit=visit)
+
+
 # The visits an emergency filing (its rescue episode) covers.
 EMERGENCY_FILING_VISITS = (VisitKind.EMERGENCY, VisitKind.INPATIENT)
 
 
-def _chronic_refusal(person: dict, institution: dict | None) -> tuple[str, str, str] | None:
+def _chronic_refusal(person: dict, institution: dict | None, *, cross_province: bool) -> tuple[str, str, str] | None:
     """Why chronic/special outpatient care (门诊慢特病) is not settled directly, or None when it may be.
 
-    Only a person qualified on the day, for a disease settled directly across provinces, at an
-    institution connected for it, is settled directly; everyone else pays and claims manually.
+    Everywhere the person must hold the qualification on the day. Across provinces only a
+    disease settled directly across provinces, at an institution connected for it, is settled
+    directly; in the insured city and province those cross-province conditions do not apply.
     """
     if not person["qualified"]:
         return (
@@ -302,6 +365,8 @@ def _chronic_refusal(person: dict, institution: dict | None) -> tuple[str, str, 
             _("The person holds no chronic/special outpatient qualification (门诊慢特病资格) on that day."),
             _("Apply for the qualification at the insured place; meanwhile pay in full and claim manually."),
         )
+    if not cross_province:
+        return None
     if not person["qualified_direct"]:
         return (
             "not_settled_directly",
@@ -380,6 +445,7 @@ def _person_query(*, chronic: bool, id_number: str, city: str, province: str, on
             "covering__end_date",
             "covering__covered_until",
             "covering__state",
+            "covering__submitted_at",
             PERSON_ORDER,
         )
     )

@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
 
 from accounts.history import EventInline, ReadableHistoryMixin
 from config.actors import actor_of
@@ -50,6 +51,7 @@ from reimbursements.choices import (
 )
 from reimbursements.models import (
     BenefitPolicy,
+    BenefitPool,
     Claim,
     ClaimEvent,
     ClaimInvoice,
@@ -57,6 +59,7 @@ from reimbursements.models import (
     ClaimMaterialRequirement,
     ClaimPolicy,
     ClaimReviewQueue,
+    PoolUsageElsewhere,
 )
 from reimbursements.rules import CLAIM_ACTION_CAPACITIES, MATERIAL_STATUS_CAPACITIES
 
@@ -82,7 +85,7 @@ class ClaimInvoiceInline(ReadOnlyInline):
     """The bills behind the claim; ``live`` turns false when the claim is rejected or withdrawn."""
 
     model = ClaimInvoice
-    fields = ["number", "amount_yuan", "issued_on", "issuer_shown", "live"]
+    fields = ["code", "number", "amount_yuan", "issued_on", "issuer_shown", "live"]
     readonly_fields = fields
 
     @admin.display(description=_("amount"))
@@ -176,7 +179,7 @@ def _upload(claim, actor, *, item, file, status):
 
 def _approval_facts(claim) -> list[tuple]:
     """What a reviewer reads before approving: the basis the records give and the amount it yields."""
-    breakdown = selectors.claim_breakdown(claim=claim, calculation=selectors.claim_calculation(claim=claim))
+    breakdown = selectors.claim_estimate(claim=claim)
     return [
         (_("basis"), ClaimBasis(claim.basis).label if claim.basis else "—"),
         (_("why this basis"), claim.basis_explanation or "—"),
@@ -332,8 +335,19 @@ class CounterClaimForm(forms.Form):
         return data
 
 
+def _invoice_row_field(name: str, invoices) -> tuple[int, str] | None:
+    """(row, field) of an error named ``invoices.N.field`` that the formset shows, else None."""
+    parts = name.split(".")
+    if len(parts) == 3 and parts[0] == "invoices" and parts[1].isdigit():
+        row = int(parts[1])
+        if row < len(invoices.forms) and parts[2] in invoices.forms[row].fields:
+            return row, parts[2]
+    return None
+
+
 class InvoiceForm(forms.Form):
-    number = forms.CharField(label=_("invoice number"), max_length=limit(ClaimInvoice, "number"))
+    code = forms.CharField(label=_("invoice code (票据代码)"), max_length=limit(ClaimInvoice, "code"))
+    number = forms.CharField(label=_("invoice number (票据号码)"), max_length=limit(ClaimInvoice, "number"))
     amount = forms.DecimalField(label=_("amount"), max_digits=12, decimal_places=2, min_value=Decimal("0.01"))
     issued_on = forms.DateField(label=_("issued on"), widget=AdminDateWidget)
 
@@ -561,7 +575,11 @@ class ClaimAdmin(RecordTasksMixin, CSVExportMixin, ReadableHistoryMixin, Documen
         except ApplicationError as exc:
             placed = False
             for name, errors in (exc.errors or {}).items():
-                if name == "invoices" or name.startswith("invoices"):
+                row_field = _invoice_row_field(name, invoices) if invoices_ok else None
+                if row_field is not None:  # "invoices.1.issued_on": on that row's field
+                    invoices.forms[row_field[0]].add_error(row_field[1], errors)
+                    placed = True
+                elif name == "invoices" or name.startswith("invoices"):
                     if invoices_ok:
                         invoices._non_form_errors = invoices.error_class(
                             list(invoices.non_form_errors()) + list(errors)
@@ -665,6 +683,12 @@ class ClaimMaterialRequirementAdmin(admin.ModelAdmin):
     search_fields = ["item", "name"]
 
 
+@admin.register(BenefitPool)
+class BenefitPoolAdmin(SimpleHistoryAdmin):
+    list_display = ["code", "name", "note", "is_sample"]
+    search_fields = ["code", "name"]
+
+
 @admin.register(BenefitPolicy)
 class BenefitPolicyAdmin(admin.ModelAdmin):
     list_display = [
@@ -672,13 +696,26 @@ class BenefitPolicyAdmin(admin.ModelAdmin):
         "visit_kind",
         "institution_level",
         "deductible",
+        "deductible_scope",
         "ratio",
         "annual_cap",
+        "pool",
         "is_sample",
         "effective_from",
         "effective_to",
     ]
-    list_filter = ["insurance_type", "visit_kind", "institution_level", "is_sample"]
+    list_filter = ["insurance_type", "visit_kind", "institution_level", "pool", "deductible_scope", "is_sample"]
+
+
+@admin.register(PoolUsageElsewhere)
+class PoolUsageElsewhereAdmin(SimpleHistoryAdmin):
+    """Amounts settled outside this system: recorded by administrators (or ``import_pool_usage``), with history."""
+
+    list_display = ["person", "year", "pool", "fund_paid", "visit_kind", "deductible_paid", "source", "recorded_at"]
+    list_filter = ["year", "pool", "visit_kind"]
+    list_select_related = ["person", "pool"]
+    search_fields = ["=person__id_number", "source"]
+    raw_id_fields = ["person"]
 
 
 @admin.register(ClaimPolicy)

@@ -27,6 +27,13 @@ class BenefitVisit(models.TextChoices):
     CHRONIC_OUTPATIENT = "chronic_outpatient", _("Chronic/special outpatient (门诊慢特病)")
 
 
+class DeductibleScope(models.TextChoices):
+    """How far a benefit row's deductible (起付线) reaches: each stay pays it anew, or once a calendar year."""
+
+    PER_STAY = "per_stay", _("Per stay or visit (每次)")
+    PER_YEAR = "per_year", _("Per calendar year (每年)")
+
+
 # The benefit rows a claim kind is paid by; an emergency follows its setting.
 BENEFIT_VISIT = {
     ClaimKind.INPATIENT: BenefitVisit.INPATIENT,

@@ -25,6 +25,7 @@ from reimbursements.choices import (
     ClaimKind,
     ClaimReason,
     ClaimState,
+    DeductibleScope,
     MaterialStatus,
     Setting,
 )
@@ -60,6 +61,29 @@ class ClaimMaterialRequirement(EffectivePeriod):
         return f"{self.claim_kind}: {self.name}"
 
 
+class BenefitPool(models.Model):
+    """An annual pool the fund pays from (年度最高支付限额), e.g. ordinary outpatient care apart from the fund's
+    yearly maximum for inpatient and chronic care. Which visit kinds draw on which pool is policy data:
+    each benefit row names its pool."""
+
+    code = models.SlugField(_("code"), max_length=32, primary_key=True)
+    name = models.CharField(_("name"), max_length=100)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    is_sample = models.BooleanField(
+        _("sample values"), default=True, help_text=_("Shipped sample values, not the bureau's official ones.")
+    )
+
+    history = HistoricalRecords(get_user=history_user)
+
+    class Meta:
+        verbose_name = _("benefit pool")
+        verbose_name_plural = _("benefit pools")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class BenefitPolicy(EffectivePeriod):
     """Deductible, ratio and annual cap by insurance type, visit kind and institution level (参保地政策)."""
 
@@ -70,7 +94,22 @@ class BenefitPolicy(EffectivePeriod):
     institution_level = models.PositiveSmallIntegerField(_("institution level"), choices=InstitutionLevel.choices)
     deductible = models.DecimalField(_("deductible (起付线)"), **MONEY, validators=[MinValueValidator(0)])
     ratio = models.DecimalField(_("reimbursement ratio"), **RATE)
-    annual_cap = models.DecimalField(_("annual cap"), **MONEY, validators=[MinValueValidator(0)])
+    deductible_scope = models.CharField(
+        _("deductible scope"),
+        max_length=16,
+        choices=DeductibleScope.choices,
+        default=DeductibleScope.PER_YEAR,
+        help_text=_("Each stay pays the deductible anew, or it is paid once a calendar year for this visit kind."),
+    )
+    annual_cap = models.DecimalField(
+        _("annual cap"),
+        **MONEY,
+        validators=[MinValueValidator(0)],
+        help_text=_("What the fund pays a person at most in a year from this row's pool."),
+    )
+    pool = models.ForeignKey(
+        BenefitPool, on_delete=models.PROTECT, related_name="benefits", verbose_name=_("annual pool")
+    )
     is_sample = models.BooleanField(
         _("sample values"), default=True, help_text=_("Shipped sample values, not the bureau's official ones.")
     )
@@ -99,6 +138,11 @@ class BenefitPolicy(EffectivePeriod):
                 name="benefit_visit_kind_valid",
                 violation_error_message=_("Choose one of the visit kinds."),
             ),
+            models.CheckConstraint(
+                condition=Q(deductible_scope__in=DeductibleScope.values),
+                name="benefit_deductible_scope_valid",
+                violation_error_message=_("Choose one of the deductible scopes."),
+            ),
             EffectivePeriod.period_constraint("benefit_policy_period_valid"),
         ]
 
@@ -122,6 +166,12 @@ class ClaimPolicy(EffectivePeriod):
     emergency_reduction = models.DecimalField(_("ratio reduction: emergency"), **RATE, default=Decimal("0.05"))
     other_temporary_reduction = models.DecimalField(
         _("ratio reduction: other temporary or no filing"), **RATE, default=Decimal("0.10")
+    )
+    invoice_days_after_discharge = models.PositiveSmallIntegerField(
+        _("invoices issued at most this many days after discharge"),
+        default=30,
+        validators=[MaxValueValidator(366)],
+        help_text=_("An invoice dated later than this after discharge does not bill the care claimed."),
     )
     review_working_days = models.PositiveSmallIntegerField(
         _("review time (working days)"),
@@ -243,6 +293,19 @@ class Claim(Versioned):
     payment_reference = models.CharField(_("payment reference"), max_length=64, blank=True)
     end_reason = models.CharField(_("reason"), max_length=500, blank=True)
 
+    pool = models.ForeignKey(
+        BenefitPool,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="claims",
+        verbose_name=_("annual pool"),
+        help_text=_("The pool the fund payment was drawn from, fixed at approval."),
+    )
+    deductible_scope = models.CharField(
+        _("deductible scope"), max_length=16, choices=DeductibleScope.choices, blank=True
+    )
+    benefit_visit = models.CharField(_("benefit visit kind"), max_length=24, choices=BenefitVisit.choices, blank=True)
     payable_amount = models.DecimalField(_("payable amount"), **MONEY, null=True, blank=True)
     deductible_applied = models.DecimalField(_("deductible applied"), **MONEY, null=True, blank=True)
     breakdown = models.JSONField(
@@ -306,7 +369,10 @@ class Claim(Versioned):
                 violation_error_message=_("Refusing payment needs a reason."),
             ),
         ]
-        indexes = [models.Index(fields=["person", "state"], name="claim_person_state")]
+        indexes = [
+            models.Index(fields=["person", "state"], name="claim_person_state"),
+            models.Index(fields=["person", "pool", "state"], name="claim_person_pool_state"),
+        ]
 
     def __str__(self) -> str:
         return self.reference
@@ -325,17 +391,24 @@ class Claim(Versioned):
 
 
 class ClaimInvoice(models.Model):
-    """One bill (票据) behind a claim. A bill of an institution backs at most one live claim.
+    """One bill (票据) behind a claim. One bill backs at most one live claim.
 
-    ``live`` follows the claim (false once it is rejected or withdrawn), so the database itself
-    refuses a second live claim on the same bill with a partial unique index.
+    A bill is identified nationally by its 票据代码 and 票据号码 (``identity``: both normalised by
+    ``registry.identifiers.invoice_identity``), whatever the issuer is called and however the
+    numbers were typed. ``live`` follows the claim (false once it is rejected or withdrawn), so the
+    database itself refuses a second live claim on the same bill with a partial unique index.
+    Bills stored before the code was asked for carry an identity keyed on their issuer instead.
     """
 
     claim = models.ForeignKey(Claim, on_delete=models.PROTECT, related_name="invoices", verbose_name=_("claim"))
     issuer = models.CharField(
         _("issuer"), max_length=110, help_text=_("The institution's code, or its name when outside the catalogue.")
     )
-    number = models.CharField(_("invoice number"), max_length=40)
+    code = models.CharField(_("invoice code (票据代码)"), max_length=40, blank=True)
+    number = models.CharField(_("invoice number (票据号码)"), max_length=40)
+    identity = models.CharField(
+        _("invoice identity"), max_length=120, help_text=_("The code and number normalised: how a bill is compared.")
+    )
     amount = models.DecimalField(_("amount"), **MONEY)
     issued_on = models.DateField(_("issued on"))
     live = models.BooleanField(_("backs a live claim"), default=True)
@@ -346,21 +419,26 @@ class ClaimInvoice(models.Model):
         ordering = ["claim", "id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["issuer", "number"],
+                fields=["identity"],
                 condition=Q(live=True),
-                name="invoice_backs_one_live_claim",
+                name="invoice_identity_backs_one_live_claim",
                 violation_error_message=_("This invoice already backs another claim."),
             ),
-            models.UniqueConstraint(fields=["claim", "number"], name="invoice_once_per_claim"),
+            models.UniqueConstraint(fields=["claim", "identity"], name="invoice_identity_once_per_claim"),
             models.CheckConstraint(
                 condition=Q(amount__gt=0),
                 name="invoice_amount_positive",
                 violation_error_message=_("An invoice's amount is more than zero."),
             ),
+            models.CheckConstraint(
+                condition=~Q(identity=""),
+                name="invoice_identity_not_empty",
+                violation_error_message=_("An invoice has a number."),
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.number} ({self.amount})"
+        return f"{self.code}/{self.number} ({self.amount})" if self.code else f"{self.number} ({self.amount})"
 
 
 class ClaimMaterial(models.Model):
@@ -412,6 +490,63 @@ class ClaimMaterial(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}（{self.get_status_display()}）"
+
+
+class PoolUsageElsewhere(models.Model):
+    """What a person's pools paid outside this system in a year (direct settlement elsewhere, 异地直接结算).
+
+    Recorded per person, year and pool (an import command or the admin, with history); it counts
+    against the pool's cap, and its deductible against that visit kind's yearly deductible, exactly
+    as an approved claim of this system does.
+    """
+
+    person = models.ForeignKey(
+        "registry.Person", on_delete=models.PROTECT, related_name="pool_usage_elsewhere", verbose_name=_("person")
+    )
+    year = models.PositiveSmallIntegerField(_("year"), validators=[MinValueValidator(2000), MaxValueValidator(2100)])
+    pool = models.ForeignKey(BenefitPool, on_delete=models.PROTECT, related_name="+", verbose_name=_("annual pool"))
+    fund_paid = models.DecimalField(_("fund paid"), **MONEY, validators=[MinValueValidator(0)])
+    visit_kind = models.CharField(
+        _("visit kind"),
+        max_length=24,
+        choices=BenefitVisit.choices,
+        blank=True,
+        help_text=_("Whose yearly deductible the deductible paid counts against."),
+    )
+    deductible_paid = models.DecimalField(
+        _("deductible paid"), **MONEY, default=Decimal("0"), validators=[MinValueValidator(0)]
+    )
+    source = models.CharField(
+        _("source"), max_length=200, help_text=_("Where the figure comes from (settlement platform, batch, document).")
+    )
+    recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now, editable=False)
+
+    history = HistoricalRecords(get_user=history_user)
+
+    class Meta:
+        verbose_name = _("pool usage settled elsewhere")
+        verbose_name_plural = _("pool usage settled elsewhere")
+        ordering = ["person", "-year", "pool"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person", "year", "pool", "source"],
+                name="pool_usage_elsewhere_once_per_source",
+                violation_error_message=_("This source is already recorded for the person, year and pool."),
+            ),
+            models.CheckConstraint(
+                condition=Q(fund_paid__gte=0, deductible_paid__gte=0),
+                name="pool_usage_elsewhere_not_negative",
+                violation_error_message=_("Amounts paid cannot be negative."),
+            ),
+            models.CheckConstraint(
+                condition=Q(deductible_paid=0) | Q(visit_kind__in=BenefitVisit.values),
+                name="pool_usage_elsewhere_deductible_names_visit",
+                violation_error_message=_("A deductible paid elsewhere names its visit kind."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.year} {self.pool_id} {self.fund_paid}"
 
 
 class ClaimEvent(StateEvent):

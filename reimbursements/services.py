@@ -7,7 +7,9 @@ and ``claim_material_update``.
 
 from __future__ import annotations
 
+import csv
 import datetime
+import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -24,9 +26,10 @@ from config.errors import Conflict, NotFound, ValidationFailed
 from config.files import document_name
 from config.transitions import StateMachine, Step, authorize
 from registry.choices import RegionLevel
+from registry.identifiers import institution_name_key, institution_name_keys, invoice_identity, normalize_identifier
 from registry.models import ChronicDisease, ChronicQualification, Institution, Person, Region, overlapping
 from registry.references import next_reference
-from registry.selectors import working_days_after
+from registry.selectors import scoped_to_actor, working_days_after
 from registry.services import insured_days_missing, person_and_fields
 from registry.spans import uncovered
 from registry.validators import normalize_id_number
@@ -38,6 +41,7 @@ from reimbursements.choices import (
     CLAIM_TRANSITIONS,
     LIVE_CLAIM_STATES,
     RESCUE_RECORD_ITEM,
+    BenefitVisit,
     ClaimAction,
     ClaimKind,
     ClaimReason,
@@ -45,7 +49,7 @@ from reimbursements.choices import (
     MaterialStatus,
     Setting,
 )
-from reimbursements.models import Claim, ClaimEvent, ClaimInvoice, ClaimMaterial
+from reimbursements.models import BenefitPool, Claim, ClaimEvent, ClaimInvoice, ClaimMaterial, PoolUsageElsewhere
 from reimbursements.rules import CLAIM_ACTION_CAPACITIES, MATERIAL_STATUS_CAPACITIES, UPLOAD_CAPACITIES
 
 REQUIRED = gettext_lazy("This field is required.")
@@ -131,10 +135,26 @@ def rule_place(draft: ClaimDraft) -> None:
             institution=institution, institution_name=institution.name, institution_level=institution.level
         )
         draft.out["issuer"] = institution.code
+    elif draft.data.get("institution_name") and city is not None and (found := _catalogue_entry(draft, city)):
+        draft.out.update(institution=found, institution_name=found.name, institution_level=found.level)
+        draft.out["issuer"] = found.code
     elif draft.require("institution_name", "institution_level"):
         name = draft.data["institution_name"].strip()
         draft.out.update(institution_name=name, institution_level=draft.data["institution_level"])
-        draft.out["issuer"] = "name:" + "".join(name.split())
+        draft.out["issuer"] = "name:" + institution_name_key(name)
+
+
+def _catalogue_entry(draft: ClaimDraft, city: Region) -> Institution | None:
+    """The city's catalogue entry an institution name means: the very name, or the name without the
+    catalogue's suffix (``某医院`` for ``某医院（示例）``), compared after normalisation; None when no entry,
+    or more than one, answers to it."""
+    key = institution_name_key(draft.data["institution_name"])
+    matches = [
+        institution
+        for institution in Institution.objects.filter(city=city).only("code", "name", "level", "city_id")
+        if key in institution_name_keys(institution.name)
+    ]
+    return matches[0] if len(matches) == 1 else None
 
 
 def rule_dates(draft: ClaimDraft) -> None:
@@ -159,7 +179,7 @@ def rule_dates(draft: ClaimDraft) -> None:
 
 
 def rule_amounts(draft: ClaimDraft) -> None:
-    """What is excluded or paid first cannot exceed what was paid; the invoices add up to the total, once each."""
+    """What is excluded or paid first cannot exceed what was paid; the invoices add up to the total."""
     total = draft.data.get("total_amount")
     excluded = draft.data.get("excluded_amount") or ZERO
     category_b = draft.data.get("category_b_self_pay") or ZERO
@@ -171,19 +191,58 @@ def rule_amounts(draft: ClaimDraft) -> None:
     draft.out.update(total_amount=total, excluded_amount=excluded, category_b_self_pay=category_b)
     if not draft.require("invoices"):
         return
-    invoices = draft.data["invoices"]
-    numbers = [invoice["number"].strip() for invoice in invoices]
-    repeated = sorted({n for n in numbers if numbers.count(n) > 1})
-    if repeated:
-        draft.error("invoices", _("An invoice appears twice: %(numbers)s.") % {"numbers": ", ".join(repeated)})
-    paid = sum((invoice["amount"] for invoice in invoices), ZERO)
+    paid = sum((invoice["amount"] for invoice in draft.data["invoices"]), ZERO)
     if total is not None and paid != total:
         draft.error(
             "invoices",
             _("The invoices add up to %(paid)s, not the total %(total)s.") % {"paid": paid, "total": total},
             "invoices_do_not_add_up",
         )
-    draft.out["invoices"] = [{**invoice, "number": invoice["number"].strip()} for invoice in invoices]
+
+
+def rule_invoices(draft: ClaimDraft) -> None:
+    """Each bill names its 票据代码 and 票据号码 (compared normalised: one bill, once), and is dated within the care:
+    on or after admission, not after today, at most the policy's number of days after discharge."""
+    if not draft.data.get("invoices"):
+        return  # reported by rule_amounts
+    admission, discharge = draft.data.get("admission_date"), draft.data.get("discharge_date")
+    days = selectors.claim_policy_in_force(on=draft.today).invoice_days_after_discharge
+    latest = discharge + datetime.timedelta(days=days) if discharge else None
+    seen: dict[str, int] = {}
+    invoices = []
+    for index, invoice in enumerate(draft.data["invoices"]):
+        row = f"invoices.{index}"
+        code, number = normalize_identifier(invoice.get("code") or ""), normalize_identifier(invoice.get("number"))
+        if not code:
+            draft.error(f"{row}.code", _("Give the invoice code (票据代码)."), "invoice_code_missing")
+        if not number:
+            draft.error(f"{row}.number", _("Give the invoice number (票据号码)."), "invoice_number_missing")
+        identity = invoice_identity(code, number)
+        if code and number:
+            if identity in seen:
+                draft.error(
+                    f"{row}.number",
+                    _("The same invoice as row %(row)d (%(code)s %(number)s).")
+                    % {"row": seen[identity] + 1, "code": code, "number": number},
+                    "duplicate_invoice",
+                )
+            seen.setdefault(identity, index)
+        issued = invoice["issued_on"]
+        if admission is not None and issued < admission:
+            draft.error(f"{row}.issued_on", _("An invoice cannot be issued before admission."), "invoice_date")
+        elif issued > draft.today:
+            draft.error(f"{row}.issued_on", _("An invoice cannot be issued in the future."), "invoice_date")
+        elif latest is not None and issued > latest:
+            draft.error(
+                f"{row}.issued_on",
+                _("An invoice is issued at most %(days)d days after discharge (by %(date)s).")
+                % {"days": days, "date": latest.isoformat()},
+                "invoice_date",
+            )
+        invoices.append(
+            {"code": code, "number": number, "identity": identity, "amount": invoice["amount"], "issued_on": issued}
+        )
+    draft.out["invoices"] = invoices
 
 
 def rule_named_filing(draft: ClaimDraft) -> None:
@@ -214,7 +273,15 @@ def rule_payment_and_proxy(draft: ClaimDraft) -> None:
                 draft.error("proxy_id_number", message)
 
 
-CLAIM_RULES = (rule_kind, rule_place, rule_dates, rule_amounts, rule_named_filing, rule_payment_and_proxy)
+CLAIM_RULES = (
+    rule_kind,
+    rule_place,
+    rule_dates,
+    rule_amounts,
+    rule_invoices,
+    rule_named_filing,
+    rule_payment_and_proxy,
+)
 
 
 def _clean_claim(data: dict, *, person: Person | None, today: datetime.date) -> dict:
@@ -282,20 +349,22 @@ def _check_records(*, person: Person, fields: dict, exclude_pk: int | None = Non
             )
 
 
-def _invoice_conflict(issuer: str, numbers: list[str]) -> Conflict | None:
+def _invoice_conflict(actor: Actor, identities: list[str]) -> Conflict | None:
+    """409 when a bill already backs a live claim; the other claim is named only to whoever may read it."""
     taken = (
-        ClaimInvoice.objects.filter(issuer=issuer, number__in=numbers, live=True)
-        .values_list("number", "claim__reference")
+        ClaimInvoice.objects.filter(identity__in=identities, live=True)
+        .values_list("code", "number", "claim_id", "claim__reference")
         .first()
     )
     if taken is None:
         return None
-    number, reference = taken
-    return Conflict(
-        _("Invoice %(number)s already backs claim %(ref)s.") % {"number": number, "ref": reference},
-        code="invoice_already_claimed",
-        errors={"invoices": [_("%(number)s is claimed by %(ref)s.") % {"number": number, "ref": reference}]},
-    )
+    code, number, claim_id, reference = taken
+    bill = f"{code} {number}".strip()
+    if scoped_to_actor(Claim.objects.filter(pk=claim_id), actor).exists():
+        message = _("Invoice %(number)s already backs claim %(ref)s.") % {"number": bill, "ref": reference}
+    else:
+        message = _("Invoice %(number)s is already claimed.") % {"number": bill}
+    return Conflict(message, code="invoice_already_claimed", errors={"invoices": [message]})
 
 
 def _apply_basis(claim: Claim, finding: selectors.BasisFinding) -> dict:
@@ -359,19 +428,27 @@ def _on_approve(claim: Claim, step: Step) -> None:
         "setting": claim.setting,
     }
     _check_records(person=claim.person, fields=fields, exclude_pk=claim.pk)
-    changed = _apply_basis(claim, selectors.claim_basis_now(claim=claim))
+    finding = selectors.claim_basis_now(claim=claim)
+    changed = _apply_basis(claim, finding)
     if changed:
         step.changes.update(changed)
         step.reason = step.reason or _("The records changed since submission; the basis was derived again.")
     try:
-        calculation = selectors.claim_calculation(claim=claim)
+        assessment = selectors.claim_assessment(claim=claim)
     except InvalidAmounts as exc:
         raise Conflict(str(exc), code="invalid_amounts") from exc
+    calculation = assessment.calculation
     claim.payable_amount = calculation.payable
     claim.deductible_applied = calculation.deductible_applied
-    claim.breakdown = selectors.claim_breakdown(claim=claim, calculation=calculation)
+    claim.pool = assessment.benefit.pool
+    claim.deductible_scope = assessment.benefit.deductible_scope
+    claim.benefit_visit = assessment.benefit.visit_kind
+    claim.breakdown = selectors.claim_breakdown(
+        claim=claim, calculation=calculation, assessment=assessment, considered=finding.considered
+    )
     claim.decided_at = step.now
     step.changes["payable_amount"] = str(calculation.payable)
+    step.changes["pool"] = claim.pool_id
 
 
 def _release_invoices(claim: Claim) -> None:
@@ -449,7 +526,9 @@ def claim_submit(*, actor: Actor, data: dict, person: Person | None = None) -> C
     persons.
     """
     person, fields = claim_validate(actor=actor, data=data, person=person)
+    fields.pop("filing", None)  # a filing the claimant names is checked, never chosen (claim_basis chooses)
     invoices, issuer = fields.pop("invoices"), fields.pop("issuer")
+    identities = [invoice["identity"] for invoice in invoices]
     requirements = list(
         selectors.claim_requirements(
             claim_kind=fields["claim_kind"], injury=fields["injury"], setting=fields["setting"], on=timezone.localdate()
@@ -458,34 +537,24 @@ def claim_submit(*, actor: Actor, data: dict, person: Person | None = None) -> C
     with transaction.atomic():
         person = Person.objects.select_for_update().get(pk=person.pk)
         _check_records(person=person, fields=fields)
-        conflict = _invoice_conflict(issuer, [invoice["number"] for invoice in invoices])
+        conflict = _invoice_conflict(actor, identities)
         if conflict is not None:
             raise conflict
-        finding = selectors.claim_basis(
-            person=person,
-            claim_kind=fields["claim_kind"],
-            city_code=fields["city"].code,
-            admission=fields["admission_date"],
-            discharge=fields["discharge_date"],
-            rescue_record=False,  # a new claim's checklist holds nothing yet
-        )
-        fields.pop("filing", None)
         claim = Claim(
             person=person,
             channel_id=actor.channel_code or COUNTER_CHANNEL,
             reference=next_reference("BX"),
-            basis=finding.basis,
-            filing=finding.filing,
-            basis_explanation=finding.explanation,
             review_due=review_due_from(timezone.localdate()),
             **fields,
         )
+        # A new claim's checklist holds nothing yet: no rescue record.
+        _apply_basis(claim, selectors.claim_basis(claim=claim, rescue_record=False))
         changes = {
             "total_amount": str(claim.total_amount),
             "excluded_amount": str(claim.excluded_amount),
             "basis": claim.basis,
             "filing": claim.filing.reference if claim.filing else None,
-            "invoices": [invoice["number"] for invoice in invoices],
+            "invoices": [f"{invoice['code']} {invoice['number']}" for invoice in invoices],
         }
         CLAIMS.create(claim, actor=actor, changes=changes)
         try:
@@ -494,7 +563,7 @@ def claim_submit(*, actor: Actor, data: dict, person: Person | None = None) -> C
                     ClaimInvoice(claim=claim, issuer=issuer, **invoice) for invoice in invoices
                 )
         except IntegrityError:
-            raise _invoice_conflict(issuer, [invoice["number"] for invoice in invoices]) or Conflict(
+            raise _invoice_conflict(actor, identities) or Conflict(
                 _("An invoice of this claim already backs another claim."), code="invoice_already_claimed"
             ) from None
         bulk_create_with_history(
@@ -581,3 +650,95 @@ def claim_material_update(
             updated += ["basis", "filing", "basis_explanation"]  # 急诊抢救视同已备案 once the record is there
         claim.save(update_fields=updated)
     return material
+
+
+# --- amounts settled elsewhere ------------------------------------------------------------------------
+
+POOL_USAGE_COLUMNS = ("id_number", "year", "pool", "fund_paid", "visit_kind", "deductible_paid", "source")
+
+
+def _nfkc(value: str | None) -> str:
+    """A cell as ASCII text where it has an ASCII form (full-width digits and signs), trimmed."""
+    return unicodedata.normalize("NFKC", value or "").strip()
+
+
+def _pool_usage_row(row: dict, pools: set[str]) -> tuple[dict, dict[str, str]]:
+    """One CSV row as model values, and its errors by column."""
+    errors: dict[str, str] = {}
+    values: dict = {"source": (row.get("source") or "").strip()}
+    person = Person.objects.filter(id_number=normalize_identifier(row.get("id_number") or "")).first()
+    if person is None:
+        errors["id_number"] = _("Not an insured person here.")
+    values["person"] = person
+    try:
+        values["year"] = int(_nfkc(row.get("year")))
+        if not 2000 <= values["year"] <= 2100:
+            raise ValueError
+    except ValueError:
+        errors["year"] = _("A year between 2000 and 2100.")
+    values["pool_id"] = (row.get("pool") or "").strip()
+    if values["pool_id"] not in pools:
+        errors["pool"] = _("Unknown pool %(code)s; the pools are %(pools)s.") % {
+            "code": values["pool_id"] or "—",
+            "pools": ", ".join(sorted(pools)),
+        }
+    for name in ("fund_paid", "deductible_paid"):
+        raw = _nfkc(row.get(name)) or ("0" if name == "deductible_paid" else "")
+        try:
+            values[name] = Decimal(raw)
+            if (
+                not values[name].is_finite()
+                or values[name] < 0
+                or values[name] != values[name].quantize(Decimal("0.01"))
+            ):
+                raise ArithmeticError
+        except ArithmeticError:
+            errors[name] = _("An amount in yuan, not negative, to the fen.")
+    values["visit_kind"] = (row.get("visit_kind") or "").strip()
+    if values["visit_kind"] and values["visit_kind"] not in BenefitVisit.values:
+        errors["visit_kind"] = _("Unknown visit kind.")
+    elif not values["visit_kind"] and values.get("deductible_paid"):
+        errors["visit_kind"] = _("A deductible paid elsewhere names its visit kind.")
+    if not values["source"]:
+        errors["source"] = _("Say where the figure comes from.")
+    return values, errors
+
+
+def pool_usage_import(*, lines, user=None) -> int:
+    """Record amounts settled elsewhere from CSV (``POOL_USAGE_COLUMNS``): every row or none.
+
+    A figure once recorded is not edited here: the same person, year, pool and source again is
+    refused, so a correction is recorded as what it is (another source). Raises ValidationFailed
+    naming each bad row and column.
+    """
+    reader = csv.DictReader(lines)
+    missing = [
+        name for name in ("id_number", "year", "pool", "fund_paid", "source") if name not in (reader.fieldnames or [])
+    ]
+    if missing:
+        raise ValidationFailed(
+            _("The header lacks %(columns)s.") % {"columns": ", ".join(missing)}, code="missing_columns"
+        )
+    pools = set(BenefitPool.objects.values_list("code", flat=True))
+    rows, errors, seen = [], {}, set()
+    for line, row in enumerate(reader, start=2):
+        values, row_errors = _pool_usage_row(row, pools)
+        key = (values["person"] and values["person"].pk, values.get("year"), values["pool_id"], values["source"])
+        if not row_errors and (
+            key in seen
+            or PoolUsageElsewhere.objects.filter(
+                person=values["person"], year=values["year"], pool_id=values["pool_id"], source=values["source"]
+            ).exists()
+        ):
+            row_errors["source"] = _("Already recorded for this person, year and pool.")
+        seen.add(key)
+        errors.update({f"row {line}.{column}": [message] for column, message in row_errors.items()})
+        rows.append(values)
+    if errors:
+        raise ValidationFailed(_("No row was recorded; see the errors per row."), code="invalid_rows", errors=errors)
+    with transaction.atomic():
+        for values in rows:
+            usage = PoolUsageElsewhere(**values)
+            usage._history_user = user
+            usage.save()
+    return len(rows)

@@ -26,6 +26,7 @@ from reimbursements import services as claim_services
 from reimbursements.choices import ClaimAction, ClaimState, MaterialStatus
 from reimbursements.models import (
     BenefitPolicy,
+    BenefitPool,
     Claim,
     ClaimEvent,
     ClaimMaterial,
@@ -268,7 +269,14 @@ class ClaimFactory(factory.django.DjangoModelFactory):
     excluded_amount = Decimal("500.00")
     # One bill for the whole amount, numbered uniquely, unless ``invoices=`` says otherwise.
     invoices = factory.LazyAttribute(
-        lambda o: [{"number": f"FP{o.invoice_serial:08d}", "amount": o.total_amount, "issued_on": o.discharge_date}]
+        lambda o: [
+            {
+                "code": "31000026",
+                "number": f"FP{o.invoice_serial:08d}",
+                "amount": o.total_amount,
+                "issued_on": o.discharge_date,
+            }
+        ]
     )
 
     class Params:
@@ -336,7 +344,9 @@ class ClaimRequestFactory(factory.DictFactory):
     total_amount = "10000.00"
     excluded_amount = "0.00"
     invoices = factory.LazyAttribute(
-        lambda o: [{"number": f"PJ{o.serial:08d}", "amount": o.total_amount, "issued_on": o.discharge_date}]
+        lambda o: [
+            {"code": "31000026", "number": f"PJ{o.serial:08d}", "amount": o.total_amount, "issued_on": o.discharge_date}
+        ]
     )
 
     class Params:
@@ -464,6 +474,18 @@ class InProvinceFilingCityFactory(factory.django.DjangoModelFactory):
 # --- reimbursements: policy -------------------------------------------------------------------------------
 
 
+class BenefitPoolFactory(factory.django.DjangoModelFactory):
+    """An annual pool; the seeded sample pools (``fund``, ``outpatient``) are reused by code."""
+
+    class Meta:
+        model = BenefitPool
+        django_get_or_create = ("code",)
+
+    code = factory.Sequence(lambda n: f"pool-{n}")
+    name = factory.LazyAttribute(lambda o: f"测试资金池 {o.code}")
+    is_sample = True
+
+
 class BenefitPolicyFactory(factory.django.DjangoModelFactory):
     """Benefit values for employees at tertiary institutions; in force from a date after the seeded sample."""
 
@@ -476,6 +498,11 @@ class BenefitPolicyFactory(factory.django.DjangoModelFactory):
     deductible = Decimal("1000.00")
     ratio = Decimal("0.8500")
     annual_cap = Decimal("400000.00")
+    # The seeded sample's pool of the visit kind: outpatient care its own, the rest the fund's.
+    pool = factory.LazyAttribute(
+        lambda o: BenefitPoolFactory(code="outpatient" if o.visit_kind == "outpatient" else "fund")
+    )
+    visit_kind = "inpatient"
     is_sample = True
 
 

@@ -13,7 +13,15 @@ from filings.api.serializers import RequirementSerializer
 from filings.choices import FilingType
 from registry.choices import InstitutionLevel
 from registry.models import Person
-from reimbursements.choices import BREAKDOWN_STEP_LABELS, ClaimBasis, ClaimKind, ClaimReason, MaterialStatus, Setting
+from reimbursements.choices import (
+    BREAKDOWN_STEP_LABELS,
+    ClaimBasis,
+    ClaimKind,
+    ClaimReason,
+    DeductibleScope,
+    MaterialStatus,
+    Setting,
+)
 from reimbursements.models import Claim, ClaimEvent, ClaimInvoice, ClaimMaterial, ClaimMaterialRequirement
 from reimbursements.selectors import claim_missing_items
 
@@ -26,7 +34,12 @@ def _optional_text(field: str) -> serializers.CharField:
 
 
 class InvoiceInputSerializer(InputSerializer):
-    number = serializers.CharField(max_length=limit(ClaimInvoice, "number"), help_text="The invoice number (票据号).")
+    code = serializers.CharField(
+        max_length=limit(ClaimInvoice, "code"),
+        help_text="The invoice code (票据代码). With the number it identifies the bill nationally; both are compared "
+        "normalised (full-width characters, case, spaces, separators and invisible characters do not count).",
+    )
+    number = serializers.CharField(max_length=limit(ClaimInvoice, "number"), help_text="The invoice number (票据号码).")
     amount = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=Decimal("0.01"), coerce_to_string=True)
     issued_on = serializers.DateField()
 
@@ -129,14 +142,47 @@ class StepSerializer(serializers.Serializer):
         return str(BREAKDOWN_STEP_LABELS.get(step["code"], step["label"]))
 
 
+class ConsideredBasisSerializer(serializers.Serializer):
+    code = serializers.ChoiceField(choices=ClaimBasis.choices)
+    filing = serializers.CharField(allow_null=True)
+    payable = serializers.CharField(allow_null=True, help_text="What the claim would pay on this basis (yuan).")
+
+
 class BreakdownBasisSerializer(serializers.Serializer):
     code = serializers.ChoiceField(choices=ClaimBasis.choices)
     explanation = serializers.CharField()
     filing = serializers.CharField(allow_null=True)
+    considered = ConsideredBasisSerializer(
+        many=True,
+        required=False,
+        help_text="Every basis the records supported; the one paying the person most was chosen.",
+    )
+
+
+class BreakdownPoolSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="The annual pool the fund payment is drawn from (policy data).")
+    name = serializers.CharField()
+    year = serializers.IntegerField()
+    cap = serializers.CharField(help_text="The pool's annual cap (yuan).")
+    used_before = serializers.CharField(help_text="Drawn this year before this claim, here and elsewhere.")
+    used_before_elsewhere = serializers.CharField(help_text="Of which settled outside this system.")
+    this_claim = serializers.CharField()
+    left = serializers.CharField(help_text="What is left of the cap after this claim.")
+
+
+class BreakdownDeductibleSerializer(serializers.Serializer):
+    scope = serializers.ChoiceField(choices=DeductibleScope.choices)
+    visit_kind = serializers.CharField()
+    amount = serializers.CharField(help_text="The deductible of the benefit row (yuan).")
+    used_before = serializers.CharField(help_text="Per-year deductibles: already paid this year for this visit kind.")
+    this_claim = serializers.CharField()
+    left = serializers.CharField()
 
 
 class BreakdownSerializer(serializers.Serializer):
     basis = BreakdownBasisSerializer(required=False, help_text="What the claim rested on when it was approved.")
+    pool = BreakdownPoolSerializer(required=False, help_text="The annual pool: before, this claim, left.")
+    deductible = BreakdownDeductibleSerializer(required=False, help_text="The deductible: its scope and use.")
     payable = serializers.CharField()
     eligible = serializers.CharField()
     own_share = serializers.CharField()
@@ -147,7 +193,7 @@ class BreakdownSerializer(serializers.Serializer):
 class InvoiceSerializer(serializers.ModelSerializer):
     class Meta:
         model = ClaimInvoice
-        fields = ["number", "amount", "issued_on"]
+        fields = ["code", "number", "amount", "issued_on"]
 
 
 class ClaimSerializer(FastOutput, serializers.ModelSerializer):

@@ -92,8 +92,7 @@ class ClaimViewSet(RecordViewSet):
         estimate = None
         if record.state in OPEN_CLAIM_STATES:
             try:
-                calculation = selectors.claim_calculation(claim=record)
-                estimate = selectors.claim_breakdown(claim=record, calculation=calculation)
+                estimate = selectors.claim_estimate(claim=record)
             except (ApplicationError, InvalidAmounts):
                 estimate = None  # no benefit policy in force for it: the reviewer sees why on approval
         response = Response(ClaimDetailSerializer(record, context={"estimate": estimate}).data, status=status_code)

@@ -56,10 +56,10 @@ class TestClaimDetail(ClaimContract, GetObjectContract, PinnedQueriesContract):
     num_queries = {
         # the token with its user; the claim with person, city, channel, filing, disease; its
         # invoices; its checklist; the estimate: the insured period on the discharge day, the
-        # benefit policy, the claim policy, this year's decided claims
-        "counter": 8,
+        # benefit policy, the claim policy, this year's decided claims, what was settled elsewhere
+        "counter": 9,
         # the same, the first one being the session with its channel
-        "owner": 8,
+        "owner": 9,
     }
 
 
@@ -95,7 +95,7 @@ class TestClaimSubmit(CreateObjectContract):
             "discharge_date": days_ago(10),
             "total_amount": "20000.00",
             "excluded_amount": "1000.00",
-            "invoices": [{"number": "INV-1", "amount": "20000.00", "issued_on": days_ago(10)}],
+            "invoices": [{"code": "31000026", "number": "INV-1", "amount": "20000.00", "issued_on": days_ago(10)}],
         }
 
     def check_success(self, response, *, who, scene):
@@ -129,10 +129,10 @@ class TestClaimStartReview(ClaimContract, ActionContract, PinnedQueriesContract)
         # the token with its user; the claim as the reviewer may see it, with its checklist (2);
         # the transaction: savepoint, the claim locked with its person and filing, its checklist
         # (nothing missing), the claim saved, its event, release; the reload (2); the estimate:
-        # the insured period, the benefit policy, the claim policy, this year's decided claims; the
-        # invoices come with the claim (2: the lookup, the reload) and the users who changed the
-        # checklist with it, whatever its length
-        "reviewer": 17,
+        # the insured period, the benefit policy, the claim policy, this year's decided claims, what
+        # was settled elsewhere; the invoices come with the claim (2: the lookup, the reload) and the
+        # users who changed the checklist with it, whatever its length
+        "reviewer": 18,
     }
 
     def make_record(self, owner):
@@ -216,7 +216,7 @@ class TestClaimMaterialUpload(ClaimContract, ActionContract):
 def test_claim_answer_reads_checklist_users_in_one_query(counter, django_assert_num_queries):
     claim = ClaimFactory()
     claim_accept_all(claim)
-    with django_assert_num_queries(8):  # as TestClaimDetail pins for a claim whose checklist nobody touched
+    with django_assert_num_queries(9):  # as TestClaimDetail pins for a claim whose checklist nobody touched
         assert counter.get(f"/api/v1/claims/{claim.reference}/").status_code == 200
 
 
@@ -227,7 +227,7 @@ def test_claim_answer_carries_its_derived_basis(counter):
 
 def test_invoices_that_do_not_sum_to_the_total_are_refused(counter):
     body = TestClaimSubmit().valid_body("counter", Scene(owner=PersonFactory()))
-    body["invoices"] = [{"number": "INV-1", "amount": "100.00", "issued_on": days_ago(10)}]
+    body["invoices"] = [{"code": "31000026", "number": "INV-1", "amount": "100.00", "issued_on": days_ago(10)}]
     response = counter.post("/api/v1/claims/", body)
     assert response.status_code == 400, response.content
     assert "invoices" in response.json()["errors"]

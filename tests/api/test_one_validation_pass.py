@@ -163,7 +163,7 @@ def test_five_bad_claim_fields_come_back_in_one_answer(counter):
         "discharge_date": str(today - datetime.timedelta(days=5)),  # before admission: a rule
         "total_amount": "lots",  # not a decimal: the shape
         "bank_account": "6222-abc",  # not digits: a rule
-        "invoices": [{"number": "FP1", "amount": "100.00", "issued_on": str(today)}],
+        "invoices": [{"code": "35020026", "number": "FP1", "amount": "100.00", "issued_on": str(today)}],
     }
     response = counter.post("/api/v1/claims/", body)
     assert response.status_code == 400

@@ -331,6 +331,7 @@ def claim_form_fill(
     desk.type(page.locator("#id_discharge_date"), discharge)
     desk.type(page.locator("#id_total_amount"), total)
     row = page.locator("#invoices tr.invoice-row").first
+    desk.type(row.locator("input[name$='-code']"), "31000026")
     desk.type(row.locator("input[name$='-number']"), invoice_number)
     desk.type(row.locator("input[name$='-amount']"), total)
     desk.type(row.locator("input[name$='-issued_on']"), discharge)

@@ -41,7 +41,7 @@ def filing(person, **kwargs):
     "case, setup, city, on, visit, expected",
     [
         ("in province, no filing needed", None, "350100", TODAY, "inpatient", (True, "in_province", "in_province")),
-        ("home city", None, "350200", TODAY, "outpatient", (True, "in_province", "in_province")),
+        ("home city", None, "350200", TODAY, "outpatient", (True, "in_province", "local")),
         ("listed city without filing", None, "350400", TODAY, "inpatient", (False, None, "no_filing")),
         (
             "listed city with filing",

@@ -83,13 +83,11 @@ def test_a_directly_settled_qualification_besides_another_is_enough(person):
 # --- not covered: the disease is claimed manually --------------------------------------------------------
 
 
-@pytest.mark.parametrize("city, filed", [("310100", True), ("350100", False)], ids=["cross-province", "in province"])
 @pytest.mark.parametrize("disease", ["chronic_heart_failure", "parkinsons", "lupus"])
-def test_a_disease_not_settled_directly_is_claimed_manually(person, disease, city, filed):
+def test_a_disease_not_settled_directly_is_claimed_manually_across_provinces(person, disease):
     qualify(person, disease)
-    if filed:
-        file_for_shanghai(person)
-    result = ask(person, city)
+    file_for_shanghai(person)
+    result = ask(person, "310100")
     assert (result.covered, result.basis, result.filing, result.reason_code) == (
         False,
         None,
@@ -98,6 +96,25 @@ def test_a_disease_not_settled_directly_is_claimed_manually(person, disease, cit
     )
     assert result.reason
     assert "手工报销" in result.remedy or "manual" in result.remedy
+
+
+@pytest.mark.parametrize(
+    "city, reason_code", [("350200", "local"), ("350100", "in_province")], ids=["insured city", "insured province"]
+)
+@pytest.mark.parametrize("disease", ["chronic_heart_failure", "parkinsons", "lupus"])
+def test_cross_province_conditions_do_not_apply_at_home(person, disease, city, reason_code):
+    """The direct-settlement disease list and connected institutions are cross-province rules: in the insured
+    city the care is local, elsewhere in the province the in-province rules apply."""
+    qualify(person, disease)
+    unconnected = InstitutionFactory(city_id=city, settles_chronic_outpatient=False).code
+    for institution in (None, unconnected):
+        result = ask(person, city, institution=institution)
+        assert (result.covered, result.basis, result.reason_code) == (True, "in_province", reason_code)
+
+
+def test_a_qualification_is_needed_even_at_home(person):
+    result = ask(person, "350200")
+    assert (result.covered, result.reason_code) == (False, "not_qualified")
 
 
 # --- not covered: no qualification on that day ----------------------------------------------------------
@@ -169,8 +186,9 @@ def test_the_qualification_is_asked_about_before_the_institution(person):
 
 def test_the_endpoint_answers_the_chronic_reason(hospital, person):
     qualify(person, "parkinsons")
+    file_for_shanghai(person)
     response = hospital.get(
-        URL, {"id_number": person.id_number, "city": "350100", "visit": VISIT, "date": ON.isoformat()}
+        URL, {"id_number": person.id_number, "city": "310100", "visit": VISIT, "date": ON.isoformat()}
     )
     assert response.status_code == 200, response.content
     body = response.json()

@@ -375,6 +375,10 @@ def test_a_filing_made_after_submission_is_found_at_approval(me, reviewer, audit
         "code": "retroactive_filing",
         "explanation": approved["basis_explanation"],
         "filing": filing.reference,
+        "considered": [
+            {"code": "retroactive_filing", "filing": filing.reference, "payable": OWN_SHARE_LONG_TERM},
+            {"code": "no_filing", "filing": None, "payable": "6000.00"},
+        ],
     }
     event = [e for e in auditor.get(f"{URL}{ref}/events/").json() if e["action"] == "approve"][0]
     assert event["changes"]["basis"] == ["no_filing", "retroactive_filing"]

@@ -45,7 +45,12 @@ def claim_body(**overrides):
     data.update(overrides)
     if "invoices" not in overrides:
         data["invoices"] = [
-            {"number": f"FP{next(INVOICE_NUMBERS):08d}", "amount": data["total_amount"], "issued_on": days_ago(10)}
+            {
+                "code": "31000026",
+                "number": f"FP{next(INVOICE_NUMBERS):08d}",
+                "amount": data["total_amount"],
+                "issued_on": days_ago(10),
+            }
         ]
     return data
 
@@ -244,6 +249,7 @@ def test_second_claim_of_the_year_finds_the_deductible_used(me, person, counter,
     for stay in ((60, 55), (20, 10)):  # two stays of the same year
         body = claim_body(total_amount="5000.00", excluded_amount="0")
         body.update(admission_date=days_ago(stay[0]), discharge_date=days_ago(stay[1]))
+        body["invoices"][0]["issued_on"] = days_ago(stay[1])
         ref = me.post(URL, body).json()["reference"]
         for item in INPATIENT_ITEMS:
             counter.post(f"{URL}{ref}/materials/{item}/", {"status": "accepted"})

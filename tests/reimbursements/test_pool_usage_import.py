@@ -1,0 +1,72 @@
+"""Amounts settled elsewhere: import_pool_usage records every row or none, and names each bad row."""
+
+from decimal import Decimal
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from reimbursements.models import PoolUsageElsewhere
+from tests.factories import PersonFactory
+
+pytestmark = pytest.mark.django_db
+
+HEADER = "id_number,year,pool,fund_paid,visit_kind,deductible_paid,source\n"
+
+
+def run(tmp_path, body: str) -> tuple[str, str]:
+    path = tmp_path / "usage.csv"
+    path.write_text(HEADER + body, encoding="utf-8")
+    out, err = StringIO(), StringIO()
+    call_command("import_pool_usage", str(path), stdout=out, stderr=err)
+    return out.getvalue(), err.getvalue()
+
+
+def test_rows_are_recorded_with_their_pool_and_deductible(tmp_path):
+    person = PersonFactory()
+    out, _ = run(
+        tmp_path,
+        f"{person.id_number},2026,fund,12000.50,inpatient,1000,省平台 2026-11\n"
+        f"{person.id_number.lower()},２０２６,outpatient,300,,,省平台 2026-11\n",
+    )
+    assert out.strip() == "recorded 2"
+    rows = PoolUsageElsewhere.objects.order_by("pool_id").values_list(
+        "pool_id", "year", "fund_paid", "visit_kind", "deductible_paid"
+    )
+    assert list(rows) == [
+        ("fund", 2026, Decimal("12000.50"), "inpatient", Decimal("1000.00")),
+        ("outpatient", 2026, Decimal("300.00"), "", Decimal("0.00")),
+    ]
+    assert PoolUsageElsewhere.history.count() == 2  # each recorded with its history
+
+
+@pytest.mark.parametrize(
+    ("row", "where"),
+    [
+        ("{id},2026,nosuchpool,100,inpatient,0,x", "row 3.pool"),
+        ("{id},1999,fund,100,inpatient,0,x", "row 3.year"),
+        ("{id},2026,fund,-1,inpatient,0,x", "row 3.fund_paid"),
+        ("{id},2026,fund,1.005,inpatient,0,x", "row 3.fund_paid"),
+        ("{id},2026,fund,100,,50,x", "row 3.visit_kind"),
+        ("{id},2026,fund,100,inpatient,0,", "row 3.source"),
+        ("110101199003070000,2026,fund,100,inpatient,0,x", "row 3.id_number"),
+        ("{id},2026,fund,100,inpatient,0,first", "row 3.source"),  # the same source twice
+    ],
+    ids=["unknown pool", "year", "negative", "below the fen", "deductible without visit", "no source", "nobody", "twice"],
+)
+def test_one_bad_row_records_nothing_and_is_named(tmp_path, row, where):
+    person = PersonFactory()
+    good = f"{person.id_number},2026,fund,100,inpatient,0,first\n"
+    with pytest.raises(CommandError):
+        _, err = run(tmp_path, good + row.format(id=person.id_number) + "\n")
+    assert not PoolUsageElsewhere.objects.exists()
+
+
+def test_the_error_names_the_row_and_column(tmp_path, capsys):
+    person = PersonFactory()
+    path = tmp_path / "usage.csv"
+    path.write_text(HEADER + f"{person.id_number},2026,nosuchpool,100,inpatient,0,x\n", encoding="utf-8")
+    err = StringIO()
+    with pytest.raises(CommandError):
+        call_command("import_pool_usage", str(path), stderr=err)
+    assert err.getvalue().startswith("row 2.pool: ") and "fund, outpatient" in err.getvalue()
