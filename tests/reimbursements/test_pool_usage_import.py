@@ -52,17 +52,21 @@ def test_rows_are_recorded_with_their_pool_and_deductible(tmp_path):
         ("110101199003070000,2026,fund,100,inpatient,0,x", "row 3.id_number"),
         ("{id},2026,fund,100,inpatient,0,first", "row 3.source"),  # the same source twice
     ],
-    ids=["unknown pool", "year", "negative", "below the fen", "deductible without visit", "no source", "nobody", "twice"],
+    ids=["unknown pool", "year", "negative", "below the fen", "no visit", "no source", "nobody", "twice"],
 )
 def test_one_bad_row_records_nothing_and_is_named(tmp_path, row, where):
     person = PersonFactory()
+    path = tmp_path / "usage.csv"
     good = f"{person.id_number},2026,fund,100,inpatient,0,first\n"
+    path.write_text(HEADER + good + row.format(id=person.id_number) + "\n", encoding="utf-8")
+    err = StringIO()
     with pytest.raises(CommandError):
-        _, err = run(tmp_path, good + row.format(id=person.id_number) + "\n")
+        call_command("import_pool_usage", str(path), stderr=err)
+    assert [line.split(": ")[0] for line in err.getvalue().splitlines()] == [where]
     assert not PoolUsageElsewhere.objects.exists()
 
 
-def test_the_error_names_the_row_and_column(tmp_path, capsys):
+def test_the_error_names_the_row_and_column(tmp_path):
     person = PersonFactory()
     path = tmp_path / "usage.csv"
     path.write_text(HEADER + f"{person.id_number},2026,nosuchpool,100,inpatient,0,x\n", encoding="utf-8")
