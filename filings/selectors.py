@@ -214,9 +214,9 @@ def eligibility_check(
             _("The person settles as self-paid; insurance status is handled by the insured place."),
         )
     grounds = coverage_grounds(place=place, rows=rows, city_code=city_code, visit=visit)
-    local = bool(grounds) and grounds[0].basis == EligibilityBasis.IN_PROVINCE
     if chronic:
-        refusal = _chronic_refusal(person, institution, cross_province=not local)
+        cross_province = city_code[:2] != person["region_on"][:2]
+        refusal = _chronic_refusal(person, institution, cross_province=cross_province)
         if refusal is not None:
             return answer(False, None, *refusal)
     if grounds:

@@ -154,7 +154,10 @@ def parse_input(
         try:
             rules(serializer.partial_data())
         except ValidationFailed as exc:
-            errors = {**exc.errors, **errors}  # a field's shape error stands for it
+            # A field's shape error stands for it, and for everything inside it ("invoices.0.code"
+            # stands for "invoices": the rules never saw the list, so "required" would be false).
+            shaped = {name.split(".")[0] for name in errors}
+            errors = {**{k: v for k, v in exc.errors.items() if k.split(".")[0] not in shaped}, **errors}
         except (PermissionRefused, NotFound):
             raise  # a refusal comes before any complaint about the input
         except ApplicationError:
