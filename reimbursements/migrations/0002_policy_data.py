@@ -3,6 +3,7 @@ become append-only on SQLite too (PostgreSQL gets a pgtrigger in 0001)."""
 
 import datetime
 from decimal import Decimal
+from importlib import import_module
 
 from django.db import migrations
 
@@ -70,11 +71,20 @@ def load(apps, schema_editor):
                 claim_kind=kind, item=item, effective_from=SINCE,
                 defaults={"name": name, "required": required, "original": original, "sort_order": order},
             )
+    # Run again on today's models (tests/reference_data.py after a flush), a benefit row names its pool.
+    pools = None
+    if any(f.name == "pool" for f in Benefit._meta.fields):
+        later = import_module("reimbursements.migrations.0007_pools_and_invoice_identity")
+        later.create_pools(apps)
+        pools = later.POOL_OF_VISIT
     for (insurance_type, visit_kind, level), (deductible, ratio, cap) in SAMPLE_BENEFITS.items():
+        defaults = {"deductible": Decimal(deductible), "ratio": Decimal(ratio), "annual_cap": Decimal(cap),
+                    "is_sample": True}
+        if pools is not None:
+            defaults["pool_id"] = pools[visit_kind]
         Benefit.objects.get_or_create(
             insurance_type=insurance_type, visit_kind=visit_kind, institution_level=level, effective_from=SINCE,
-            defaults={"deductible": Decimal(deductible), "ratio": Decimal(ratio), "annual_cap": Decimal(cap),
-                      "is_sample": True},
+            defaults=defaults,
         )
     ClaimPolicy.objects.get_or_create(effective_from=SINCE)
 

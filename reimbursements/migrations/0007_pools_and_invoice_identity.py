@@ -18,11 +18,15 @@ POOLS = {
 POOL_OF_VISIT = {"inpatient": "fund", "chronic_outpatient": "fund", "outpatient": "outpatient"}
 
 
-def seed_pools(apps, schema_editor):
+def create_pools(apps):
     Pool = apps.get_model("reimbursements", "BenefitPool")
-    Benefit = apps.get_model("reimbursements", "BenefitPolicy")
     for code, (name, note) in POOLS.items():
         Pool.objects.get_or_create(code=code, defaults={"name": name, "note": note, "is_sample": True})
+
+
+def seed_pools(apps, schema_editor):
+    Benefit = apps.get_model("reimbursements", "BenefitPolicy")
+    create_pools(apps)
     for visit, pool in POOL_OF_VISIT.items():
         Benefit.objects.filter(visit_kind=visit, pool__isnull=True).update(pool_id=pool)
     # Claims approved before pools existed drew on their visit kind's pool, with a yearly deductible.
