@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from config.actors import actor_of
+from config.admin_lookups import OfferedLookupsOnly
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,17 @@ class BureauAdminSite(admin.AdminSite):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.queues: list[DeskQueue] = []
+
+    def register(self, model_or_iterable, admin_class=None, **options):
+        """Every model admin, ours and the packages', takes only the lookups its list filters offer."""
+        admin_class = admin_class or admin.ModelAdmin
+        if not issubclass(admin_class, OfferedLookupsOnly):
+            admin_class = type(
+                admin_class.__name__,
+                (OfferedLookupsOnly, admin_class),
+                {"__module__": admin_class.__module__, "__doc__": admin_class.__doc__},
+            )
+        super().register(model_or_iterable, admin_class, **options)
 
     def register_queue(self, queue: DeskQueue) -> None:
         self.queues.append(queue)

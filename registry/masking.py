@@ -4,6 +4,17 @@ from __future__ import annotations
 
 # The fields of a person that are masked unless the reader is the person or reveals them with a reason.
 REVEALABLE_FIELDS = ("id_number", "phone")
+# Every field name that holds a personal number (PIPL), on whichever model it appears: the ID number
+# (which is also the social security number), card and phone numbers, an agent's ID number, a bank
+# account. Admin list pages never filter by them (config.admin_lookups), tested for every admin.
+PERSONAL_FIELDS = (
+    "id_number",
+    "social_security_card",
+    "phone",
+    "contact_phone",
+    "proxy_id_number",
+    "bank_account",
+)
 
 
 def mask_id_number(value: str | None) -> str:
