@@ -5,11 +5,14 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Iterable, Iterator
+from decimal import Decimal
 
 from django.http import StreamingHttpResponse
 from django.utils import timezone
 
 BOM = "\ufeff"  # spreadsheet programs read the file as UTF-8 (Chinese text) only with it
+# A cell starting with one of these is run as a formula by spreadsheet programs (OWASP, CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 class _Echo:
@@ -20,20 +23,31 @@ class _Echo:
 
 
 def csv_lines(header: Iterable[str], rows: Iterable[Iterable]) -> Iterator[str]:
+    """Every export's lines: each cell through ``csv_cell``, the header too."""
     writer = csv.writer(_Echo())
-    yield BOM + writer.writerow(list(header))
+    yield BOM + writer.writerow([csv_cell(name) for name in header])
     for row in rows:
-        yield writer.writerow([_cell(value) for value in row])
+        yield writer.writerow([csv_cell(value) for value in row])
 
 
-def _cell(value) -> str:
+def csv_cell(value) -> str:
+    """One value as a CSV cell that a spreadsheet shows and never runs.
+
+    Text starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return is a formula to Excel,
+    WPS and LibreOffice (``=HYPERLINK(...)`` in a reason typed by anyone); it gets a leading ``'``
+    (OWASP's rule), which the programs show as text. Numbers are written as they are.
+    """
     if value is None:
         return ""
+    if isinstance(value, bool | int | float | Decimal):
+        return str(value)
     if isinstance(value, dict | list):
-        return json.dumps(value, ensure_ascii=False, sort_keys=True)
-    if hasattr(value, "isoformat"):
-        return timezone.localtime(value).isoformat() if hasattr(value, "tzinfo") and value.tzinfo else value.isoformat()
-    return str(value)
+        text = json.dumps(value, ensure_ascii=False, sort_keys=True)
+    elif hasattr(value, "isoformat"):
+        text = timezone.localtime(value).isoformat() if getattr(value, "tzinfo", None) else value.isoformat()
+    else:
+        text = str(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 def csv_response(*, filename: str, header: Iterable[str], rows: Iterable[Iterable]) -> StreamingHttpResponse:
