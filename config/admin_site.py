@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from config.actors import actor_of
-from config.admin_lookups import OfferedLookupsOnly
+from config.admin_policy import BureauModelAdmin
 
 
 @dataclass(frozen=True)
@@ -52,12 +52,12 @@ class BureauAdminSite(admin.AdminSite):
         self.queues: list[DeskQueue] = []
 
     def register(self, model_or_iterable, admin_class=None, **options):
-        """Every model admin, ours and the packages', takes only the lookups its list filters offer."""
+        """Every model admin, ours and the packages', obeys ``config.admin_policy`` (lookups, histories)."""
         admin_class = admin_class or admin.ModelAdmin
-        if not issubclass(admin_class, OfferedLookupsOnly):
+        if not issubclass(admin_class, BureauModelAdmin):
             admin_class = type(
                 admin_class.__name__,
-                (OfferedLookupsOnly, admin_class),
+                (BureauModelAdmin, admin_class),
                 {"__module__": admin_class.__module__, "__doc__": admin_class.__doc__},
             )
         super().register(model_or_iterable, admin_class, **options)

@@ -6,7 +6,7 @@ from __future__ import annotations
 REVEALABLE_FIELDS = ("id_number", "phone")
 # Every field name that holds a personal number (PIPL), on whichever model it appears: the ID number
 # (which is also the social security number), card and phone numbers, an agent's ID number, a bank
-# account. Admin list pages never filter by them (config.admin_lookups), tested for every admin.
+# account. Admin list pages never filter by them (config.admin_policy), tested for every admin.
 PERSONAL_FIELDS = (
     "id_number",
     "social_security_card",

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime
 from decimal import Decimal
 
 import pgtrigger
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -145,6 +147,33 @@ class BenefitPolicy(EffectivePeriod):
             ),
             EffectivePeriod.period_constraint("benefit_policy_period_valid"),
         ]
+
+    def clean(self):
+        """One cap per pool: rows drawing on one pool for one insurance type over overlapping periods state the
+        same annual cap, or what a person may draw would depend on which claim is approved first."""
+        super().clean()
+        if self.pool_id is None or self.annual_cap is None or self.effective_from is None:
+            return
+        others = BenefitPolicy.objects.filter(pool_id=self.pool_id, insurance_type=self.insurance_type).exclude(
+            pk=self.pk
+        )
+        end = self.effective_to or datetime.date.max
+        clash = (
+            others.filter(Q(effective_to__isnull=True) | Q(effective_to__gte=self.effective_from))
+            .filter(effective_from__lte=end)
+            .exclude(annual_cap=self.annual_cap)
+            .first()
+        )
+        if clash is not None:
+            raise ValidationError(
+                {
+                    "annual_cap": _(
+                        "The pool's cap for this insurance type is %(cap)s (row %(row)s): "
+                        "rows of one pool state one cap."
+                    )
+                    % {"cap": clash.annual_cap, "row": clash}
+                }
+            )
 
     def __str__(self) -> str:
         return (

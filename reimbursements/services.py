@@ -26,7 +26,13 @@ from config.errors import Conflict, NotFound, ValidationFailed
 from config.files import document_name
 from config.transitions import StateMachine, Step, authorize
 from registry.choices import RegionLevel
-from registry.identifiers import institution_name_key, institution_name_keys, invoice_identity, normalize_identifier
+from registry.identifiers import (
+    institution_name_key,
+    institution_name_keys,
+    invoice_identity,
+    is_identifier,
+    normalize_identifier,
+)
 from registry.models import ChronicDisease, ChronicQualification, Institution, Person, Region, overlapping
 from registry.references import next_reference
 from registry.selectors import scoped_to_actor, working_days_after
@@ -140,8 +146,12 @@ def rule_place(draft: ClaimDraft) -> None:
         draft.out["issuer"] = found.code
     elif draft.require("institution_name", "institution_level"):
         name = draft.data["institution_name"].strip()
+        if not institution_name_key(name):
+            draft.error("institution_name", _("The institution's name is empty once invisible characters go."))
         draft.out.update(institution_name=name, institution_level=draft.data["institution_level"])
-        draft.out["issuer"] = "name:" + institution_name_key(name)
+        draft.out["issuer"] = ("name:" + institution_name_key(name))[
+            : ClaimInvoice._meta.get_field("issuer").max_length
+        ]
 
 
 def _catalogue_entry(draft: ClaimDraft, city: Region) -> Institution | None:
@@ -200,6 +210,10 @@ def rule_amounts(draft: ClaimDraft) -> None:
         )
 
 
+INVOICE_PART_LENGTH = 40  # ClaimInvoice.code and .number
+MAX_INVOICES = 50
+
+
 def rule_invoices(draft: ClaimDraft) -> None:
     """Each bill names its 票据代码 and 票据号码 (compared normalised: one bill, once), and is dated within the care:
     on or after admission, not after today, at most the policy's number of days after discharge."""
@@ -208,6 +222,9 @@ def rule_invoices(draft: ClaimDraft) -> None:
     admission, discharge = draft.data.get("admission_date"), draft.data.get("discharge_date")
     days = selectors.claim_policy_in_force(on=draft.today).invoice_days_after_discharge
     latest = discharge + datetime.timedelta(days=days) if discharge else None
+    if len(draft.data["invoices"]) > MAX_INVOICES:
+        draft.error("invoices", _("At most %(count)d invoices in one claim.") % {"count": MAX_INVOICES}, "too_many")
+        return
     seen: dict[str, int] = {}
     invoices = []
     for index, invoice in enumerate(draft.data["invoices"]):
@@ -217,8 +234,15 @@ def rule_invoices(draft: ClaimDraft) -> None:
             draft.error(f"{row}.code", _("Give the invoice code (票据代码)."), "invoice_code_missing")
         if not number:
             draft.error(f"{row}.number", _("Give the invoice number (票据号码)."), "invoice_number_missing")
+        for name, value in (("code", code), ("number", number)):
+            if value and (not is_identifier(value) or len(value) > INVOICE_PART_LENGTH):
+                draft.error(
+                    f"{row}.{name}",
+                    _("Digits and Latin letters only, at most %(length)d of them.") % {"length": INVOICE_PART_LENGTH},
+                    "invalid_invoice_number",
+                )
         identity = invoice_identity(code, number)
-        if code and number:
+        if code and number and f"{row}.code" not in draft.errors and f"{row}.number" not in draft.errors:
             if identity in seen:
                 draft.error(
                     f"{row}.number",
@@ -347,6 +371,19 @@ def _check_records(*, person: Person, fields: dict, exclude_pk: int | None = Non
                 code="overlapping_stay",
                 errors={"admission_date": [_("Overlaps the stay of claim %(ref)s.") % {"ref": other}]},
             )
+
+
+def _legacy_identities(issuer: str, fields: dict, invoices: list[dict]) -> list[str]:
+    """The identities bills stored before 票据代码 was asked for would carry (migration 0007): the issuer as it
+    was keyed then (catalogue code, or ``name:`` and the name without spaces) and the normalised number."""
+    issuers = {issuer}
+    if issuer.startswith("name:"):
+        issuers.add("name:" + "".join(fields["institution_name"].split()))
+    return [
+        f"legacy:{key}/{invoice_identity('', invoice['number']).lstrip('/')}"[:120]
+        for key in sorted(issuers)
+        for invoice in invoices
+    ]
 
 
 def _invoice_conflict(actor: Actor, identities: list[str]) -> Conflict | None:
@@ -528,7 +565,7 @@ def claim_submit(*, actor: Actor, data: dict, person: Person | None = None) -> C
     person, fields = claim_validate(actor=actor, data=data, person=person)
     fields.pop("filing", None)  # a filing the claimant names is checked, never chosen (claim_basis chooses)
     invoices, issuer = fields.pop("invoices"), fields.pop("issuer")
-    identities = [invoice["identity"] for invoice in invoices]
+    identities = [invoice["identity"] for invoice in invoices] + _legacy_identities(issuer, fields, invoices)
     requirements = list(
         selectors.claim_requirements(
             claim_kind=fields["claim_kind"], injury=fields["injury"], setting=fields["setting"], on=timezone.localdate()
@@ -655,6 +692,8 @@ def claim_material_update(
 # --- amounts settled elsewhere ------------------------------------------------------------------------
 
 POOL_USAGE_COLUMNS = ("id_number", "year", "pool", "fund_paid", "visit_kind", "deductible_paid", "source")
+MAX_AMOUNT = Decimal("10000000000")  # 12 digits, 2 of them after the point (the model's amounts)
+SOURCE_LENGTH = 200
 
 
 def _nfkc(value: str | None) -> str:
@@ -665,7 +704,10 @@ def _nfkc(value: str | None) -> str:
 def _pool_usage_row(row: dict, pools: set[str]) -> tuple[dict, dict[str, str]]:
     """One CSV row as model values, and its errors by column."""
     errors: dict[str, str] = {}
-    values: dict = {"source": (row.get("source") or "").strip()}
+    # The source is compared as written once normalised (平台Ａ is 平台A), so one figure is recorded once.
+    values: dict = {"source": " ".join(_nfkc(row.get("source")).split())}
+    if None in row:  # csv.DictReader puts cells beyond the header under None
+        errors["row"] = _("The row has more cells than the header.")
     person = Person.objects.filter(id_number=normalize_identifier(row.get("id_number") or "")).first()
     if person is None:
         errors["id_number"] = _("Not an insured person here.")
@@ -690,10 +732,11 @@ def _pool_usage_row(row: dict, pools: set[str]) -> tuple[dict, dict[str, str]]:
                 not values[name].is_finite()
                 or values[name] < 0
                 or values[name] != values[name].quantize(Decimal("0.01"))
+                or values[name] >= MAX_AMOUNT
             ):
                 raise ArithmeticError
         except ArithmeticError:
-            errors[name] = _("An amount in yuan, not negative, to the fen.")
+            errors[name] = _("An amount in yuan, not negative, to the fen, below %(max)s.") % {"max": MAX_AMOUNT}
     values["visit_kind"] = (row.get("visit_kind") or "").strip()
     if values["visit_kind"] and values["visit_kind"] not in BenefitVisit.values:
         errors["visit_kind"] = _("Unknown visit kind.")
@@ -701,6 +744,8 @@ def _pool_usage_row(row: dict, pools: set[str]) -> tuple[dict, dict[str, str]]:
         errors["visit_kind"] = _("A deductible paid elsewhere names its visit kind.")
     if not values["source"]:
         errors["source"] = _("Say where the figure comes from.")
+    elif len(values["source"]) > SOURCE_LENGTH or any(unicodedata.category(ch) == "Cc" for ch in values["source"]):
+        errors["source"] = _("At most %(length)d characters, no control characters.") % {"length": SOURCE_LENGTH}
     return values, errors
 
 
@@ -712,28 +757,33 @@ def pool_usage_import(*, lines, user=None) -> int:
     naming each bad row and column.
     """
     reader = csv.DictReader(lines)
-    missing = [
-        name for name in ("id_number", "year", "pool", "fund_paid", "source") if name not in (reader.fieldnames or [])
-    ]
-    if missing:
+    try:
+        header = reader.fieldnames or []
+        missing = [name for name in ("id_number", "year", "pool", "fund_paid", "source") if name not in header]
+        if missing or len(set(header)) != len(header):
+            raise ValidationFailed(
+                _("The header lacks %(columns)s or names a column twice.") % {"columns": ", ".join(missing) or "—"},
+                code="missing_columns",
+            )
+        pools = set(BenefitPool.objects.values_list("code", flat=True))
+        rows, errors, seen = [], {}, set()
+        for line, row in enumerate(reader, start=2):
+            values, row_errors = _pool_usage_row(row, pools)
+            key = (values["person"] and values["person"].pk, values.get("year"), values["pool_id"], values["source"])
+            if not row_errors and (
+                key in seen
+                or PoolUsageElsewhere.objects.filter(
+                    person=values["person"], year=values["year"], pool_id=values["pool_id"], source=values["source"]
+                ).exists()
+            ):
+                row_errors["source"] = _("Already recorded for this person, year and pool.")
+            seen.add(key)
+            errors.update({f"row {line}.{column}": [message] for column, message in row_errors.items()})
+            rows.append(values)
+    except csv.Error as exc:
         raise ValidationFailed(
-            _("The header lacks %(columns)s.") % {"columns": ", ".join(missing)}, code="missing_columns"
-        )
-    pools = set(BenefitPool.objects.values_list("code", flat=True))
-    rows, errors, seen = [], {}, set()
-    for line, row in enumerate(reader, start=2):
-        values, row_errors = _pool_usage_row(row, pools)
-        key = (values["person"] and values["person"].pk, values.get("year"), values["pool_id"], values["source"])
-        if not row_errors and (
-            key in seen
-            or PoolUsageElsewhere.objects.filter(
-                person=values["person"], year=values["year"], pool_id=values["pool_id"], source=values["source"]
-            ).exists()
-        ):
-            row_errors["source"] = _("Already recorded for this person, year and pool.")
-        seen.add(key)
-        errors.update({f"row {line}.{column}": [message] for column, message in row_errors.items()})
-        rows.append(values)
+            _("Line %(line)d is not CSV: %(error)s") % {"line": reader.line_num, "error": exc}, code="invalid_csv"
+        ) from None
     if errors:
         raise ValidationFailed(_("No row was recorded; see the errors per row."), code="invalid_rows", errors=errors)
     with transaction.atomic():

@@ -498,7 +498,8 @@ class BenefitPolicyFactory(factory.django.DjangoModelFactory):
     deductible = Decimal("1000.00")
     ratio = Decimal("0.8500")
     annual_cap = Decimal("400000.00")
-    # The seeded sample's pool of the visit kind: outpatient care its own, the rest the fund's.
+    # Ordinary outpatient care draws on the "outpatient" pool, anything else on "fund" unless told (the
+    # seeded chronic rows draw on "chronic").
     pool = factory.LazyAttribute(
         lambda o: BenefitPoolFactory(code="outpatient" if o.visit_kind == "outpatient" else "fund")
     )

@@ -82,7 +82,9 @@ class ClaimInputSerializer(InputSerializer):
     total_amount = serializers.DecimalField(**AMOUNT, help_text='Yuan, as a decimal string: "12345.67".')
     excluded_amount = serializers.DecimalField(**AMOUNT, required=False)
     category_b_self_pay = serializers.DecimalField(**AMOUNT, required=False)
-    invoices = InvoiceInputSerializer(many=True, help_text="The bills paid; they add up to total_amount.")
+    invoices = InvoiceInputSerializer(
+        many=True, max_length=50, help_text="The bills paid (at most 50); they add up to total_amount."
+    )
     bank_name = _optional_text("bank_name")
     bank_account = _optional_text("bank_account")
     account_holder = _optional_text("account_holder")

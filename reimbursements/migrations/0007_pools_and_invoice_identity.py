@@ -9,13 +9,17 @@ from django.conf import settings
 from django.db import migrations, models
 
 
-# SAMPLE pools, not the bureau's official ones: ordinary outpatient care (门诊统筹) has its own yearly
-# limit; inpatient and chronic/special outpatient care draw on the fund's yearly maximum (统筹基金年度最高支付限额).
+# SAMPLE pools, not the bureau's official ones. Each pool has one cap per insurance type, and the sample
+# rows of 0002 name three caps (inpatient 400,000/200,000, chronic 20,000/10,000, ordinary outpatient
+# 6,000/2,000), so there are three pools: the fund's yearly maximum for inpatient care (统筹基金年度最高
+# 支付限额), chronic/special outpatient care's own limit, ordinary outpatient care's own limit. A bureau
+# whose chronic care draws on the fund's maximum points those rows at "fund" (with the fund's cap).
 POOLS = {
-    "outpatient": ("普通门诊统筹年度支付限额（示例）", "Ordinary outpatient care: its own yearly limit."),
-    "fund": ("统筹基金年度最高支付限额（示例）", "Inpatient and chronic/special outpatient care share it."),
+    "fund": ("统筹基金年度最高支付限额（示例）", "Inpatient care."),
+    "chronic": ("门诊慢特病年度支付限额（示例）", "Chronic/special outpatient care."),
+    "outpatient": ("普通门诊统筹年度支付限额（示例）", "Ordinary outpatient care."),
 }
-POOL_OF_VISIT = {"inpatient": "fund", "chronic_outpatient": "fund", "outpatient": "outpatient"}
+POOL_OF_VISIT = {"inpatient": "fund", "chronic_outpatient": "chronic", "outpatient": "outpatient"}
 
 
 def create_pools(apps):
@@ -42,10 +46,20 @@ def seed_pools(apps, schema_editor):
 
 
 def backfill_invoice_identity(apps, schema_editor):
-    """Bills stored before the 票据代码 was asked for keep the identity they had: issuer and number as typed."""
+    """Bills stored before the 票据代码 was asked for are known by their issuer and normalised number
+    (``legacy:<issuer>/<number>``; new claims are checked against that form too). Two live legacy bills
+    that only normalisation makes equal keep their number as typed, so the migration never fails."""
+    from registry.identifiers import invoice_identity
+
     Invoice = apps.get_model("reimbursements", "ClaimInvoice")
-    for invoice in Invoice.objects.filter(identity="").only("pk", "issuer", "number").iterator():
-        Invoice.objects.filter(pk=invoice.pk).update(identity=f"legacy:{invoice.issuer}/{invoice.number}"[:120])
+    taken = set()
+    for invoice in Invoice.objects.filter(identity="").only("pk", "issuer", "number", "live").order_by("pk"):
+        identity = f"legacy:{invoice.issuer}/{invoice_identity('', invoice.number).lstrip('/')}"[:120]
+        if invoice.live and identity in taken:
+            identity = f"legacy:{invoice.issuer}/{invoice.number}#{invoice.pk}"[:120]
+        if invoice.live:
+            taken.add(identity)
+        Invoice.objects.filter(pk=invoice.pk).update(identity=identity)
 
 
 class Migration(migrations.Migration):

@@ -72,7 +72,7 @@ TODAY = datetime.date.today()
 # calendar allows; the test ledger keys pools by the discharge date's year.
 FIRST_DAY = TODAY - datetime.timedelta(days=360)
 CITIES = ("310100", "110100", "350100")  # Shanghai, Beijing (other provinces), Fuzhou (insured province)
-POOL_OF_VISIT = {"inpatient": "fund", "chronic_outpatient": "fund", "outpatient": "outpatient"}
+POOL_OF_VISIT = {"inpatient": "fund", "chronic_outpatient": "chronic", "outpatient": "outpatient"}
 # True bills: (code, number); the machine submits them spelt in the ways people type them.
 BILLS = [("31000026", f"FP{n:04d}") for n in range(12)]
 SPELLINGS = (
@@ -83,6 +83,7 @@ SPELLINGS = (
     lambda s: s.translate(str.maketrans("0123456789", "０１２３４５６７８９")),
     lambda s: s[:3] + "\u200b" + s[3:],
     lambda s: "\ufeff" + s + " ",
+    lambda s: s.translate(str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")) + "\u3164",  # Arabic-Indic, a filler
 )
 CLAIM_KINDS = ("inpatient", "outpatient", "emergency")
 FILING_TYPES = ("retiree_resettled", "other_temporary", "emergency", "referral")

@@ -74,3 +74,44 @@ def test_the_error_names_the_row_and_column(tmp_path):
     with pytest.raises(CommandError):
         call_command("import_pool_usage", str(path), stderr=err)
     assert err.getvalue().startswith("row 2.pool: ") and "fund, outpatient" in err.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("body", "where"),
+    [
+        ("{id},2026,fund,99999999999999.99,inpatient,0,x\n", "row 2.fund_paid"),
+        ("{id},2026,fund,100,inpatient,0," + "来" * 201 + "\n", "row 2.source"),
+        ("{id},2026,fund,100,inpatient,0,a\x00b\n", "row 2.source"),
+        ("{id},2026,fund,100,inpatient,0,x,extra\n", "row 2.row"),
+    ],
+    ids=["amount too large", "source too long", "NUL in source", "extra cell"],
+)
+def test_rows_beyond_the_models_limits_are_named(tmp_path, body, where):
+    person = PersonFactory()
+    path = tmp_path / "usage.csv"
+    path.write_text(HEADER + body.format(id=person.id_number), encoding="utf-8")
+    err = StringIO()
+    with pytest.raises(CommandError):
+        call_command("import_pool_usage", str(path), stderr=err)
+    assert [line.split(": ")[0] for line in err.getvalue().splitlines()] == [where]
+    assert not PoolUsageElsewhere.objects.exists()
+
+
+def test_a_header_naming_a_column_twice_or_a_cell_beyond_csv_is_refused(tmp_path):
+    path = tmp_path / "usage.csv"
+    path.write_text(HEADER.strip() + ",source\n", encoding="utf-8")
+    with pytest.raises(CommandError, match="重复|twice"):
+        call_command("import_pool_usage", str(path), stderr=StringIO())
+    path.write_text(HEADER + "1,2026,fund,1,,0," + "x" * 200_000 + "\n", encoding="utf-8")
+    with pytest.raises(CommandError, match="CSV"):
+        call_command("import_pool_usage", str(path), stderr=StringIO())
+
+
+def test_the_same_source_spelt_another_way_is_the_same_figure(tmp_path):
+    person = PersonFactory()
+    run(tmp_path, f"{person.id_number},2026,fund,100,,0,平台A\n")
+    path = tmp_path / "again.csv"
+    path.write_text(HEADER + f"{person.id_number},2026,fund,100,,0,平台Ａ \n", encoding="utf-8")
+    with pytest.raises(CommandError):
+        call_command("import_pool_usage", str(path), stderr=StringIO())
+    assert PoolUsageElsewhere.objects.count() == 1

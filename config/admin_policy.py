@@ -1,5 +1,9 @@
-"""Admin list pages accept only the filters they offer: one rule for every registered model admin.
+"""What every registered model admin obeys, ours and the packages': put on each by ``BureauAdminSite.register``.
 
+1. List pages accept only the filters they offer.
+2. A history page never writes: a past version is read, never saved back.
+
+On (1):
 Django's admin lets a list page's address filter by any lookup on the model's own fields
 (``?id_number__startswith=3502``), whether the page offers that filter or not. Staff could then
 recover a personal number digit by digit. Here a list page accepts a lookup only when one of its
@@ -12,7 +16,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.contrib.admin.utils import get_fields_from_path
-from django.core.exceptions import FieldDoesNotExist
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied
 
 # The parameters Django's own field list filters write for a field path (exact value, empty or not,
 # date ranges, "has a value"); a related field's filter also writes ``path__<target>__exact``.
@@ -48,3 +52,18 @@ class OfferedLookupsOnly:
 
     def lookup_allowed(self, lookup, value, request=None):
         return lookup in offered_parameters(self, request)
+
+
+class HistoryNeverWrites:
+    """django-simple-history's page of a past version saves the form it is posted, checking only that the
+    user may *view* history: a view-only role could rewrite a record through it. Records change through
+    their services and change forms; a policy change is a new dated row. So a POST there is refused."""
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if request.method != "GET":
+            raise PermissionDenied
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+
+class BureauModelAdmin(HistoryNeverWrites, OfferedLookupsOnly):
+    """The rules every registered model admin gets in front of its own class."""

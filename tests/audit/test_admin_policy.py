@@ -1,12 +1,23 @@
-"""No side door through the admin's address: a list page takes only the filters it offers, on every admin."""
+"""What every registered admin obeys: a list page takes only the filters it offers; a history page never writes."""
+
+from decimal import Decimal
 
 import pytest
 from django.contrib import admin
 from django.db import models
 from django.test import Client
+from simple_history.admin import SimpleHistoryAdmin
 
 from registry.masking import PERSONAL_FIELDS
-from tests.factories import ClaimFactory, FilingFactory, PersonFactory, UserFactory
+from reimbursements.models import PoolUsageElsewhere
+from tests.factories import (
+    BenefitPoolFactory,
+    ChronicQualificationFactory,
+    ClaimFactory,
+    FilingFactory,
+    PersonFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -89,3 +100,57 @@ def test_a_personal_number_is_searched_whole(staff, records):
     partial = staff.get("/admin/registry/person/", {"q": "3502031956"})
     assert "1 个" in found.content.decode() or "350203********0312" in found.content.decode()
     assert "350203********0312" not in partial.content.decode()
+
+
+# --- a history page never writes ------------------------------------------------------------------------
+
+HISTORY_ADMINS = [
+    pytest.param(model, id=model._meta.label_lower)
+    for model, model_admin in ADMINS
+    if isinstance(model_admin, SimpleHistoryAdmin)
+]
+
+
+def test_the_history_walk_covers_the_money_records():
+    labels = {p.values[0]._meta.label_lower for p in HISTORY_ADMINS}
+    assert {"reimbursements.poolusageelsewhere", "reimbursements.benefitpool", "registry.insuredperiod"} <= labels
+
+
+@pytest.mark.parametrize("model", HISTORY_ADMINS)
+@pytest.mark.parametrize("role", ["counter", "reviewer", "auditor", "admin"])
+def test_posting_a_past_version_is_refused_for_every_role(model, role):
+    """django-simple-history would save the posted form, checking only the view permission."""
+    record = HISTORY_RECORDS[model._meta.label_lower]()
+    version = record.history.order_by("-history_id").first()
+    client = Client()
+    client.force_login(UserFactory(role=role))
+    url = f"/admin/{model._meta.app_label}/{model._meta.model_name}/{record.pk}/history/{version.history_id}/"
+    before = {f.attname: getattr(record, f.attname) for f in model._meta.concrete_fields}
+    response = client.post(url, {"_save": "1", "source": "改写", "name": "改写", "fund_paid": "1"})
+    assert response.status_code == 403
+    record.refresh_from_db()
+    assert {f.attname: getattr(record, f.attname) for f in model._meta.concrete_fields} == before
+
+
+def _pool_usage():
+    return PoolUsageElsewhere.objects.create(
+        person=PersonFactory(), year=2026, pool_id="fund", fund_paid=Decimal("1000"), source="平台A"
+    )
+
+
+def _material():
+    claim = ClaimFactory()
+    material = claim.materials.first()
+    material.status = "received"
+    material.save()
+    return material
+
+
+HISTORY_RECORDS = {
+    "reimbursements.poolusageelsewhere": _pool_usage,
+    "reimbursements.benefitpool": lambda: BenefitPoolFactory(code="hospice"),
+    "registry.insuredperiod": lambda: PersonFactory().insured_periods.first(),
+    "registry.chronicqualification": lambda: ChronicQualificationFactory(),
+    "registry.person": lambda: PersonFactory(),
+    "reimbursements.claimmaterial": _material,
+}
