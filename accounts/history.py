@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Channel, User
 from config.actors import staff_name
-from registry.masking import masked_changes
+from registry.masking import mask_free_text, masked_changes
 from registry.models import Person
 
 
@@ -131,7 +131,7 @@ class ReadableHistoryMixin:
                 "to_state": event.get_to_state_display(),
                 "actor": describe_actor(event),
                 "channel": event.channel.name if event.channel else "—",
-                "reason": event.reason or "—",
+                "reason": mask_free_text(event.reason) or "—",
                 "changes": describe_changes(self.model, event.changes),
             }
             for event in events

@@ -19,7 +19,7 @@ from config.actors import actor_of
 from config.admin import ViewOnlyMixin
 from config.errors import ValidationFailed
 from filings.choices import FilingAction, FilingState
-from registry.masking import mask_id_number
+from registry.masking import mask_free_text, mask_id_number
 from reimbursements.choices import ClaimAction, ClaimState
 
 PAGE_SIZE = 50
@@ -117,5 +117,5 @@ class AuditEventAdmin(ViewOnlyMixin, admin.ModelAdmin):
             "to_state": states(row["to_state"]).label,
             "actor": names.get(row["actor_label"], row["actor_label"]),
             "channel": names.get(row["channel_id"], row["channel_id"]) if row["channel_id"] else "—",
-            "reason": row["reason"] or "—",
+            "reason": mask_free_text(row["reason"]) or "—",
         }

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from audit import selectors
 from config.csv import csv_response
-from registry.masking import mask_id_number, masked_changes
+from registry.masking import mask_free_text, mask_id_number, masked_changes
 
 EVENT_HEADER = [
     "record_type",
@@ -39,7 +39,7 @@ def event_rows(filters: selectors.EventFilters) -> Iterator[list]:
             row["actor_label"],
             row["channel_id"],
             row["at"],
-            row["reason"],
+            mask_free_text(row["reason"]),
             masked_changes(row["changes"]),
         ]
 

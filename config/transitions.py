@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from config.actors import Actor, Capacity
 from config.errors import InvalidTransition, NotFound, PermissionRefused, StaleVersion, ValidationFailed
+from config.personal import mask_free_text
 
 
 def authorize(actor: Actor | None, capacities, *, owner_id: int | None = None, refusal=None) -> None:
@@ -132,7 +133,8 @@ class StateMachine:
 
     def clean_reason(self, reason: str | None) -> str:
         """The reason, stripped; longer than the record or its event can hold is a 400, never a 500."""
-        reason = (reason or "").strip()
+        # Identifiers typed into a reason (an ID, a card, a mobile number) are never stored in full.
+        reason = mask_free_text((reason or "").strip())
         limit = self.reason_limit
         if len(reason) > limit:
             raise ValidationFailed(

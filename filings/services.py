@@ -22,6 +22,7 @@ from stdnum.exceptions import ValidationError as StdnumError
 from config.actors import COUNTER_CHANNEL, Actor, Capacity
 from config.errors import Conflict, InvalidTransition, NotFound, PermissionRefused, ValidationFailed
 from config.files import document_name
+from config.personal import mask_free_text
 from config.transitions import StateMachine, Step, authorize
 from filings import selectors
 from filings.choices import (
@@ -325,7 +326,10 @@ def rule_proxy(draft: FilingDraft) -> None:
 def rule_referral(draft: FilingDraft) -> None:
     """A referral names a tertiary (三级) designated institution of the insured city, a diagnosis and a date."""
     draft.out.update(
-        {name: draft.data.get(name) or "" for name in ("referral_diagnosis", "referral_reason", "referral_opinion")}
+        {
+            name: mask_free_text(draft.data.get(name) or "")
+            for name in ("referral_diagnosis", "referral_reason", "referral_opinion")
+        }
     )
     draft.out["referral_date"] = draft.data.get("referral_date")
     draft.out["referring_institution"] = None

@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime
 import json
 import logging
-import re
 import time
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -35,7 +34,7 @@ from filings.models import Filing
 from notifications import selectors, signing
 from notifications.choices import NotificationKind, NotificationStatus, RecordType
 from notifications.models import Notification, OverdueReview
-from registry.masking import mask_id_number, mask_phone
+from registry.masking import mask_free_text, mask_id_number
 from reimbursements.choices import ClaimAction
 
 log = logging.getLogger(__name__)
@@ -68,15 +67,6 @@ MESSAGES = {
     NotificationKind.CLAIM_REJECTED: _("Your claim %(reference)s was rejected: %(reason)s"),
     NotificationKind.CLAIM_PAID: _("Your claim %(reference)s was paid: %(payable_amount)s yuan."),
 }
-
-# Free text (a reviewer's reason) may quote an ID or a mobile number: neither leaves in full.
-ID_NUMBER_IN_TEXT = re.compile(r"(?<![0-9A-Za-z])\d{17}[0-9Xx](?![0-9A-Za-z])")
-MOBILE_IN_TEXT = re.compile(r"(?<!\d)1\d{10}(?!\d)")
-
-
-def masked_text(text: str) -> str:
-    text = ID_NUMBER_IN_TEXT.sub(lambda m: mask_id_number(m.group(0)), text or "")
-    return MOBILE_IN_TEXT.sub(lambda m: mask_phone(m.group(0)), text)
 
 
 def _iso(value) -> str | None:
@@ -139,7 +129,7 @@ def notification_for_event(*, record_type: str, record, event, step: Step) -> No
     kind = EVENT_KINDS.get((record_type, step.action))
     if kind is None:
         return None
-    facts = _facts(record_type, record) | {"reason": masked_text(step.reason), "at": event.at.isoformat()}
+    facts = _facts(record_type, record) | {"reason": mask_free_text(step.reason), "at": event.at.isoformat()}
     if kind == NotificationKind.CLAIM_MATERIALS_REQUESTED:
         facts["missing"] = list(step.changes.get("missing", []))
     notification = _new(kind=kind, record_type=record_type, record=record, key=f"event:{event.pk}", facts=facts)

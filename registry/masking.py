@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from config.personal import mask_bank_account, mask_free_text, mask_id_number, mask_phone
+
+__all__ = ["mask_bank_account", "mask_free_text", "mask_id_number", "mask_phone"]
+
 # The fields of a person that are masked unless the reader is the person or reveals them with a reason.
 REVEALABLE_FIELDS = ("id_number", "phone")
 # Every field name that holds a personal number (PIPL), on whichever model it appears: the ID number
@@ -15,23 +19,6 @@ PERSONAL_FIELDS = (
     "proxy_id_number",
     "bank_account",
 )
-
-
-def mask_id_number(value: str | None) -> str:
-    """``350203195603120312`` → ``350203********0312``: the region and the last four stay readable."""
-    if not value:
-        return ""
-    return value[:6] + "*" * 8 + value[-4:] if len(value) == 18 else "*" * len(value)
-
-
-def mask_phone(value: str | None) -> str:
-    """``13906001234`` → ``139****1234``; a landline keeps its area code and last four digits."""
-    if not value:
-        return ""
-    if len(value) <= 7:
-        return "*" * len(value)
-    head = 3 if len(value) == 11 and value.startswith("1") else 4
-    return value[:head] + "*" * (len(value) - head - 4) + value[-4:]
 
 
 def reader_may_see(context: dict, person_id: int | None) -> bool:

@@ -24,6 +24,7 @@ from simple_history.utils import bulk_create_with_history
 from config.actors import COUNTER_CHANNEL, Actor
 from config.errors import Conflict, NotFound, ValidationFailed
 from config.files import document_name
+from config.personal import mask_free_text
 from config.transitions import StateMachine, Step, authorize
 from registry.choices import RegionLevel
 from registry.identifiers import (
@@ -666,7 +667,7 @@ def claim_material_update(
                 % {"state": ClaimState(claim.state).label},
                 code="checklist_closed",
             )
-        reason = (reason or "").strip()
+        reason = mask_free_text((reason or "").strip())
         if status == MaterialStatus.REJECTED and not reason:
             raise ValidationFailed(_("Say why the item is rejected."), errors={"reason": [_("Required.")]})
         if upload is not None:

@@ -6,7 +6,7 @@ from rest_framework import serializers
 from config.api.inputs import InputSerializer
 from filings.choices import FilingAction, FilingState
 from registry.choices import VisitKind
-from registry.masking import mask_id_number, masked_changes
+from registry.masking import mask_free_text, mask_id_number, masked_changes
 from registry.models import PersonDataAccess
 from reimbursements.choices import ClaimAction, ClaimState
 
@@ -44,8 +44,11 @@ class AuditEventSerializer(serializers.Serializer):
     actor = serializers.CharField(source="actor_label")
     channel = serializers.CharField(source="channel_id", allow_null=True)
     at = serializers.DateTimeField()
-    reason = serializers.CharField()
+    reason = serializers.SerializerMethodField(help_text=_("Identifiers typed into it are masked."))
     changes = serializers.SerializerMethodField(help_text=_("What changed; personal identifiers masked."))
+
+    def get_reason(self, row) -> str:
+        return mask_free_text(row["reason"])
 
     def get_id_number(self, row) -> str:
         return mask_id_number(row["id_number"])

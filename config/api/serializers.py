@@ -6,6 +6,7 @@ from rest_framework import serializers
 
 from config.actors import Actor, Capacity
 from config.api.fast import FastOutput, shared_serializer
+from config.personal import mask_free_text
 
 
 def represent(serializer_class: type[serializers.Serializer], instance) -> dict:
@@ -47,6 +48,7 @@ class StateEventSerializer(FastOutput, serializers.ModelSerializer):
         ``actor`` is shown as ``context["reader"]`` may see it."""
         data = super().to_representation(instance)
         data["actor"] = actor_as_seen_by(instance, self.context.get("reader"))
+        data["reason"] = mask_free_text(data["reason"])  # events stored before reasons were masked
         mask = self.context.get("mask_changes")
         if mask is not None:
             data["changes"] = mask(data["changes"])
