@@ -19,17 +19,13 @@ limit is used, so a setting change (or a test's override) takes effect at once.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import ipaddress
-import time
 
 from django.conf import settings
 from django.core.cache import cache as default_cache
-from rest_framework import exceptions
-from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 
+from config.limits import FailureLimit, check_all, keyed, parse_rate, throttle_rate  # noqa: F401 (re-exported)
 from registry.selectors import normalize_id_query
 
 
@@ -60,24 +56,6 @@ def _ip_or_empty(value: str) -> str:
         return ""
 
 
-def throttle_rate(scope: str) -> str | None:
-    """The configured rate of a scope (e.g. ``"20/minute"``), or None when the scope is unlimited."""
-    return api_settings.DEFAULT_THROTTLE_RATES.get(scope)
-
-
-def parse_rate(rate: str | None) -> tuple[int | None, int | None]:
-    """``"5/hour"`` → (5, 3600); None → (None, None), no limit."""
-    if not rate:
-        return None, None
-    count, period = rate.split("/")
-    return int(count), {"s": 1, "m": 60, "h": 3600, "d": 86400}[period[0]]
-
-
-def keyed(value: str) -> str:
-    """A cache-key part for a personal value (an ID number): a keyed hash, never the value itself."""
-    return hmac.new(settings.SECRET_KEY.encode(), value.encode(), hashlib.sha256).hexdigest()[:32]
-
-
 class SharedRateThrottle(SimpleRateThrottle):
     """DRF's sliding-window throttle, keyed by ``client_ip`` and reading its rate at call time."""
 
@@ -97,58 +75,6 @@ class StaffLoginThrottle(SharedRateThrottle):
     """Every attempt at the staff password, per client address (scope ``auth``)."""
 
     scope = "auth"
-
-
-class FailureLimit:
-    """At most ``rate`` failures per window for one key; the next attempt is refused until one ages out.
-
-    ``check()`` before the attempt raises ``Throttled`` (429, ``Retry-After``) when the key is over
-    its limit; ``record()`` after a failed attempt counts it. Successes are never counted, so a
-    client that gets its credentials right is never slowed down by its own traffic.
-    """
-
-    cache = default_cache
-
-    def __init__(self, scope: str, ident: str, *, timer=time.time):
-        self.scope = scope
-        self.key = f"guess_{scope}_{ident}"
-        self.timer = timer
-        self.limit, self.window = parse_rate(throttle_rate(scope))
-
-    def _history(self, now: float) -> list[float]:
-        history = self.cache.get(self.key, [])
-        return [moment for moment in history if moment > now - self.window]
-
-    def wait(self) -> float | None:
-        """Seconds until the key may try again, or None when it may now."""
-        if self.limit is None:
-            return None
-        now = self.timer()
-        history = self._history(now)
-        if len(history) < self.limit:
-            return None
-        # Newest first: the count falls under the limit when the limit-th newest failure ages out.
-        return max(history[self.limit - 1] + self.window - now, 1)
-
-    def check(self) -> None:
-        wait = self.wait()
-        if wait is not None:
-            raise exceptions.Throttled(wait=wait)
-
-    def record(self) -> None:
-        if self.limit is None:
-            return
-        now = self.timer()
-        history = self._history(now)
-        history.insert(0, now)
-        self.cache.set(self.key, history[: self.limit], self.window)
-
-
-def check_all(limits: list[FailureLimit]) -> None:
-    """Refuse with the longest wait of the limits that are exceeded."""
-    waits = [wait for wait in (limit.wait() for limit in limits) if wait is not None]
-    if waits:
-        raise exceptions.Throttled(wait=max(waits))
 
 
 def credential_failures(scope: str, request) -> FailureLimit:

@@ -2,6 +2,7 @@
 
 1. List pages accept only the filters they offer.
 2. A history page never writes: a past version is read, never saved back.
+3. A search for an ID number that matches nobody is a counted guess.
 
 On (1):
 Django's admin lets a list page's address filter by any lookup on the model's own fields
@@ -14,9 +15,16 @@ on every model admin, including those of the packages we use.
 
 from __future__ import annotations
 
-from django.contrib import admin
+import re
+
+from django.apps import apps
+from django.contrib import admin, messages
 from django.contrib.admin.utils import get_fields_from_path
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied
+from django.utils.translation import gettext as _
+
+from config.actors import actor_of
+from config.limits import personal_lookup_guesses
 
 # The parameters Django's own field list filters write for a field path (exact value, empty or not,
 # date ranges, "has a value"); a related field's filter also writes ``path__<target>__exact``.
@@ -65,5 +73,28 @@ class HistoryNeverWrites:
         return super().history_form_view(request, object_id, version_id, extra_context)
 
 
-class BureauModelAdmin(HistoryNeverWrites, OfferedLookupsOnly):
+# An 18-character ID number as typed into a search box (digits, a final X), spaces and hyphens aside.
+_ID_SEARCH = re.compile(r"^\d{17}[\dXx]$")
+
+
+class SearchGuessesCounted:
+    """A search for an ID number that matches nobody counts as a guess of the searching user's
+    (``config.limits.personal_lookup_guesses``, as the API's filters and eligibility count theirs); past
+    the limit such searches find nothing and say why, whether the number is somebody's or not."""
+
+    def get_search_results(self, request, queryset, search_term):
+        number = re.sub(r"[\s-]", "", search_term or "").upper()
+        if not _ID_SEARCH.match(number) or not any("id_number" in f for f in self.get_search_fields(request)):
+            return super().get_search_results(request, queryset, search_term)
+        guesses = personal_lookup_guesses(actor_of(request.user))
+        if guesses.wait() is not None:
+            messages.error(request, _("Too many searches for numbers that match nobody; try again later."))
+            return queryset.none(), False
+        # The person model lives above config: looked up by name, not imported.
+        if not apps.get_model("registry", "Person").objects.filter(id_number=number).exists():
+            guesses.record()
+        return super().get_search_results(request, queryset, number)
+
+
+class BureauModelAdmin(SearchGuessesCounted, HistoryNeverWrites, OfferedLookupsOnly):
     """The rules every registered model admin gets in front of its own class."""

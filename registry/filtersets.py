@@ -2,6 +2,8 @@
 
 import django_filters
 
+from config.actors import actor_of
+from config.limits import personal_lookup_guesses
 from registry.choices import VISIT_SETTLEMENT_FIELD, VisitKind
 from registry.models import Institution, Person, Region
 from registry.selectors import normalize_id_query
@@ -15,9 +17,17 @@ class IdNumberFilter(django_filters.CharFilter):
         super().__init__(field_name=field_name, **kwargs)
 
     def filter(self, qs, value):
+        """A number that matches nobody counts as a guess of the caller's (``config.limits``); past the
+        limit the caller is refused (429) whether the next number would match or not."""
         if value in (None, ""):
             return qs
-        return qs.filter(**{self.field_name: normalize_id_query(value)})
+        number = normalize_id_query(value)
+        request = getattr(self.parent, "request", None)
+        guesses = personal_lookup_guesses(actor_of(request.user) if request is not None else None)
+        guesses.check()
+        if not Person.objects.filter(id_number=number).exists():
+            guesses.record()
+        return qs.filter(**{self.field_name: number})
 
 
 class RegionFilterSet(django_filters.FilterSet):

@@ -239,6 +239,8 @@ REST_FRAMEWORK = {
         "bearer_failures": os.environ.get("BEARER_FAILURE_RATE", "60/minute"),
         "person_session_channel": os.environ.get("PERSON_SESSION_CHANNEL_FAILURE_RATE", "60/minute"),
         "person_session_id_number": os.environ.get("PERSON_SESSION_ID_FAILURE_RATE", "5/hour"),
+        # Lookups by a personal number that match nobody, per caller (config/limits.py): sample.
+        "personal_lookups": os.environ.get("PERSONAL_LOOKUP_FAILURE_RATE", "30/hour"),
     },
     # The client address: X-Forwarded-For is trusted only as far as TRUSTED_PROXY_COUNT says.
     "NUM_PROXIES": TRUSTED_PROXY_COUNT,

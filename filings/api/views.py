@@ -1,6 +1,7 @@
 """Thin REST views over the filings app's selectors and services."""
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import status
@@ -9,7 +10,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.actors import actor_of
+from config.actors import Capacity, actor_of
 from config.api.conditional import IF_MATCH_PARAMETER, expected_version
 from config.api.exceptions import ERRORS, ErrorSerializer
 from config.api.idempotency import idempotent
@@ -17,7 +18,9 @@ from config.api.inputs import parse_input
 from config.api.permissions import allow
 from config.api.serializers import represent
 from config.api.viewsets import RecordViewSet, transition_endpoint
+from config.errors import PermissionRefused
 from config.files import check_upload, document_response
+from config.limits import personal_lookup_guesses
 from filings import selectors, services
 from filings.api.serializers import (
     ContactSerializer,
@@ -185,15 +188,27 @@ class EligibilityView(APIView):
         tags=["eligibility"], parameters=[EligibilityQuerySerializer], responses={200: EligibilitySerializer, **ERRORS}
     )
     def get(self, request):
+        actor = actor_of(request.user)
+        if actor.capacity == Capacity.HOSPITAL and not actor.institution_code:
+            raise PermissionRefused(
+                _("A hospital key that belongs to no institution may not ask about persons."),
+                code="key_without_institution",
+            )
         params = parse_input(EligibilityQuerySerializer, request.query_params)
+        # A number that is nobody's counts as a guess; past the limit every question is refused (429),
+        # so the answer never tells a guesser which number is somebody's.
+        guesses = personal_lookup_guesses(actor)
+        guesses.check()
         result = selectors.eligibility_check(
             id_number=normalize_id_query(params["id_number"]),
             city_code=params["city"],
             on=params.get("date") or timezone.localdate(),
             visit=params["visit"],
             institution_code=params.get("institution"),
-            default_institution=actor_of(request.user).institution_code,
+            default_institution=actor.institution_code,
         )
+        if result.reason_code == "not_insured_here":
+            guesses.record()
         return Response(represent(EligibilitySerializer, {**vars(result), "rule": RULE_IN_FORCE}))
 
 

@@ -12,6 +12,7 @@ from rest_framework.test import APIClient
 from accounts import throttles
 from accounts.models import PersonSession
 from accounts.throttles import FailureLimit, StaffLoginThrottle, client_ip
+from config import limits
 from tests.factories import PersonFactory, channel_key, person_token
 
 pytestmark = pytest.mark.django_db
@@ -232,7 +233,7 @@ class TestCredentialFailures:
     def test_the_count_runs_out_with_its_window(self, rates, monkeypatch):
         rates(bearer_failures="2/minute")
         now = [1_000_000.0]
-        monkeypatch.setattr(throttles.time, "time", lambda: now[0])
+        monkeypatch.setattr(limits.time, "time", lambda: now[0])
         client = APIClient(REMOTE_ADDR="203.0.113.7")
         client.credentials(HTTP_AUTHORIZATION="Bearer nope")
         assert [client.get("/api/v1/regions/").status_code for _ in range(3)] == [401, 401, 429]

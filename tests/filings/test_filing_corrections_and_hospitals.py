@@ -296,9 +296,15 @@ class TestHospitalEligibility:
             assert response.json()["code"] == "institution_not_in_city"
             assert list(response.json()["errors"]) == ["institution"]
 
-    def test_a_key_without_institution_asks_without_one(self, client_for, person, covered):
-        answer = self.ask(client_for(channel="hospital"), person, city="310100")
-        assert (answer["covered"], answer["institution"]) == (True, None)
+    def test_a_key_without_institution_may_not_ask(self, client_for, person, covered):
+        """A hospital key that belongs to no institution is no hospital's: it may not ask about persons."""
+        response = client_for(channel="hospital").get(
+            "/api/v1/eligibility/",
+            {"id_number": person.id_number, "city": "310100", "visit": "inpatient"},
+        )
+        assert response.status_code == 403
+        assert response.json()["code"] == "key_without_institution"
+        assert person.name not in response.content.decode()
 
 
 class TestIssueKeyCommand:
