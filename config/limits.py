@@ -104,3 +104,13 @@ def caller_ident(actor) -> str:
 def personal_lookup_guesses(actor) -> FailureLimit:
     """Lookups by a personal number that matched nobody, per caller (scope ``personal_lookups``)."""
     return FailureLimit("personal_lookups", keyed(caller_ident(actor)))
+
+
+def named_person_guesses(actor, id_number: str) -> list[FailureLimit]:
+    """ID number and name pairs that matched nobody, as person sessions count theirs: per caller (a channel,
+    a hospital key) and per ID number across callers (scopes ``person_session_channel`` and
+    ``person_session_id_number``)."""
+    return [
+        FailureLimit("person_session_channel", keyed(caller_ident(actor))),
+        FailureLimit("person_session_id_number", keyed(id_number)),
+    ]

@@ -68,6 +68,11 @@ def _significant(part: str) -> str:
     return (part.lstrip("0") or "0") if part.isdigit() else part
 
 
+def name_key(name: str) -> str:
+    """How a name (a person's, an institution's) is compared: NFKC, no spaces or invisible characters, upper case."""
+    return institution_name_key(name)
+
+
 def institution_name_key(name: str) -> str:
     """How an institution's name is compared: NFKC, no spaces or invisible characters, upper case."""
     return "".join(ch for ch in _visible(name) if not ch.isspace() and unicodedata.category(ch) != "Zs").upper()

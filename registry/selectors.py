@@ -10,7 +10,9 @@ from stdnum.cn import ric
 
 from config.actors import Actor, ActorKind
 from config.errors import ValidationFailed
+from config.limits import check_all, named_person_guesses
 from registry.choices import HolidayKind
+from registry.identifiers import name_key
 from registry.models import Holiday, Institution, Person, Region
 from registry.workdays import add_working_days
 
@@ -39,17 +41,44 @@ def person_list(*, actor: Actor | None) -> QuerySet[Person]:
     return scoped_to_actor(Person.objects.select_related("insured_region"), actor, owner="pk")
 
 
-def person_for_request(*, actor: Actor, id_number: str | None) -> Person:
-    """The person a filing or claim is for: the session's person, or the one staff or a hospital name."""
+def person_for_request(*, actor: Actor, id_number: str | None, name: str | None = None) -> Person:
+    """The person a filing or claim is for: the session's person, or the one staff or a hospital name.
+
+    A hospital names the person by ID number *and* name, both matching, and its misses count like a
+    channel's person-session guesses: a hospital key cannot learn who is insured here from numbers.
+    """
     if actor.kind == ActorKind.PERSON:
         return Person.objects.select_related("insured_region").get(pk=actor.person_id)
     if not id_number:
         raise ValidationFailed(_("Name the person by ID number."), errors={"id_number": [_("This field is required.")]})
+    if actor.is_hospital:
+        return _person_named_by_hospital(actor, id_number, name)
     person = Person.objects.select_related("insured_region").filter(id_number=normalize_id_query(id_number)).first()
     if person is None:
         raise ValidationFailed(
             _("No insured person of this bureau has this ID number."),
             errors={"id_number": [_("Not an insured person here.")]},
+        )
+    return person
+
+
+def _person_named_by_hospital(actor: Actor, id_number: str, name: str | None) -> Person:
+    number = normalize_id_query(id_number)
+    if not (name or "").strip():
+        raise ValidationFailed(
+            _("Name the person by ID number and name."), errors={"name": [_("This field is required.")]}
+        )
+    guesses = named_person_guesses(actor, number)
+    check_all(guesses)
+    person = Person.objects.select_related("insured_region").filter(id_number=number).first()
+    if person is None or name_key(person.name) != name_key(name):
+        for guess in guesses:
+            guess.record()
+        # One answer for "nobody has this number" and "the name is another": neither is confirmed.
+        raise ValidationFailed(
+            _("No insured person of this bureau has this ID number and name."),
+            code="person_not_found",
+            errors={"id_number": [_("No insured person here matches the ID number and name.")]},
         )
     return person
 

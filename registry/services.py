@@ -178,7 +178,7 @@ def person_and_fields(*, actor: Actor, data: dict, person: Person | None, clean,
     code = None
     if person is None:
         try:
-            person = person_for_request(actor=actor, id_number=data.get("id_number"))
+            person = person_for_request(actor=actor, id_number=data.get("id_number"), name=data.get("name"))
         except ValidationFailed as exc:
             errors.update(exc.errors)
             code = exc.code

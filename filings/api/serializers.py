@@ -36,6 +36,11 @@ class FilingInputSerializer(InputSerializer):
         required=False,
         help_text="The person filed for (counter staff and hospitals).",
     )
+    name = serializers.CharField(
+        max_length=limit(Person, "name"),
+        required=False,
+        help_text="The person's name: hospitals name the person by ID number and name, and both must match.",
+    )
     filing_type = serializers.ChoiceField(choices=FilingType.choices)
     destination = serializers.CharField(max_length=6, help_text="Province or city code (GB/T 2260).")
     start_date = serializers.DateField()
@@ -106,7 +111,7 @@ class MaterialUploadSerializer(InputSerializer):
 
 
 class FilingPersonSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
+    id = serializers.IntegerField(allow_null=True, help_text="Null for hospitals.")
     id_number = serializers.CharField(help_text="Masked unless the reader is the person.")
     name = serializers.CharField()
 
@@ -169,6 +174,9 @@ class FilingSerializer(FastOutput, serializers.ModelSerializer):
         if not reader_may_see(self.context, instance.person_id):
             data["person"]["id_number"] = mask_id_number(data["person"]["id_number"])
             data["contact_phone"] = mask_phone(data["contact_phone"])
+        reader = self.context.get("actor")
+        if reader is not None and reader.is_hospital:
+            data["person"]["id"] = None  # a hospital learns nothing its referral did not say
         return data
 
     def get_replaced_by(self, obj) -> str | None:

@@ -120,6 +120,7 @@ class TestFilingSubmit(CreateObjectContract):
         }
         if who == "hospital":
             body |= {
+                "name": scene.owner.name,  # a hospital names the person by ID number and name
                 "filing_type": "referral",
                 "referring_institution": scene.record.code,
                 "referral_diagnosis": "肺癌",

@@ -205,6 +205,7 @@ def referral(person, **overrides) -> dict:
     return body(
         filing_type="referral",
         id_number=person.id_number,
+        name=person.name,
         referral_diagnosis="肺癌",
         referral_date=today().isoformat(),
         **overrides,

@@ -150,6 +150,7 @@ class TestReferral:
         return body(
             filing_type="referral",
             id_number=person.id_number,
+            name=person.name,
             referring_institution=hospital_code,
             referral_diagnosis="肺癌",
             referral_date=today().isoformat(),
