@@ -16,10 +16,11 @@ from audit.forms import EventFilterForm
 from audit.models import AuditEvent
 from audit.permissions import AUDITORS
 from config.actors import actor_of
-from config.admin import ViewOnlyMixin
+from config.admin import CSVExportMixin, ViewOnlyMixin, field_column
 from config.errors import ValidationFailed
 from filings.choices import FilingAction, FilingState
 from registry.masking import mask_free_text, mask_id_number
+from registry.models import PersonDataAccess
 from reimbursements.choices import ClaimAction, ClaimState
 
 PAGE_SIZE = 50
@@ -119,3 +120,38 @@ class AuditEventAdmin(ViewOnlyMixin, admin.ModelAdmin):
             "channel": names.get(row["channel_id"], row["channel_id"]) if row["channel_id"] else "—",
             "reason": mask_free_text(row["reason"]) or "—",
         }
+
+
+@admin.register(PersonDataAccess)
+class PersonDataAccessAdmin(CSVExportMixin, ViewOnlyMixin, admin.ModelAdmin):
+    """The reveal log (PIPL): who read which full personal value of whom, when and why — for auditors and
+    administrators only, filtered by who, field and period, searched by whose ID number, exported as CSV."""
+
+    list_display = ["at", "actor_label", "person_shown", "field", "reason_shown"]
+    list_filter = ["user", "field", ("at", admin.DateFieldListFilter)]
+    list_select_related = ["person", "user"]
+    search_fields = ["=person__id_number", "person__name"]
+    date_hierarchy = "at"
+    export_columns = [
+        field_column(PersonDataAccess, "at"),
+        field_column(PersonDataAccess, "actor_label"),
+        (_("person's name"), lambda access: access.person.name),
+        (_("ID number"), lambda access: mask_id_number(access.person.id_number)),
+        field_column(PersonDataAccess, "field"),
+        (_("reason"), lambda access: mask_free_text(access.reason)),
+    ]
+    export_related = ("person",)
+
+    def has_view_permission(self, request, obj=None):
+        return may_audit(request)
+
+    def has_module_permission(self, request):
+        return may_audit(request)
+
+    @admin.display(description=_("person"), ordering="person__name")
+    def person_shown(self, access):
+        return f"{access.person.name}（{mask_id_number(access.person.id_number)}）"
+
+    @admin.display(description=_("reason"))
+    def reason_shown(self, access):
+        return mask_free_text(access.reason)
