@@ -127,8 +127,8 @@ class PersonDataAccessAdmin(CSVExportMixin, ViewOnlyMixin, admin.ModelAdmin):
     """The reveal log (PIPL): who read which full personal value of whom, when and why — for auditors and
     administrators only, filtered by who, field and period, searched by whose ID number, exported as CSV."""
 
-    list_display = ["at", "actor_label", "person_shown", "field", "reason_shown"]
-    list_filter = ["user", "field", ("at", admin.DateFieldListFilter)]
+    list_display = ["at", "actor_label", "person_shown", "field", "purpose", "reason_shown"]
+    list_filter = ["user", "field", "purpose", ("at", admin.DateFieldListFilter)]
     list_select_related = ["person", "user"]
     search_fields = ["=person__id_number", "person__name"]
     date_hierarchy = "at"
@@ -138,6 +138,7 @@ class PersonDataAccessAdmin(CSVExportMixin, ViewOnlyMixin, admin.ModelAdmin):
         (_("person's name"), lambda access: access.person.name),
         (_("ID number"), lambda access: mask_id_number(access.person.id_number)),
         field_column(PersonDataAccess, "field"),
+        field_column(PersonDataAccess, "purpose"),
         (_("reason"), lambda access: mask_free_text(access.reason)),
     ]
     export_related = ("person",)

@@ -1,10 +1,12 @@
 """Admin for the registry: regions, institutions, insured persons (through the person services), holidays."""
 
+import secrets
+
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.translation import gettext
@@ -15,6 +17,7 @@ from config.actors import actor_of, staff_name
 from config.admin import ViewOnlyMixin
 from config.errors import PermissionRefused, ValidationFailed
 from registry import services
+from registry.choices import RevealPurpose
 from registry.masking import MASKS, REVEALABLE_FIELDS, mask_id_number, mask_phone
 from registry.models import (
     ChronicDisease,
@@ -169,18 +172,25 @@ def _person_changes(changes) -> list[tuple[str, str, str]]:
     return rows
 
 
+REVEAL_TOKENS = "person_reveal_tokens"  # the session's unused reveal forms
+
+
 class RevealForm(forms.Form):
     fields = forms.MultipleChoiceField(
         label=_("Show in full"),
         widget=forms.CheckboxSelectMultiple,
         choices=[(name, Person._meta.get_field(name).verbose_name) for name in REVEALABLE_FIELDS],
     )
+    purpose = forms.ChoiceField(label=_("Purpose"), choices=RevealPurpose.choices)
     reason = forms.CharField(
-        label=_("Why is the full value needed?"),
+        label=_("In words"),
+        required=False,
         max_length=PersonDataAccess._meta.get_field("reason").max_length,
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=_("Recorded with your name and the time; auditors read it."),
+        help_text=_("Required for other purposes (at least 4 characters). Recorded with your name and the time."),
     )
+    # One form, one reveal: a page shown again (a refresh, the back button) posts a used token.
+    token = forms.CharField(widget=forms.HiddenInput)
 
 
 @admin.register(Person)
@@ -235,22 +245,34 @@ class PersonAdmin(SimpleHistoryAdmin):
             raise Http404
         if not self.has_view_permission(request, person) or not self.may_reveal(request):
             raise PermissionDenied
-        form = RevealForm(request.POST or None)
+        issued = request.session.setdefault(REVEAL_TOKENS, [])
+        if request.method != "POST":
+            token = secrets.token_urlsafe(16)
+            request.session[REVEAL_TOKENS] = [*issued[-19:], token]
+            form = RevealForm(initial={"token": token})
+        else:
+            form = RevealForm(request.POST)
         revealed = []
+        if request.method == "POST" and form.is_valid() and form.cleaned_data["token"] not in issued:
+            # Shown once already (a refresh): no second record, and nothing shown again.
+            messages.warning(request, gettext("These values were shown once already; ask again to see them."))
+            return HttpResponseRedirect(request.path)
         if request.method == "POST" and form.is_valid():
             try:
                 names = services.person_reveal(
                     person=person,
                     fields=form.cleaned_data["fields"],
+                    purpose=form.cleaned_data["purpose"],
                     reason=form.cleaned_data["reason"],
                     actor=request.user.actor,
                 )
             except PermissionRefused as exc:
                 raise PermissionDenied(exc.message) from exc
             except ValidationFailed as exc:
-                for name, messages in exc.errors.items():
-                    form.add_error("fields" if name == "reveal" else name if name in form.fields else None, messages)
+                for name, errors in exc.errors.items():
+                    form.add_error("fields" if name == "reveal" else name if name in form.fields else None, errors)
             else:
+                request.session[REVEAL_TOKENS] = [t for t in issued if t != form.cleaned_data["token"]]
                 revealed = [
                     (Person._meta.get_field(name).verbose_name, getattr(person, name) or "—")
                     for name in REVEALABLE_FIELDS

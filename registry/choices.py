@@ -53,6 +53,20 @@ VISIT_SETTLEMENT_FIELD = {
 }
 
 
+class RevealPurpose(models.TextChoices):
+    """Why staff read a personal value in full (PIPL: for a purpose); ``other`` says it in words."""
+
+    COUNTER_CHECK = "counter_check", _("Counter check (窗口核验)")
+    PHONE_ENQUIRY = "phone_enquiry", _("Phone enquiry (电话咨询)")
+    AUDIT = "audit", _("Audit investigation (稽核调查)")
+    PAYMENT_CHECK = "payment_check", _("Payment check (支付核对)")
+    OTHER = "other", _("Other (其他)")
+
+
+# The words an ``other`` purpose needs at least.
+REVEAL_OTHER_MIN_LENGTH = 4
+
+
 class HolidayKind(models.TextChoices):
     HOLIDAY = "holiday", _("Public holiday (法定节假日)")
     WORKDAY = "workday", _("Make-up workday (调休上班)")

@@ -20,6 +20,7 @@ from registry.choices import (
     InsuredStatus,
     PeriodStatus,
     RegionLevel,
+    RevealPurpose,
 )
 from registry.validators import validate_id_number, validate_institution_code, validate_phone
 
@@ -314,7 +315,8 @@ class PersonDataAccess(models.Model):
     actor_label = models.CharField(_("actor"), max_length=80)
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+", verbose_name=_("person"))
     field = models.CharField(_("field"), max_length=32)
-    reason = models.CharField(_("reason"), max_length=500)
+    purpose = models.CharField(_("purpose"), max_length=24, choices=RevealPurpose.choices, default=RevealPurpose.OTHER)
+    reason = models.CharField(_("reason"), max_length=500, blank=True)
 
     class Meta:
         verbose_name = _("reveal of personal data")
@@ -322,9 +324,9 @@ class PersonDataAccess(models.Model):
         ordering = ["-at", "-id"]
         constraints = [
             models.CheckConstraint(
-                condition=~Q(reason=""),
-                name="person_data_access_has_reason",
-                violation_error_message=_("Say why the full value is needed."),
+                condition=Q(purpose__in=RevealPurpose.values) & (~Q(purpose=RevealPurpose.OTHER) | ~Q(reason="")),
+                name="person_data_access_has_purpose",
+                violation_error_message=_("Name the purpose; an other purpose is said in words."),
             )
         ]
 

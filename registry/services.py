@@ -19,8 +19,16 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from config.actors import Actor
 from config.errors import Conflict, ValidationFailed
+from config.personal import mask_free_text
 from config.transitions import authorize
-from registry.choices import INSURANCE_TYPE_NATIONAL_CODE, InsuranceType, InsuredStatus, PeriodStatus
+from registry.choices import (
+    INSURANCE_TYPE_NATIONAL_CODE,
+    REVEAL_OTHER_MIN_LENGTH,
+    InsuranceType,
+    InsuredStatus,
+    PeriodStatus,
+    RevealPurpose,
+)
 from registry.masking import REVEALABLE_FIELDS
 from registry.models import ChronicQualification, InsuredPeriod, Person, PersonDataAccess, Region, overlapping
 from registry.permissions import PERSON_WRITERS, REVEALERS
@@ -193,16 +201,24 @@ def person_and_fields(*, actor: Actor, data: dict, person: Person | None, clean,
     return person, fields
 
 
-def person_reveal(*, person: Person, fields: list[str], reason: str, actor: Actor) -> set[str]:
-    """Record that staff read a person's full ``fields`` and why (PIPL); returns the fields revealed.
+def person_reveal(
+    *, person: Person, fields: list[str], reason: str = "", actor: Actor, purpose: str = RevealPurpose.OTHER
+) -> set[str]:
+    """Record that staff read a person's full ``fields`` and for what purpose (PIPL); returns the fields revealed.
 
     One access record per field, written before the values are shown; persons see their own
-    values anyway and channels none, so only staff reveal.
+    values anyway and channels none, so only staff reveal. The purpose is one of a short list;
+    ``other`` is said in words (at least ``REVEAL_OTHER_MIN_LENGTH`` characters).
     """
     authorize(actor, REVEALERS, refusal=_("Only staff reveal personal data, giving a reason."))
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationFailed(_("Say why the full value is needed."), errors={"reason": [_("Required.")]})
+    reason = mask_free_text((reason or "").strip())
+    if purpose not in RevealPurpose.values:
+        raise ValidationFailed(_("Choose the purpose."), errors={"purpose": [_("Unknown purpose.")]})
+    if purpose == RevealPurpose.OTHER and len(reason) < REVEAL_OTHER_MIN_LENGTH:
+        raise ValidationFailed(
+            _("Say why the full value is needed."),
+            errors={"reason": [_("At least %(n)d characters.") % {"n": REVEAL_OTHER_MIN_LENGTH}]},
+        )
     unknown = set(fields) - set(REVEALABLE_FIELDS)
     if unknown or not fields:
         raise ValidationFailed(
@@ -210,7 +226,9 @@ def person_reveal(*, person: Person, fields: list[str], reason: str, actor: Acto
             errors={"reveal": [_("Unknown field.")]},
         )
     PersonDataAccess.objects.bulk_create(
-        PersonDataAccess(user=actor.user, actor_label=actor.label, person=person, field=name, reason=reason)
+        PersonDataAccess(
+            user=actor.user, actor_label=actor.label, person=person, field=name, purpose=purpose, reason=reason
+        )
         for name in fields
     )
     return set(fields)

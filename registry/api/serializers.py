@@ -5,7 +5,7 @@ from rest_framework import serializers
 
 from config.api.fast import FastOutput
 from config.api.inputs import InputSerializer, limit
-from registry.choices import INSURANCE_TYPE_NATIONAL_CODE, InsuranceType, InsuredStatus
+from registry.choices import INSURANCE_TYPE_NATIONAL_CODE, InsuranceType, InsuredStatus, RevealPurpose
 from registry.masking import mask_id_number, mask_phone, reader_may_see
 from registry.models import Institution, Person, Region
 
@@ -110,4 +110,12 @@ class RevealQuerySerializer(InputSerializer):
     reveal = serializers.MultipleChoiceField(
         choices=["id_number", "phone"], help_text="Fields to show in full; the reveal is recorded for auditors."
     )
-    reason = serializers.CharField(max_length=500, help_text="Why the full value is needed (required).")
+    purpose = serializers.ChoiceField(
+        choices=RevealPurpose.choices,
+        default=RevealPurpose.OTHER,
+        help_text="Why the full value is needed: counter_check (窗口核验), phone_enquiry (电话咨询), audit "
+        "(稽核调查), payment_check (支付核对), or other (其他, said in `reason`, at least 4 characters).",
+    )
+    reason = serializers.CharField(
+        max_length=500, required=False, allow_blank=True, help_text="Recorded; required in words for other."
+    )

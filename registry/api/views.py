@@ -97,7 +97,12 @@ class PersonViewSet(
                 {"type": "string", "pattern": "^(id_number|phone)(,(id_number|phone))*$"},
                 description="id_number and/or phone, comma-separated (staff only).",
             ),
-            OpenApiParameter("reason", OpenApiTypes.STR, description="Required with reveal; recorded."),
+            OpenApiParameter(
+                "purpose",
+                {"type": "string", "enum": ["counter_check", "phone_enquiry", "audit", "payment_check", "other"]},
+                description="Why (default other, which needs a reason of at least 4 characters); recorded.",
+            ),
+            OpenApiParameter("reason", OpenApiTypes.STR, description="Recorded; required for purpose=other."),
         ],
         responses={200: PersonSerializer, **ERRORS},
     )
@@ -110,10 +115,15 @@ class PersonViewSet(
             query = {
                 "reveal": request.query_params.get("reveal", "").split(","),
                 "reason": request.query_params.get("reason"),
+                "purpose": request.query_params.get("purpose"),
             }
             params = parse_input(RevealQuerySerializer, {k: v for k, v in query.items() if v is not None})
             revealed = services.person_reveal(
-                person=person, fields=sorted(params["reveal"]), reason=params["reason"], actor=actor_of(request.user)
+                person=person,
+                fields=sorted(params["reveal"]),
+                purpose=params["purpose"],
+                reason=params.get("reason", ""),
+                actor=actor_of(request.user),
             )
         context = {**self.get_serializer_context(), "revealed": revealed}
         return self.person_response(person, context=context)

@@ -218,22 +218,45 @@ def test_a_reveal_asks_why_records_one_access_per_field_and_shows_the_values(per
     url = f"/admin/registry/person/{person.pk}/reveal/"
     form = client.get(url)
     assert form.status_code == 200 and "13912345678" not in form.content.decode()
-    response = client.post(url, {"fields": ["id_number", "phone"], "reason": "  核对银行卡开户信息 "})
+    token = form.context["form"]["token"].value()
+    data = {"fields": ["id_number", "phone"], "purpose": "other", "reason": "  核对银行卡开户信息 ", "token": token}
+    response = client.post(url, data)
     html = response.content.decode()
     assert person.id_number in html and "13912345678" in html
     assert "no-store" in response["Cache-Control"]
     accesses = PersonDataAccess.objects.filter(person=person)
     assert sorted(accesses.values_list("field", flat=True)) == ["id_number", "phone"]
-    assert {(a.user_id, a.reason) for a in accesses} == {(user.pk, "核对银行卡开户信息")}
+    assert {(a.user_id, a.purpose, a.reason) for a in accesses} == {(user.pk, "other", "核对银行卡开户信息")}
+    # A refresh posts the same form again: no second record, and the values are not shown again.
+    again = client.post(url, data, follow=True)
+    assert "13912345678" not in again.content.decode() and person.id_number not in again.content.decode()
+    assert PersonDataAccess.objects.filter(person=person).count() == 2
+
+
+@pytest.mark.parametrize("purpose", ["counter_check", "phone_enquiry", "audit", "payment_check"])
+def test_a_listed_purpose_needs_no_words(person, purpose):
+    _user, client = admin_as(Role.COUNTER)
+    url = f"/admin/registry/person/{person.pk}/reveal/"
+    token = client.get(url).context["form"]["token"].value()
+    response = client.post(url, {"fields": ["phone"], "purpose": purpose, "reason": "", "token": token})
+    assert "13912345678" in response.content.decode()
+    assert PersonDataAccess.objects.get(person=person).purpose == purpose
 
 
 @pytest.mark.parametrize(
     "data, field",
-    [({"fields": ["phone"], "reason": ""}, "reason"), ({"fields": [], "reason": "核对"}, "fields")],
+    [
+        ({"fields": ["phone"], "purpose": "other", "reason": ""}, "reason"),
+        ({"fields": ["phone"], "purpose": "other", "reason": "核对"}, "reason"),  # fewer than 4 characters
+        ({"fields": ["phone"], "purpose": "curiosity", "reason": "看看而已啊"}, "purpose"),
+        ({"fields": [], "purpose": "audit", "reason": ""}, "fields"),
+    ],
 )
-def test_a_reveal_without_a_reason_or_a_field_shows_nothing_and_records_nothing(person, data, field):
+def test_a_reveal_without_a_purpose_or_a_field_shows_nothing_and_records_nothing(person, data, field):
     _user, client = admin_as(Role.COUNTER)
-    response = client.post(f"/admin/registry/person/{person.pk}/reveal/", data)
+    url = f"/admin/registry/person/{person.pk}/reveal/"
+    token = client.get(url).context["form"]["token"].value()
+    response = client.post(url, {**data, "token": token})
     assert response.status_code == 200
     assert field in response.context["form"].errors
     assert "13912345678" not in response.content.decode()

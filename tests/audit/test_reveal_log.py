@@ -7,6 +7,7 @@ import io
 import pytest
 from django.test import Client
 
+from registry.models import PersonDataAccess
 from tests.factories import PersonFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -67,3 +68,16 @@ def test_the_log_exports_as_csv_masked(reveals):
 @pytest.mark.parametrize("role", ["counter", "reviewer"])
 def test_no_desk_role_reads_the_log(reveals, role):
     assert staff(role).get(LOG).status_code == 403
+
+
+def test_the_api_reveal_names_a_purpose(client_for):
+    person = PersonFactory(phone="13906001234")
+    counter = client_for(role="counter")
+    url = f"/api/v1/persons/{person.pk}/"
+    listed = counter.get(url, {"reveal": "phone", "purpose": "phone_enquiry"})
+    assert listed.status_code == 200 and listed.json()["phone"] == "13906001234"
+    unknown = counter.get(url, {"reveal": "phone", "purpose": "curiosity", "reason": "随便看看啊"})
+    assert unknown.status_code == 400 and "purpose" in unknown.json()["errors"]
+    short = counter.get(url, {"reveal": "phone", "purpose": "other", "reason": "看看"})
+    assert short.status_code == 400 and "reason" in short.json()["errors"]
+    assert list(PersonDataAccess.objects.values_list("purpose", flat=True)) == ["phone_enquiry"]
