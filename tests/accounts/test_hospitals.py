@@ -23,6 +23,7 @@ def referral_body(person, institution) -> dict:
     today = timezone.localdate().isoformat()
     return {
         "id_number": person.id_number,
+        "name": person.name,  # a hospital names the person by ID number and name
         "filing_type": "referral",
         "destination": "310000",
         "start_date": today,
