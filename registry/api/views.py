@@ -110,7 +110,7 @@ class PersonViewSet(
         """One person; staff see the ID number and phone masked unless they reveal them with a reason."""
         person = self.get_object()
         revealed: set[str] = set()
-        if "reveal" in request.query_params:
+        if "reveal" in request.query_params or "purpose" in request.query_params:
             authorize(actor_of(request.user), REVEALERS, refusal=_("Only staff reveal personal data, giving a reason."))
             query = {
                 "reveal": request.query_params.get("reveal", "").split(","),

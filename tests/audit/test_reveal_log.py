@@ -81,3 +81,10 @@ def test_the_api_reveal_names_a_purpose(client_for):
     short = counter.get(url, {"reveal": "phone", "purpose": "other", "reason": "看看"})
     assert short.status_code == 400 and "reason" in short.json()["errors"]
     assert list(PersonDataAccess.objects.values_list("purpose", flat=True)) == ["phone_enquiry"]
+
+
+def test_a_purpose_without_a_reveal_is_refused_naming_the_fields(client_for):
+    person = PersonFactory()
+    response = client_for(role="counter").get(f"/api/v1/persons/{person.pk}/", {"purpose": "AAA"})
+    assert response.status_code == 400 and {"reveal", "purpose"} <= set(response.json()["errors"])
+    assert not PersonDataAccess.objects.exists()
