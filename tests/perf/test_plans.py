@@ -17,7 +17,7 @@ from bench.generate import generate
 from bench.plans import captured_selects, explain, verdict
 from registry.demo import load_institutions
 from tests.conftest import postgres_only
-from tests.factories import channel_key
+from tests.factories import channel_key, referring_hospital
 
 pytestmark = [pytest.mark.django_db, postgres_only("EXPLAIN of PostgreSQL plans")]
 FILINGS = 40_000
@@ -45,7 +45,9 @@ def page_query(statements: list[str]) -> list[str]:
 
 def test_eligibility_reads_filings_by_index(loaded):
     id_number, city, start = loaded
-    client = Client(HTTP_HOST="127.0.0.1", HTTP_AUTHORIZATION=f"Api-Key {channel_key('hospital')}")
+    client = Client(
+        HTTP_HOST="127.0.0.1", HTTP_AUTHORIZATION=f"Api-Key {channel_key('hospital', institution=referring_hospital())}"
+    )
     question = {"id_number": id_number, "city": city, "date": start.isoformat(), "visit": "inpatient"}
     statements = captured_selects(lambda: client.get("/api/v1/eligibility/", question))
     assert statements, "eligibility read no filings"

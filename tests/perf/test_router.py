@@ -19,6 +19,7 @@ from config.api.middleware import PrimaryPinningMiddleware
 from filings.models import Filing
 from registry.models import Holiday, Person
 from tests.conftest import postgres_only
+from tests.factories import referring_hospital
 
 pytestmark = pytest.mark.django_db(databases=["default", "replica"])
 ELIGIBILITY = "/api/v1/eligibility/"
@@ -66,7 +67,7 @@ class TestWithoutReplica:
 
     @REQUESTS_ON_TWO_CONNECTIONS
     def test_eligibility_reads_only_the_primary(self, client_for):
-        hospital = client_for(channel="hospital")
+        hospital = client_for(channel="hospital", institution=referring_hospital())
         with CaptureQueriesContext(connections["replica"]) as on_replica:
             assert hospital.get(ELIGIBILITY, QUESTION).status_code == 200
         assert on_replica.captured_queries == []
@@ -109,7 +110,7 @@ class TestWithReplica:
     @REQUESTS_ON_TWO_CONNECTIONS
     def test_eligibility_is_served_by_the_replica(self, client_for):
         # A key of no institution: the replica's connection does not see what this test wrote.
-        hospital = client_for(channel="hospital")
+        hospital = client_for(channel="hospital", institution=referring_hospital())
         with (
             CaptureQueriesContext(connections["replica"]) as on_replica,
             CaptureQueriesContext(connections["default"]) as on_primary,
