@@ -176,11 +176,7 @@ REVEAL_TOKENS = "person_reveal_tokens"  # the session's unused reveal forms
 
 
 class RevealForm(forms.Form):
-    fields = forms.MultipleChoiceField(
-        label=_("Show in full"),
-        widget=forms.CheckboxSelectMultiple,
-        choices=[(name, Person._meta.get_field(name).verbose_name) for name in REVEALABLE_FIELDS],
-    )
+    fields = forms.MultipleChoiceField(label=_("Show in full"), widget=forms.CheckboxSelectMultiple)
     purpose = forms.ChoiceField(label=_("Purpose"), choices=RevealPurpose.choices)
     reason = forms.CharField(
         label=_("In words"),
@@ -192,9 +188,100 @@ class RevealForm(forms.Form):
     # One form, one reveal: a page shown again (a refresh, the back button) posts a used token.
     token = forms.CharField(widget=forms.HiddenInput)
 
+    def __init__(self, *args, choices, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["fields"].choices = choices
+
+
+class RevealViewMixin:
+    """A ``<id>/reveal/`` page: the record's personal numbers masked, a form asking which and why,
+    then the full values shown once, after the service has recorded the reading (PIPL).
+
+    A model admin says which fields the user may reveal (``reveal_fields``), what the page shows
+    masked (``reveal_masked``) and which service records the reading (``reveal_values``). A refresh
+    or the back button posts a used token: no second record, and nothing shown again.
+    """
+
+    def reveal_fields(self, request, obj) -> list[str]:
+        raise NotImplementedError
+
+    def reveal_masked(self, obj) -> list[tuple[str, str]]:
+        raise NotImplementedError
+
+    def reveal_values(self, request, obj, *, fields, purpose, reason) -> dict[str, str]:
+        raise NotImplementedError
+
+    def reveal_url_name(self) -> str:
+        return f"{self.opts.app_label}_{self.opts.model_name}_reveal"
+
+    def get_urls(self):
+        return [
+            path(
+                "<path:object_id>/reveal/",
+                self.admin_site.admin_view(self.reveal_view),
+                name=self.reveal_url_name(),
+            ),
+            *super().get_urls(),
+        ]
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        context["may_reveal"] = bool(obj is not None and self.reveal_fields(request, obj))
+        context["reveal_url_name"] = f"admin:{self.reveal_url_name()}"
+        return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)
+
+    def reveal_view(self, request, object_id):
+        obj = self.get_object(request, object_id)
+        if obj is None:
+            raise Http404
+        names = self.reveal_fields(request, obj)
+        if not self.has_view_permission(request, obj) or not names:
+            raise PermissionDenied
+        choices = [(name, self.model._meta.get_field(name).verbose_name) for name in names]
+        issued = request.session.setdefault(REVEAL_TOKENS, [])
+        if request.method != "POST":
+            token = secrets.token_urlsafe(16)
+            request.session[REVEAL_TOKENS] = [*issued[-19:], token]
+            form = RevealForm(initial={"token": token}, choices=choices)
+        else:
+            form = RevealForm(request.POST, choices=choices)
+        revealed = []
+        if request.method == "POST" and form.is_valid() and form.cleaned_data["token"] not in issued:
+            # Shown once already (a refresh): no second record, and nothing shown again.
+            messages.warning(request, gettext("These values were shown once already; ask again to see them."))
+            return HttpResponseRedirect(request.path)
+        if request.method == "POST" and form.is_valid():
+            try:
+                values = self.reveal_values(
+                    request,
+                    obj,
+                    fields=form.cleaned_data["fields"],
+                    purpose=form.cleaned_data["purpose"],
+                    reason=form.cleaned_data["reason"],
+                )
+            except PermissionRefused as exc:
+                raise PermissionDenied(exc.message) from exc
+            except ValidationFailed as exc:
+                for name, errors in exc.errors.items():
+                    form.add_error("fields" if name == "reveal" else name if name in form.fields else None, errors)
+            else:
+                request.session[REVEAL_TOKENS] = [t for t in issued if t != form.cleaned_data["token"]]
+                revealed = [(label, values[name] or "—") for name, label in choices if name in values]
+        context = {
+            **self.admin_site.each_context(request),
+            "title": gettext("Show the personal data of %(record)s in full") % {"record": obj},
+            "opts": self.model._meta,
+            "original": obj,
+            "masked": self.reveal_masked(obj),
+            "form": form,
+            "revealed": revealed,
+        }
+        response = TemplateResponse(request, "admin/reveal.html", context)
+        response["Cache-Control"] = "private, no-store"
+        return response
+
 
 @admin.register(Person)
-class PersonAdmin(SimpleHistoryAdmin):
+class PersonAdmin(RevealViewMixin, SimpleHistoryAdmin):
     form = PersonAdminForm
     change_form_template = "admin/registry/person/change_form.html"
     list_display = [
@@ -213,86 +300,30 @@ class PersonAdmin(SimpleHistoryAdmin):
     autocomplete_fields = ["insured_region"]
     inlines = [InsuredPeriodInline, ChronicQualificationInline]
 
-    def get_urls(self):
+    def reveal_fields(self, request, obj) -> list[str]:
+        actor = actor_of(request.user)
+        return list(REVEALABLE_FIELDS) if actor is not None and actor.may(REVEALERS) else []
+
+    def reveal_masked(self, obj) -> list[tuple[str, str]]:
         return [
-            path(
-                "<path:object_id>/reveal/",
-                self.admin_site.admin_view(self.reveal_view),
-                name="registry_person_reveal",
-            ),
-            *super().get_urls(),
+            (Person._meta.get_field("id_number").verbose_name, mask_id_number(obj.id_number)),
+            (Person._meta.get_field("phone").verbose_name, mask_phone(obj.phone) or "—"),
         ]
 
-    @staticmethod
-    def may_reveal(request) -> bool:
-        actor = actor_of(request.user)
-        return actor is not None and actor.may(REVEALERS)
+    def reveal_values(self, request, obj, *, fields, purpose, reason) -> dict[str, str]:
+        names = services.person_reveal(
+            person=obj, fields=fields, purpose=purpose, reason=reason, actor=actor_of(request.user)
+        )
+        return {name: getattr(obj, name) for name in names}
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         """The person's page links their filings and claims (newest first) and offers to file or claim."""
         context.update(
-            may_reveal=self.may_reveal(request),
             # Reverse relations of the domains above the registry, read without importing them.
             person_filings=obj.filings.order_by("-submitted_at")[:20] if obj else [],
             person_claims=obj.claims.order_by("-submitted_at")[:20] if obj else [],
         )
         return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)
-
-    def reveal_view(self, request, object_id):
-        """Asks which field and why, records the access (PersonDataAccess), then shows the values once."""
-        person = self.get_object(request, object_id)
-        if person is None:
-            raise Http404
-        if not self.has_view_permission(request, person) or not self.may_reveal(request):
-            raise PermissionDenied
-        issued = request.session.setdefault(REVEAL_TOKENS, [])
-        if request.method != "POST":
-            token = secrets.token_urlsafe(16)
-            request.session[REVEAL_TOKENS] = [*issued[-19:], token]
-            form = RevealForm(initial={"token": token})
-        else:
-            form = RevealForm(request.POST)
-        revealed = []
-        if request.method == "POST" and form.is_valid() and form.cleaned_data["token"] not in issued:
-            # Shown once already (a refresh): no second record, and nothing shown again.
-            messages.warning(request, gettext("These values were shown once already; ask again to see them."))
-            return HttpResponseRedirect(request.path)
-        if request.method == "POST" and form.is_valid():
-            try:
-                names = services.person_reveal(
-                    person=person,
-                    fields=form.cleaned_data["fields"],
-                    purpose=form.cleaned_data["purpose"],
-                    reason=form.cleaned_data["reason"],
-                    actor=request.user.actor,
-                )
-            except PermissionRefused as exc:
-                raise PermissionDenied(exc.message) from exc
-            except ValidationFailed as exc:
-                for name, errors in exc.errors.items():
-                    form.add_error("fields" if name == "reveal" else name if name in form.fields else None, errors)
-            else:
-                request.session[REVEAL_TOKENS] = [t for t in issued if t != form.cleaned_data["token"]]
-                revealed = [
-                    (Person._meta.get_field(name).verbose_name, getattr(person, name) or "—")
-                    for name in REVEALABLE_FIELDS
-                    if name in names
-                ]
-        context = {
-            **self.admin_site.each_context(request),
-            "title": gettext("Show %(name)s's personal data in full") % {"name": person.name},
-            "opts": self.model._meta,
-            "original": person,
-            "masked": [
-                (Person._meta.get_field("id_number").verbose_name, mask_id_number(person.id_number)),
-                (Person._meta.get_field("phone").verbose_name, mask_phone(person.phone) or "—"),
-            ],
-            "form": form,
-            "revealed": revealed,
-        }
-        response = TemplateResponse(request, "admin/registry/person/reveal.html", context)
-        response["Cache-Control"] = "private, no-store"
-        return response
 
     def history_view(self, request, object_id, extra_context=None):
         """The person's changes, oldest first, by whom, with identifiers masked (never the stored values)."""

@@ -304,8 +304,9 @@ class ChronicQualification(Versioned):
 class PersonDataAccess(models.Model):
     """One reveal of a person's full personal data (PIPL): who read which field of whom, when and why.
 
-    Responses mask ID numbers and phones; staff who need a full value ask for it with a
-    reason, and that request is recorded here for auditors. Rows are never changed.
+    Responses mask ID numbers, phones and bank accounts; staff who need a full value ask for it
+    with a purpose, and that request is recorded here for auditors (a claim's bank account names
+    the claim in ``record``). Rows are never changed.
     """
 
     at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
@@ -315,6 +316,12 @@ class PersonDataAccess(models.Model):
     actor_label = models.CharField(_("actor"), max_length=80)
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+", verbose_name=_("person"))
     field = models.CharField(_("field"), max_length=32)
+    record = models.CharField(
+        _("record"),
+        max_length=40,
+        blank=True,
+        help_text=_("The record the value belongs to when it is not the person's own (a claim's reference)."),
+    )
     purpose = models.CharField(_("purpose"), max_length=24, choices=RevealPurpose.choices, default=RevealPurpose.OTHER)
     reason = models.CharField(_("reason"), max_length=500, blank=True)
 

@@ -206,11 +206,33 @@ def person_reveal(
 ) -> set[str]:
     """Record that staff read a person's full ``fields`` and for what purpose (PIPL); returns the fields revealed.
 
-    One access record per field, written before the values are shown; persons see their own
-    values anyway and channels none, so only staff reveal. The purpose is one of a short list;
-    ``other`` is said in words (at least ``REVEAL_OTHER_MIN_LENGTH`` characters).
+    Persons see their own values anyway and channels none, so only staff reveal.
     """
     authorize(actor, REVEALERS, refusal=_("Only staff reveal personal data, giving a reason."))
+    return personal_data_reveal(
+        person=person, fields=fields, revealable=REVEALABLE_FIELDS, purpose=purpose, reason=reason, actor=actor
+    )
+
+
+def personal_data_reveal(
+    *,
+    person: Person,
+    fields: Iterable[str],
+    revealable: Iterable[str],
+    purpose: str,
+    reason: str,
+    actor: Actor,
+    record: str = "",
+) -> set[str]:
+    """The one way a full personal value is read: checks the purpose, writes one access record per field.
+
+    ``revealable`` are the fields the caller offers (a person's ID number and phone; a claim's bank
+    account); ``record`` names the record the values belong to when it is not the person (a claim's
+    reference). The caller has already checked that the actor may read them. The records are written
+    before any value is shown. The purpose is one of a short list; ``other`` is said in words (at
+    least ``REVEAL_OTHER_MIN_LENGTH`` characters).
+    """
+    fields, revealable = set(fields), tuple(revealable)
     reason = mask_free_text((reason or "").strip())
     if purpose not in RevealPurpose.values:
         raise ValidationFailed(_("Choose the purpose."), errors={"purpose": [_("Unknown purpose.")]})
@@ -219,19 +241,24 @@ def person_reveal(
             _("Say why the full value is needed."),
             errors={"reason": [_("At least %(n)d characters.") % {"n": REVEAL_OTHER_MIN_LENGTH}]},
         )
-    unknown = set(fields) - set(REVEALABLE_FIELDS)
-    if unknown or not fields:
+    if not fields or fields - set(revealable):
         raise ValidationFailed(
-            _("Reveal one of: %(fields)s.") % {"fields": ", ".join(REVEALABLE_FIELDS)},
+            _("Reveal one of: %(fields)s.") % {"fields": ", ".join(revealable)},
             errors={"reveal": [_("Unknown field.")]},
         )
     PersonDataAccess.objects.bulk_create(
         PersonDataAccess(
-            user=actor.user, actor_label=actor.label, person=person, field=name, purpose=purpose, reason=reason
+            user=actor.user,
+            actor_label=actor.label,
+            person=person,
+            field=name,
+            record=record,
+            purpose=purpose,
+            reason=reason,
         )
-        for name in fields
+        for name in sorted(fields)
     )
-    return set(fields)
+    return fields
 
 
 # --- insured periods (参保期间) -------------------------------------------------------------------

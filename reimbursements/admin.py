@@ -35,6 +35,7 @@ from config.admin_site import DeskQueue
 from config.api.inputs import limit
 from config.errors import ApplicationError
 from config.files import check_upload
+from registry.admin import RevealViewMixin
 from registry.masking import mask_id_number
 from registry.models import ChronicDisease, Institution, Person, Region
 from reimbursements import selectors, services
@@ -61,7 +62,7 @@ from reimbursements.models import (
     ClaimReviewQueue,
     PoolUsageElsewhere,
 )
-from reimbursements.rules import CLAIM_ACTION_CAPACITIES, MATERIAL_STATUS_CAPACITIES
+from reimbursements.rules import CLAIM_ACTION_CAPACITIES, CLAIM_REVEAL_CAPACITIES, MATERIAL_STATUS_CAPACITIES
 
 
 class ClaimMaterialInline(admin.TabularInline):
@@ -356,7 +357,9 @@ InvoiceFormSet = forms.formset_factory(InvoiceForm, extra=2, min_num=1, validate
 
 
 @admin.register(Claim)
-class ClaimAdmin(RecordTasksMixin, CSVExportMixin, ReadableHistoryMixin, DocumentDownloadMixin, admin.ModelAdmin):
+class ClaimAdmin(
+    RevealViewMixin, RecordTasksMixin, CSVExportMixin, ReadableHistoryMixin, DocumentDownloadMixin, admin.ModelAdmin
+):
     document_model = ClaimMaterial
     document_parent = "claim"
     export_related = ("person",)
@@ -426,13 +429,33 @@ class ClaimAdmin(RecordTasksMixin, CSVExportMixin, ReadableHistoryMixin, Documen
     def review_due_marked(self, obj):
         return due_date_shown(obj.review_due, overdue=obj.is_overdue)
 
+    def reveal_fields(self, request, obj) -> list[str]:
+        """The claim's numbers this user may read in full: the bank account only the roles that pay."""
+        actor = actor_of(request.user)
+        return [
+            name
+            for name, capacities in CLAIM_REVEAL_CAPACITIES.items()
+            if actor is not None and actor.may(capacities) and getattr(obj, name)
+        ]
+
+    def reveal_masked(self, obj) -> list[tuple[str, str]]:
+        return [
+            (_("bank account"), obj.masked_bank_account or "—"),
+            (_("proxy ID number"), obj.masked_proxy_id_number or "—"),
+        ]
+
+    def reveal_values(self, request, obj, *, fields, purpose, reason) -> dict[str, str]:
+        return services.claim_reveal(
+            claim=obj, fields=fields, purpose=purpose, reason=reason, actor=actor_of(request.user)
+        )
+
     @admin.display(description=_("bank account"))
     def bank_account_masked(self, obj):
         return obj.masked_bank_account
 
     @admin.display(description=_("proxy ID number"))
     def proxy_id_number_masked(self, obj):
-        return mask_id_number(obj.proxy_id_number) or "-"
+        return obj.masked_proxy_id_number or "-"
 
     @admin.display(description=_("breakdown"))
     def breakdown_table(self, obj):

@@ -17,6 +17,7 @@ from simple_history.models import HistoricalRecords
 
 from accounts.models import StateEvent
 from config.models import EffectivePeriod, Versioned, history_user
+from config.personal import mask_bank_account, mask_id_number
 from registry.choices import InstitutionLevel, InsuranceType
 from reimbursements.choices import (
     AWAITING_DECISION,
@@ -415,8 +416,11 @@ class Claim(Versioned):
 
     @property
     def masked_bank_account(self) -> str:
-        account = self.bank_account
-        return f"{'*' * max(len(account) - 4, 0)}{account[-4:]}" if account else ""
+        return mask_bank_account(self.bank_account)
+
+    @property
+    def masked_proxy_id_number(self) -> str:
+        return mask_id_number(self.proxy_id_number)
 
 
 class ClaimInvoice(models.Model):

@@ -1,6 +1,7 @@
 """Who may take which claim action, as data (SPEC §4.4 and §6); the API's permissions read the same table."""
 
 from config.actors import Capacity
+from registry.permissions import REVEALERS
 from reimbursements.choices import ClaimAction
 
 PERSON, COUNTER, REVIEWER, ADMIN = Capacity.PERSON, Capacity.COUNTER, Capacity.REVIEWER, Capacity.ADMIN
@@ -18,3 +19,10 @@ CLAIM_ACTION_CAPACITIES: dict[str, frozenset[Capacity]] = {
 # Checklist work: the person uploads files; counter staff receive, accept or reject items.
 UPLOAD_CAPACITIES = frozenset({PERSON, COUNTER, ADMIN})
 MATERIAL_STATUS_CAPACITIES = frozenset({COUNTER, ADMIN})
+
+# Who may read a claim's personal numbers in full, through a logged reveal (PIPL, SPEC §6): the bank
+# account only the roles that pay it; the proxy's ID number the staff who may reveal a person's.
+CLAIM_REVEAL_CAPACITIES: dict[str, frozenset[Capacity]] = {
+    "bank_account": CLAIM_ACTION_CAPACITIES[ClaimAction.PAY],
+    "proxy_id_number": REVEALERS,
+}

@@ -37,7 +37,7 @@ from registry.identifiers import (
 from registry.models import ChronicDisease, ChronicQualification, Institution, Person, Region, overlapping
 from registry.references import next_reference
 from registry.selectors import scoped_to_actor, working_days_after
-from registry.services import insured_days_missing, person_and_fields
+from registry.services import insured_days_missing, person_and_fields, personal_data_reveal
 from registry.spans import uncovered
 from registry.validators import normalize_id_number
 from registry.workdays import add_months
@@ -57,7 +57,12 @@ from reimbursements.choices import (
     Setting,
 )
 from reimbursements.models import BenefitPool, Claim, ClaimEvent, ClaimInvoice, ClaimMaterial, PoolUsageElsewhere
-from reimbursements.rules import CLAIM_ACTION_CAPACITIES, MATERIAL_STATUS_CAPACITIES, UPLOAD_CAPACITIES
+from reimbursements.rules import (
+    CLAIM_ACTION_CAPACITIES,
+    CLAIM_REVEAL_CAPACITIES,
+    MATERIAL_STATUS_CAPACITIES,
+    UPLOAD_CAPACITIES,
+)
 
 REQUIRED = gettext_lazy("This field is required.")
 ZERO = Decimal("0")
@@ -793,3 +798,29 @@ def pool_usage_import(*, lines, user=None) -> int:
             usage._history_user = user
             usage.save()
     return len(rows)
+
+
+def claim_reveal(*, claim: Claim, fields, purpose: str, reason: str = "", actor: Actor) -> dict[str, str]:
+    """A claim's full bank account or proxy ID number, read for a purpose and recorded (PIPL).
+
+    Each field has its readers (``CLAIM_REVEAL_CAPACITIES``: the bank account only the roles that
+    pay); the access records name the claim. Returns ``{field: full value}``.
+    """
+    fields = set(fields)
+    for name in sorted(fields & set(CLAIM_REVEAL_CAPACITIES)):
+        authorize(
+            actor,
+            CLAIM_REVEAL_CAPACITIES[name],
+            refusal=_("Your role may not read this claim's %(field)s in full.")
+            % {"field": Claim._meta.get_field(name).verbose_name},
+        )
+    names = personal_data_reveal(
+        person=claim.person,
+        fields=fields,
+        revealable=CLAIM_REVEAL_CAPACITIES,
+        purpose=purpose,
+        reason=reason,
+        actor=actor,
+        record=claim.reference,
+    )
+    return {name: getattr(claim, name) for name in sorted(names)}

@@ -11,6 +11,7 @@ from config.api.inputs import InputSerializer, limit
 from config.api.serializers import StateEventSerializer
 from filings.api.serializers import RequirementSerializer
 from filings.choices import FilingType
+from registry.api.serializers import RevealQuerySerializer
 from registry.choices import InstitutionLevel
 from registry.models import Person
 from reimbursements.choices import (
@@ -192,6 +193,13 @@ class BreakdownSerializer(serializers.Serializer):
     steps = StepSerializer(many=True)
 
 
+class ClaimRevealQuerySerializer(RevealQuerySerializer):
+    reveal = serializers.MultipleChoiceField(
+        choices=["bank_account", "proxy_id_number"],
+        help_text="Fields to show in full (bank_account: the roles that pay only); recorded for auditors.",
+    )
+
+
 class InvoiceSerializer(serializers.ModelSerializer):
     class Meta:
         model = ClaimInvoice
@@ -212,7 +220,11 @@ class ClaimSerializer(FastOutput, serializers.ModelSerializer):
     disease = serializers.CharField(source="disease_id", allow_null=True)
     invoices = InvoiceSerializer(many=True, read_only=True)
     bank_account = serializers.CharField(
-        source="masked_bank_account", help_text=_("Masked: only the last four digits are shown.")
+        source="masked_bank_account",
+        help_text=_("Masked: only the last four digits are shown (in full after a reveal by a paying role)."),
+    )
+    proxy_id_number = serializers.CharField(
+        source="masked_proxy_id_number", help_text=_("The proxy's ID number, masked (in full after a reveal).")
     )
 
     class Meta:
@@ -243,6 +255,7 @@ class ClaimSerializer(FastOutput, serializers.ModelSerializer):
             "bank_account",
             "account_holder",
             "proxy_name",
+            "proxy_id_number",
             "proxy_relationship",
             "channel",
             "submitted_at",

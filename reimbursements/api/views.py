@@ -29,6 +29,7 @@ from reimbursements.api.serializers import (
     ClaimMaterialSerializer,
     ClaimPaySerializer,
     ClaimRequirementSerializer,
+    ClaimRevealQuerySerializer,
     ClaimSerializer,
     ClaimTransitionSerializer,
     MaterialStatusSerializer,
@@ -47,7 +48,24 @@ DOCUMENT = {(200, media_type): OpenApiTypes.BINARY for media_type in ("applicati
 
 @extend_schema_view(
     list=extend_schema(tags=TAGS),
-    retrieve=extend_schema(tags=TAGS, responses={200: ClaimDetailSerializer, **ERRORS}),
+    retrieve=extend_schema(
+        tags=TAGS,
+        parameters=[
+            OpenApiParameter(
+                "reveal",
+                {"type": "string", "pattern": "^(bank_account|proxy_id_number)(,(bank_account|proxy_id_number))*$"},
+                description="bank_account (the roles that pay) and/or proxy_id_number (staff), comma-separated; "
+                "the values are shown in full and the reading is recorded.",
+            ),
+            OpenApiParameter(
+                "purpose",
+                {"type": "string", "enum": ["counter_check", "phone_enquiry", "audit", "payment_check", "other"]},
+                description="Why (default other, which needs a reason of at least 4 characters); recorded.",
+            ),
+            OpenApiParameter("reason", OpenApiTypes.STR, description="Recorded; required for purpose=other."),
+        ],
+        responses={200: ClaimDetailSerializer, **ERRORS},
+    ),
     create=extend_schema(
         tags=TAGS,
         request=ClaimInputSerializer,
@@ -87,16 +105,24 @@ class ClaimViewSet(RecordViewSet):
     def reload(self, pk: int):
         return selectors.claim_reload(claim_id=pk)
 
-    def record_response(self, record, *, status_code: int = status.HTTP_200_OK) -> Response:
-        """The claim with its checklist, its frozen breakdown, or before approval an estimate."""
+    def record_response(
+        self, record, *, status_code: int = status.HTTP_200_OK, revealed: Mapping | None = None
+    ) -> Response:
+        """The claim with its checklist, its frozen breakdown, or before approval an estimate.
+
+        ``revealed`` holds the full values a logged reveal returned; nothing else is ever unmasked.
+        """
         estimate = None
         if record.state in OPEN_CLAIM_STATES:
             try:
                 estimate = selectors.claim_estimate(claim=record)
             except (ApplicationError, InvalidAmounts):
                 estimate = None  # no benefit policy in force for it: the reviewer sees why on approval
-        response = Response(ClaimDetailSerializer(record, context={"estimate": estimate}).data, status=status_code)
+        data = ClaimDetailSerializer(record, context={"estimate": estimate}).data
+        response = Response({**data, **(revealed or {})}, status=status_code)
         response["ETag"] = f'"{record.version}"'
+        if revealed:
+            response["Cache-Control"] = "private, no-store"
         return response
 
     def perform_transition(self, record, *, action: str, expected_version: int | None, **params):
@@ -105,7 +131,20 @@ class ClaimViewSet(RecordViewSet):
         )
 
     def retrieve(self, request, reference=None):
-        return self.record_response(self.get_record())
+        claim = self.get_record()
+        revealed = None
+        if "reveal" in request.query_params or "purpose" in request.query_params:
+            query = {name: request.query_params.get(name) for name in ("reveal", "purpose", "reason")}
+            query["reveal"] = (query["reveal"] or "").split(",")
+            params = parse_input(ClaimRevealQuerySerializer, {k: v for k, v in query.items() if v is not None})
+            revealed = services.claim_reveal(
+                claim=claim,
+                fields=params["reveal"],
+                purpose=params["purpose"],
+                reason=params.get("reason", ""),
+                actor=self.actor,
+            )
+        return self.record_response(claim, revealed=revealed)
 
     @idempotent
     def create(self, request):
