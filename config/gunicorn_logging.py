@@ -8,22 +8,14 @@ the same patterns as the Django log filter, also when the digits came percent-en
 
 from __future__ import annotations
 
-from urllib.parse import unquote_plus
-
 from gunicorn.glogging import Logger, SafeAtoms
 
 from config.logging import mask_text
 
 
 def mask_value(value: str) -> str:
-    """``value`` with ID numbers and mobiles masked; percent-encoded ones are decoded first, then masked."""
-    masked = mask_text(value)
-    if "%" in masked or "+" in masked:
-        decoded = unquote_plus(masked)
-        redone = mask_text(decoded)
-        if redone != decoded:
-            return redone
-    return masked
+    """``value`` with personal numbers masked, percent-encoded ones too (``config.personal.mask_log_text``)."""
+    return mask_text(value)
 
 
 class MaskedAtoms(SafeAtoms):

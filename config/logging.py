@@ -1,4 +1,6 @@
-"""Logs carry no personal identifiers: national ID numbers and mobile numbers are masked in every record.
+"""Logs carry no personal identifiers: ID numbers, phones and card numbers are masked in every record.
+
+The rule is ``config.personal.mask_log_text``, the masking policy's rule for logs.
 
 Django logs each 4xx with the request's path, and some paths name a person by ID number
 (``/audit/persons/{id_number}/as-of/``); a filter on those loggers masks them before any handler
@@ -8,14 +10,8 @@ sees the record.
 from __future__ import annotations
 
 import logging
-import re
 
-ID_NUMBER = re.compile(r"(?<![0-9])(\d{6})\d{8}(\d{3}[\dXx])(?![0-9])")
-MOBILE = re.compile(r"(?<![0-9])(1\d{2})\d{4}(\d{4})(?![0-9])")
-
-
-def mask_text(text: str) -> str:
-    return MOBILE.sub(r"\1****\2", ID_NUMBER.sub(r"\1********\2", text))
+from config.personal import mask_log_text as mask_text
 
 
 class MaskPersonalData(logging.Filter):

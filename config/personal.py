@@ -7,6 +7,8 @@ bottom (``config``) so that the transition machine can mask a reason before any 
 from __future__ import annotations
 
 import re
+import unicodedata
+from urllib.parse import unquote_plus
 
 # Full-width digits, X and dash read as ASCII (the rest of the text, its Chinese punctuation, is kept).
 _FULL_WIDTH = str.maketrans("０１２３４５６７８９Ｘｘ－", "0123456789Xx-")
@@ -69,6 +71,9 @@ def _mask_candidate(match: re.Match) -> str:
         return mask_bank_account(digits)
     if digits.isdigit() and len(digits) == 11 and re.match(r"1[3-9]", digits):
         return mask_phone(digits)
+    national = re.fullmatch(r"(?:0086|86)(1[3-9]\d{9})", digits)  # a mobile written with its country code
+    if national:
+        return digits[: -len(national.group(1))] + mask_phone(national.group(1))
     return text
 
 
@@ -82,3 +87,38 @@ def mask_free_text(text: str | None) -> str:
     if not text:
         return text or ""
     return _CANDIDATE.sub(_mask_candidate, text.translate(_FULL_WIDTH))
+
+
+# In a log line (a request path, a query string), any run of 11 to 19 digits not glued to letters is
+# masked whether or not it is a valid number: a guessed ID number is personal too. Runs glued to
+# letters (a reference like FB20261203000123, ``ID350203…``) are masked when they are valid numbers,
+# as in free text. Digits may come grouped by spaces or dashes, percent-encoded, or full-width.
+_LOG_RUN = re.compile(r"(?<![0-9])\d(?:[ \-]?\d){10,18}[Xx]?(?![0-9])")
+
+
+def _mask_log_run(match: re.Match) -> str:
+    text = match.group(0)
+    known = _mask_candidate(match)
+    before = match.string[match.start() - 1 : match.start()]
+    after = match.string[match.end() : match.end() + 1]
+    if known != text or before.isalpha() or after.isalpha():
+        return known
+    digits = re.sub(r"[ \-]", "", text)
+    return mask_id_number(digits.upper()) if len(digits) == 18 else mask_bank_account(digits)
+
+
+def mask_log_text(text: str) -> str:
+    """A log line with every personal number masked (the one rule for logs: Django's and gunicorn's).
+
+    Percent-encoded and ``+``-spaced text is read decoded, so ``%33%35…`` or ``3502+0319…`` is found too;
+    a line whose decoded form held a number is written decoded and masked.
+
+    >>> mask_log_text("GET /api/v1/eligibility/?id_number=3502%2003195603120312&phone=%2B8613906001234")
+    'GET /api/v1/eligibility/?id_number=350203********0312&phone=+86139****1234'
+    """
+    if not text:
+        return text or ""
+    readable = unicodedata.normalize("NFKC", text)
+    decoded = unquote_plus(readable) if "%" in readable or "+" in readable else readable
+    masked = _LOG_RUN.sub(_mask_log_run, decoded)
+    return masked if masked != decoded else readable

@@ -125,3 +125,34 @@ def test_a_worker_keeps_its_access_log_after_django_configures_logging(settings)
     conf["post_worker_init"](SimpleNamespace(log=logger, cfg=config))
     assert logger.access_log.handlers
     assert any(type(f).__name__ == "MaskPersonalData" for f in logger.access_log.filters)
+
+
+CARD = "6216610000001234560"  # passes Luhn
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        "id_number=3502 0319 5603 1203 12",  # grouped by spaces
+        "id_number=3502-0319-5603-1203-12",  # grouped by dashes
+        "id_number=3502+0319+5603+1203+12",  # form-encoded spaces
+        "id_number=%33%35%30%32%30%33%31%39%35%36%30%33%31%32%30%33%31%32",  # percent-encoded
+        "id_number=３５０２０３１９５６０３１２０３１２",  # full-width
+        "id_number=ID350203195603120312",  # glued to a prefix
+        "id_number=350203195603120313",  # a guess with a wrong check digit is personal too
+        "phone=%2B8613906001234",  # with the country code
+        "phone=0086-139-0600-1234",
+        f"bank_account={CARD}",
+        "bank_account=6216 6100 0000 1234 560",
+    ],
+)
+def test_log_lines_mask_numbers_however_they_are_written(written):
+    line = mask_value(f"GET /api/v1/persons/?{written} HTTP/1.1")
+    digits = re.sub(r"[^0-9]", "", line.replace("1.1", ""))
+    assert "350203195603120" not in digits and "13906001234" not in digits and CARD not in digits, line
+    assert "****" in line
+
+
+def test_log_lines_keep_references_dates_amounts_and_addresses():
+    line = '127.0.0.1 "GET /api/v1/claims/CL20261203000123/?amount=12345678.90&since=2026-12-03 HTTP/1.1" 200 5120'
+    assert mask_value(line) == line
