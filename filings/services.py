@@ -41,6 +41,7 @@ from filings.rules import FILING_ACTION_CAPACITIES, MATERIAL_UPLOAD_CAPACITIES
 from registry.choices import InsuranceType, InsuredStatus, RegionLevel
 from registry.models import Institution, Person, Region
 from registry.references import next_reference
+from registry.selectors import scoped_to_actor
 from registry.services import insured_days_missing, person_and_fields
 from registry.spans import common
 from registry.validators import normalize_id_number, normalize_phone
@@ -94,13 +95,16 @@ def _json_value(value):
     return value
 
 
-def _live_conflict(person_id: int) -> Conflict:
-    live = Filing.objects.filter(person_id=person_id, state__in=LIVE_STATES).values_list("reference", flat=True).first()
-    return Conflict(
-        _("This person already has a live filing (%(ref)s); change or revoke it first.") % {"ref": live},
-        code="live_filing_exists",
-        errors={"person": [_("A live filing exists: %(ref)s.") % {"ref": live}]},
-    )
+def _live_conflict(person_id: int, actor: Actor) -> Conflict:
+    """409: the person has a live filing, named only to whoever may read it (a hospital is told it exists)."""
+    live = scoped_to_actor(Filing.objects.filter(person_id=person_id, state__in=LIVE_STATES), actor)
+    reference = live.values_list("reference", flat=True).first()
+    if reference is None:
+        message, detail = _("This person already has a live filing."), _("A live filing exists.")
+    else:
+        message = _("This person already has a live filing (%(ref)s); change or revoke it first.") % {"ref": reference}
+        detail = _("A live filing exists: %(ref)s.") % {"ref": reference}
+    return Conflict(message, code="live_filing_exists", errors={"person": [detail]})
 
 
 # --- the rules a new filing must satisfy, one function each --------------------------------------
@@ -618,7 +622,7 @@ def _store_new_filing(*, person: Person, actor: Actor, fields: dict, replaces: F
     try:
         FILINGS.create(filing, actor=actor, changes=changes, then=FilingAction.ACTIVATE if instant else None)
     except IntegrityError:
-        raise _live_conflict(person.pk) from None
+        raise _live_conflict(person.pk, actor) from None
     if institutions:
         filing.institutions.set(institutions)
     return filing
@@ -673,11 +677,11 @@ def filing_validate(*, actor: Actor, data: dict, person: Person | None = None) -
         ),
         message=_("The filing is invalid; see the errors per field."),
     )
-    _check_person_may_file(person, fields)
+    _check_person_may_file(person, fields, actor)
     return person, fields
 
 
-def _check_person_may_file(person: Person, fields: dict) -> None:
+def _check_person_may_file(person: Person, fields: dict, actor: Actor) -> None:
     """A current filing needs a person insured now and no live filing; a past one, insurance on its days."""
     if _is_history(fields):
         gaps = insured_days_missing(person_id=person.pk, first=fields["start_date"], last=fields["end_date"])
@@ -693,7 +697,7 @@ def _check_person_may_file(person: Person, fields: dict) -> None:
                 _("The person is not actively insured; a filing cannot be made."), code="not_actively_insured"
             )
         if Filing.objects.filter(person=person, state__in=LIVE_STATES).exists():
-            raise _live_conflict(person.pk)
+            raise _live_conflict(person.pk, actor)
     _coverage_conflict(person_id=person.pk, start=fields["start_date"], end=fields["end_date"])
 
 
@@ -703,7 +707,7 @@ def filing_submit(*, actor: Actor, data: dict, person: Person | None = None) -> 
     with transaction.atomic():
         # Lock the person so concurrent submissions queue; the partial unique index is the final guard.
         locked = Person.objects.select_for_update().get(pk=person.pk)
-        _check_person_may_file(locked, fields)
+        _check_person_may_file(locked, fields, actor)
         return _store_new_filing(person=locked, actor=actor, fields=fields, replaces=None)
 
 

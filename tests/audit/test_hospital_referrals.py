@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from filings.models import Filing
 from notifications.models import Notification
-from tests.factories import PersonFactory, referring_hospital
+from tests.factories import FilingFactory, PersonFactory, referring_hospital
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/filings/"
@@ -76,3 +76,14 @@ def test_the_person_hears_of_the_filing_made_for_them(hospital, client_for):
     assert notification.kind == "filing_effective"
     feed = client_for(person=person).get("/api/v1/notifications/").json()["results"]
     assert reference in str(feed)
+
+
+def test_a_live_filing_is_named_only_to_whoever_may_read_it(hospital, counter):
+    """Item 7: an error never names a record the caller may not read; a hospital learns only that one exists."""
+    person = PersonFactory(name="王小明")
+    reference = FilingFactory(person=person).reference
+    refused = hospital.post(URL, referral(person.id_number, "王小明"))
+    assert refused.status_code == 409 and refused.json()["code"] == "live_filing_exists"
+    assert reference not in refused.content.decode()
+    again = counter.post(URL, referral(person.id_number, "王小明"))
+    assert again.status_code == 409 and reference in again.content.decode()
