@@ -11,6 +11,8 @@ from django.utils.translation import gettext as _
 from stdnum.cn import ric
 from stdnum.exceptions import ValidationError as StdnumError
 
+from registry.identifiers import normalize_identifier
+
 INSTITUTION_CODE_RE = re.compile(r"^H\d{11}$")
 
 
@@ -23,10 +25,10 @@ def normalize_id_number(value: str) -> str:
     at birth, so only its checksum and birth date are checked here.
     Raises ``django.core.exceptions.ValidationError`` with a message that says what is wrong.
     """
-    number = ric.compact(value or "")
+    number = normalize_identifier(value or "")  # NFKC, ASCII digits of any script, no separators, upper case
     if len(number) != 18:
         raise ValidationError(_("An ID number has 18 characters."), code="invalid_length")
-    if not number[:-1].isdigit() or not (number[-1].isdigit() or number[-1] == "X"):
+    if not number.isascii() or not number[:-1].isdigit() or not (number[-1].isdigit() or number[-1] == "X"):
         raise ValidationError(_("An ID number is 17 digits followed by a digit or X."), code="invalid_format")
     if number[-1] != ric.calc_check_digit(number):
         raise ValidationError(_("The check digit of this ID number is wrong."), code="invalid_checksum")
@@ -58,6 +60,17 @@ def normalize_phone(value: str) -> str:
     if phonenumbers.number_type(number) == phonenumbers.PhoneNumberType.MOBILE:
         return national
     return "0" + national
+
+
+def normalize_account_number(value: str) -> str:
+    """A bank account number as ASCII digits: NFKC, digits of any script as ASCII, separators dropped.
+
+    Anything else left (a superscript ², a letter) is refused: the number is stored as it is paid to.
+    """
+    number = normalize_identifier(value or "")
+    if number and not (number.isascii() and number.isdigit()):
+        raise ValidationError(_("A bank account number has digits only."), code="invalid_account_number")
+    return number
 
 
 def validate_phone(value: str) -> None:

@@ -39,7 +39,7 @@ from registry.references import next_reference
 from registry.selectors import scoped_to_actor, working_days_after
 from registry.services import insured_days_missing, person_and_fields, personal_data_reveal
 from registry.spans import uncovered
-from registry.validators import normalize_id_number
+from registry.validators import normalize_account_number, normalize_id_number
 from registry.workdays import add_months
 from reimbursements import selectors
 from reimbursements.calculator import InvalidAmounts
@@ -290,10 +290,10 @@ def rule_payment_and_proxy(draft: ClaimDraft) -> None:
     """The account the money goes to, and who applies on the person's behalf."""
     names = ("bank_name", "bank_account", "account_holder", "proxy_name", "proxy_relationship")
     draft.out.update({name: (draft.data.get(name) or "").strip() for name in names})
-    account = draft.out["bank_account"].replace(" ", "")
-    if account and not account.isdigit():
-        draft.error("bank_account", _("A bank account number has digits only."))
-    draft.out["bank_account"] = account
+    try:
+        draft.out["bank_account"] = normalize_account_number(draft.out["bank_account"])
+    except ValidationError as exc:
+        draft.error("bank_account", exc.messages[0])
     draft.out["proxy_id_number"] = ""
     if draft.out["proxy_name"]:
         try:
