@@ -3,6 +3,7 @@
 1. List pages accept only the filters they offer.
 2. A history page never writes: a past version is read, never saved back.
 3. A search for an ID number that matches nobody is a counted guess.
+4. An add form's initial values from the address are read as their fields read them: junk is a 400.
 
 On (1):
 Django's admin lets a list page's address filter by any lookup on the model's own fields
@@ -20,7 +21,7 @@ import re
 from django.apps import apps
 from django.contrib import admin, messages
 from django.contrib.admin.utils import get_fields_from_path
-from django.core.exceptions import FieldDoesNotExist, PermissionDenied
+from django.core.exceptions import BadRequest, FieldDoesNotExist, PermissionDenied, ValidationError
 from django.utils.translation import gettext as _
 
 from config.actors import actor_of
@@ -96,5 +97,31 @@ class SearchGuessesCounted:
         return super().get_search_results(request, queryset, number)
 
 
-class BureauModelAdmin(SearchGuessesCounted, HistoryNeverWrites, OfferedLookupsOnly):
+class InitialDataChecked:
+    """Django passes an add form's address (``?person=12&starts_on=…``) to the form as initial values,
+    unread; a widget or a query then fails on junk (``?person=x``, ``?expires=x``) with a 500. Here each
+    value naming a model field is read as that field reads it (a relation as its target's key), within
+    its validators (an integer within the database's range); one it cannot read is a 400 page."""
+
+    def get_changeform_initial_data(self, request):
+        initial = super().get_changeform_initial_data(request)
+        for name, value in initial.items():
+            try:
+                field = self.model._meta.get_field(name)
+            except FieldDoesNotExist:
+                continue
+            if not getattr(field, "concrete", False) and not field.many_to_many:
+                continue
+            target = field.target_field if field.is_relation else field
+            try:
+                for item in value if isinstance(value, list) else [value]:
+                    if item in ("", None):
+                        continue
+                    target.run_validators(target.to_python(item))
+            except (ValidationError, ValueError, TypeError, OverflowError):
+                raise BadRequest(_("The address gives %(field)s a value it cannot take.") % {"field": name}) from None
+        return initial
+
+
+class BureauModelAdmin(InitialDataChecked, SearchGuessesCounted, HistoryNeverWrites, OfferedLookupsOnly):
     """The rules every registered model admin gets in front of its own class."""

@@ -548,7 +548,8 @@ class ClaimAdmin(
         """The counter's claim: person, treatment, amounts, invoices, in one page; every rule at once."""
         if not self.has_add_permission(request):
             raise PermissionDenied
-        initial = {"person": request.GET.get("person")} if request.GET.get("person") else None
+        # Read through the admin policy's check (config.admin_policy.InitialDataChecked): ?person=x is a 400.
+        initial = {k: v for k, v in self.get_changeform_initial_data(request).items() if k == "person"} or None
         form = CounterClaimForm(request.POST or None, initial=initial)
         invoices = InvoiceFormSet(request.POST or None, prefix="invoices")
         if request.method == "POST":
