@@ -12,12 +12,13 @@ from __future__ import annotations
 import datetime
 import json
 import logging
+import ssl
 import time
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit
 
+import httpcore
 import httpx
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -27,7 +28,7 @@ from django.db.models import F, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
-from accounts.webhooks import resolve_public
+from accounts.webhooks import WebhookTarget, webhook_target
 from config.transitions import Step
 from filings.choices import FilingAction, FilingState, ProofBasis
 from filings.models import Filing
@@ -316,16 +317,92 @@ def _claim(now: datetime.datetime, limit: int) -> list[Delivery]:
     ]
 
 
-def _post(client: httpx.Client, delivery: Delivery) -> str:
-    """POST one notification; the error ("" when the receiver answered 2xx)."""
+class _PinnedBackend(httpcore.SyncBackend):
+    """Opens connections to the addresses checked for the webhook's host, and to nothing else.
+
+    The HTTP client asks for ``host:port`` as the URL gives it; this answers with a socket to the
+    addresses ``webhook_target`` resolved and checked (the next one if one does not answer),
+    so the name is never resolved a second time and an answer changed since the check (DNS
+    rebinding) is never seen. The TLS layer above still gets the name: SNI and the certificate
+    check are for the webhook's host, not for the address.
+    """
+
+    def __init__(self, target: WebhookTarget) -> None:
+        self.target = target
+
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options=None,
+    ) -> httpcore.NetworkStream:
+        if (host, port) != (self.target.host, self.target.port):
+            raise httpcore.ConnectError(f"{host}:{port} is not the checked webhook address")
+        failure: Exception | None = None
+        for address in self.target.addresses:
+            try:
+                return super().connect_tcp(address, port, timeout, local_address, socket_options)
+            except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
+                failure = exc
+        raise failure or httpcore.ConnectError("no address")
+
+
+class _PinnedTransport(httpx.HTTPTransport):
+    """httpx's transport, its connection pool connecting through ``_PinnedBackend``.
+
+    httpx 0.28 builds its pool without a way to choose the network backend (httpcore's documented
+    hook for this), so the pool it built is replaced by the same one with the backend; the rest of
+    the transport (request and response mapping, httpx's exceptions) is httpx's own.
+    """
+
+    def __init__(self, target: WebhookTarget, *, ssl_context: ssl.SSLContext) -> None:
+        super().__init__(verify=ssl_context, trust_env=False)
+        if not isinstance(getattr(self, "_pool", None), httpcore.ConnectionPool):
+            raise RuntimeError("httpx.HTTPTransport no longer keeps its pool in _pool: pinning would be lost")
+        self._pool = httpcore.ConnectionPool(ssl_context=ssl_context, network_backend=_PinnedBackend(target))
+
+
+def _tls_context() -> ssl.SSLContext:
+    """Certificates checked against certifi's roots, whatever the environment says (one per run, shared)."""
+    return httpx.create_ssl_context(trust_env=False)
+
+
+def _client(target: WebhookTarget, *, tls: ssl.SSLContext) -> httpx.Client:
+    """A client for one POST to ``target``, connecting to its checked addresses only.
+
+    One POST, one connection: a connection kept alive for the next row would outlive the check
+    it was opened under.
+
+    Through an egress proxy (``NOTIFICATION_WEBHOOK_PROXY``) the proxy resolves and connects:
+    the addresses are still checked first, and the proxy is where the same rule must hold.
+    """
+    proxy = settings.NOTIFICATION_WEBHOOK_PROXY or None
+    return httpx.Client(
+        timeout=httpx.Timeout(settings.NOTIFICATION_TIMEOUT_SECONDS),
+        follow_redirects=False,
+        trust_env=False,
+        verify=tls,
+        proxy=proxy,
+        transport=None if proxy else _PinnedTransport(target, ssl_context=tls),
+        headers={"User-Agent": "cross-region-filings-notifier/1"},
+    )
+
+
+def _post(delivery: Delivery, *, tls: ssl.SSLContext) -> str:
+    """POST one notification; the error ("" when the receiver answered 2xx).
+
+    The host is resolved once, here; every address is checked (unless private ones are allowed)
+    and the connection goes to those addresses only. A refused address costs an attempt and
+    opens no connection.
+    """
     if not delivery.secret:
         return "the channel has no signing secret: nothing is sent unsigned"
-    parts = urlsplit(delivery.url)
-    if not settings.NOTIFICATION_ALLOW_PRIVATE_WEBHOOKS:
-        try:
-            resolve_public(parts.hostname or "", parts.port or (443 if parts.scheme == "https" else 80))
-        except ValidationError as exc:
-            return "; ".join(exc.messages)
+    try:
+        target = webhook_target(delivery.url, public_only=not settings.NOTIFICATION_ALLOW_PRIVATE_WEBHOOKS)
+    except ValidationError as exc:
+        return "; ".join(exc.messages)
     headers = {
         "Content-Type": "application/json; charset=utf-8",
         signing.HEADER: signing.signature_header(delivery.secret, delivery.body, int(time.time())),
@@ -333,7 +410,10 @@ def _post(client: httpx.Client, delivery: Delivery) -> str:
     }
     try:
         # The answer's body is never read: a receiver cannot make the sender download anything.
-        with client.stream("POST", delivery.url, content=delivery.body, headers=headers) as response:
+        with (
+            _client(target, tls=tls) as client,
+            client.stream("POST", delivery.url, content=delivery.body, headers=headers) as response,
+        ):
             status = response.status_code
     except httpx.TimeoutException as exc:
         return f"timeout ({type(exc).__name__})"
@@ -346,7 +426,7 @@ def _post(client: httpx.Client, delivery: Delivery) -> str:
     return ""
 
 
-def _deliver_channel(client: httpx.Client, deliveries: list[Delivery]) -> list[tuple[Delivery, str | None]]:
+def _deliver_channel(deliveries: list[Delivery], *, tls: ssl.SSLContext) -> list[tuple[Delivery, str | None]]:
     """One channel's rows in order; after its first failure (or past the run's budget) the rest wait.
 
     Returns (delivery, error) with error None for a row not tried.
@@ -358,7 +438,7 @@ def _deliver_channel(client: httpx.Client, deliveries: list[Delivery]) -> list[t
         if stopped or time.monotonic() - started > _run_budget():
             results.append((delivery, None))
             continue
-        error = _post(client, delivery)
+        error = _post(delivery, tls=tls)
         results.append((delivery, error))
         stopped = bool(error)
     return results
@@ -404,17 +484,10 @@ def notifications_send(*, now: datetime.datetime | None = None, limit: int | Non
     by_channel: dict[str, list[Delivery]] = defaultdict(list)
     for delivery in deliveries:
         by_channel[delivery.channel].append(delivery)
-    timeout = httpx.Timeout(settings.NOTIFICATION_TIMEOUT_SECONDS)
-    client = httpx.Client(
-        timeout=timeout,
-        follow_redirects=False,
-        trust_env=False,
-        proxy=settings.NOTIFICATION_WEBHOOK_PROXY or None,
-        headers={"User-Agent": "cross-region-filings-notifier/1"},
-    )
+    tls = _tls_context()
     threads = max(1, min(settings.NOTIFICATION_SEND_THREADS, len(by_channel)))
-    with client, ThreadPoolExecutor(max_workers=threads, thread_name_prefix="notify") as pool:
-        futures = [pool.submit(_deliver_channel, client, rows) for rows in by_channel.values()]
+    with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="notify") as pool:
+        futures = [pool.submit(_deliver_channel, rows, tls=tls) for rows in by_channel.values()]
         for future in as_completed(futures):
             _record(future.result(), report)
     log.info(

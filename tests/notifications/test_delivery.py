@@ -150,7 +150,8 @@ def test_an_address_that_is_not_public_is_refused_at_delivery_too(receiver, hook
     report = services.notifications_send()
     row = Notification.objects.get()
     assert report.retrying == 1 and receiver.received == []
-    assert "127.0.0.1" in row.last_error  # "…must be on a public address; 127.0.0.1 is 127.0.0.1."
+    assert (row.status, row.attempts) == ("pending", 1)  # a failed attempt, recorded; no connection opened
+    assert "127.0.0.1" in row.last_error  # "…must be on a public address; 127.0.0.1 is 127.0.0.1 (loopback)."
 
 
 def test_two_senders_at_once_never_take_the_same_rows(receiver, hooked):
