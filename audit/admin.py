@@ -1,29 +1,37 @@
 """The auditors' desk in the admin: every event of every record in one browser, with the API's
-filters, and the same streamed CSV export."""
+filters, and the same streamed CSV export; the reveal log; the record of eligibility answers."""
 
 from __future__ import annotations
 
-from django.contrib import admin
+import re
+
+from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, path, reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from accounts.history import actor_names
-from accounts.models import Channel
+from accounts.models import Channel, ChannelAPIKey
 from audit import exports, selectors
+from audit.choices import ELIGIBILITY_REASONS
+from audit.digests import id_number_digests
 from audit.forms import EventFilterForm
-from audit.models import AuditEvent
+from audit.models import AuditEvent, EligibilityQuestion
 from audit.permissions import AUDITORS
 from config.actors import actor_of
 from config.admin import CSVExportMixin, ViewOnlyMixin, field_column
 from config.errors import ValidationFailed
 from filings.choices import FilingAction, FilingState
+from registry.identifiers import normalize_identifier
 from registry.masking import mask_free_text, mask_id_number
-from registry.models import PersonDataAccess
+from registry.models import Person, PersonDataAccess
 from reimbursements.choices import ClaimAction, ClaimState
 
 PAGE_SIZE = 50
+# A whole ID number once normalised (registry.identifiers): what the eligibility record is searched by.
+ID_NUMBER = re.compile(r"^[0-9]{17}[0-9X]$")
 LABELS = {
     "filing": (_("filing"), FilingAction, FilingState, "admin:filings_filing_change"),
     "claim": (_("claim"), ClaimAction, ClaimState, "admin:reimbursements_claim_change"),
@@ -127,7 +135,10 @@ class PersonDataAccessAdmin(CSVExportMixin, ViewOnlyMixin, admin.ModelAdmin):
     """The reveal log (PIPL): who read which full personal value of whom, when and why — for auditors and
     administrators only, filtered by who, field and period, searched by whose ID number, exported as CSV."""
 
-    list_display = ["at", "actor_label", "person_shown", "field", "purpose", "reason_shown"]
+    list_display = ["at", "actor_label", "person_shown", "field", "record", "purpose", "reason_shown"]
+    # The change page too shows the person and the reason masked (older reasons were stored as typed).
+    fields = ["at", "actor_label", "person_shown", "field", "record", "purpose", "reason_shown"]
+    readonly_fields = fields
     list_filter = ["user", "field", "purpose", ("at", admin.DateFieldListFilter)]
     list_select_related = ["person", "user"]
     search_fields = ["=person__id_number", "person__name"]
@@ -138,6 +149,7 @@ class PersonDataAccessAdmin(CSVExportMixin, ViewOnlyMixin, admin.ModelAdmin):
         (_("person's name"), lambda access: access.person.name),
         (_("ID number"), lambda access: mask_id_number(access.person.id_number)),
         field_column(PersonDataAccess, "field"),
+        field_column(PersonDataAccess, "record"),
         field_column(PersonDataAccess, "purpose"),
         (_("reason"), lambda access: mask_free_text(access.reason)),
     ]
@@ -156,3 +168,158 @@ class PersonDataAccessAdmin(CSVExportMixin, ViewOnlyMixin, admin.ModelAdmin):
     @admin.display(description=_("reason"))
     def reason_shown(self, access):
         return mask_free_text(access.reason)
+
+
+class InstitutionAskingFilter(admin.SimpleListFilter):
+    """The institutions that hold (or held) a hospital key: the only ones that can have asked. Not Django's
+    related-field filter, which lists every institution of the catalogue, nor its "related only" one, which
+    reads the whole record to find the distinct ones."""
+
+    title = _("institution asking")
+    parameter_name = "institution"
+
+    def lookups(self, request, model_admin):
+        return (
+            ChannelAPIKey.objects.filter(institution__isnull=False)
+            .order_by("institution__name")
+            .values_list("institution_id", "institution__name")
+            .distinct()
+        )
+
+    def queryset(self, request, queryset):
+        return queryset.filter(institution_id=self.value()) if self.value() else queryset
+
+
+class ReasonFilter(admin.SimpleListFilter):
+    """The answer's reason code, from the codes the eligibility answer gives (a fixed list: listing the
+    distinct codes stored would read the whole record)."""
+
+    title = _("reason code")
+    parameter_name = "reason"
+
+    def lookups(self, request, model_admin):
+        return [(code, f"{code}：{label}") for code, label in ELIGIBILITY_REASONS.items()]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(reason_code=self.value()) if self.value() else queryset
+
+
+class PersonAskedAboutFilter(admin.SimpleListFilter):
+    """``?person=<id>``: the questions about one person (``audit.selectors.eligibility_questions_about``), the
+    link from the person's page. Shown only while it is applied: persons are not listed in the sidebar."""
+
+    title = _("person")
+    parameter_name = "person"
+
+    def _person(self):
+        value = self.value()
+        return Person.objects.filter(pk=value).first() if value and value.isdigit() else None
+
+    def lookups(self, request, model_admin):
+        person = self._person()
+        return [(str(person.pk), person_label(person))] if person is not None else []
+
+    def queryset(self, request, queryset):
+        if not self.value():
+            return queryset
+        person = self._person()
+        if person is None:
+            return queryset.none()
+        return queryset & selectors.eligibility_questions_about(person)
+
+
+def person_label(person: Person) -> str:
+    return f"{person.name}（{mask_id_number(person.id_number)}）"
+
+
+@admin.register(EligibilityQuestion)
+class EligibilityQuestionAdmin(CSVExportMixin, ViewOnlyMixin, admin.ModelAdmin):
+    """Which institutions asked about this person, and when (就医资格核验记录) — for auditors and administrators
+    only: every eligibility answer, filtered by institution, period and outcome, searched by the ID number
+    asked about (normalised and hashed before it is compared: the number is never stored), exported as CSV."""
+
+    list_display = [
+        "at",
+        "institution_shown",
+        "caller_shown",
+        "city_shown",
+        "visit",
+        "treatment_date",
+        "outcome",
+        "person_shown",
+    ]
+    list_filter = [
+        InstitutionAskingFilter,
+        ("at", admin.DateFieldListFilter),
+        "covered",
+        ReasonFilter,
+        "visit",
+        PersonAskedAboutFilter,
+    ]
+    list_select_related = ["institution", "city", "person"]
+    # The box takes an ID number only (get_search_results): "id_number" in the name also puts the admin
+    # policy's guess count on it (config.admin_policy.SearchGuessesCounted).
+    search_fields = ["=id_number_digest"]
+    search_help_text = _(
+        "Type the whole ID number asked about (18 characters; spaces, full-width digits and a lower-case x "
+        "are fine). It is compared by its keyed hash: the number itself is not stored."
+    )
+    show_full_result_count = False  # one count of a long record per page, not two
+    export_columns = [
+        field_column(EligibilityQuestion, "at"),
+        field_column(EligibilityQuestion, "institution"),
+        (_("institution name"), lambda q: q.institution.name if q.institution_id and q.institution else ""),
+        field_column(EligibilityQuestion, "caller"),
+        field_column(EligibilityQuestion, "key_prefix"),
+        field_column(EligibilityQuestion, "city"),
+        field_column(EligibilityQuestion, "visit"),
+        field_column(EligibilityQuestion, "treatment_date"),
+        field_column(EligibilityQuestion, "covered"),
+        field_column(EligibilityQuestion, "reason_code"),
+        (_("person's name"), lambda q: q.person.name if q.person_id and q.person else ""),
+        (_("ID number"), lambda q: mask_id_number(q.person.id_number) if q.person_id and q.person else ""),
+    ]
+    export_related = ("institution", "person")
+
+    def has_view_permission(self, request, obj=None):
+        return may_audit(request)
+
+    def has_module_permission(self, request):
+        return may_audit(request)
+
+    def get_search_results(self, request, queryset, search_term):
+        number = normalize_identifier(search_term)
+        if not number:
+            return queryset, False
+        if not ID_NUMBER.match(number):
+            messages.warning(request, _("Search by a whole ID number (18 characters)."))
+            return queryset.none(), False
+        return queryset.filter(id_number_digest__in=id_number_digests(number)), False
+
+    @admin.display(description=_("institution asking"), ordering="institution__name")
+    def institution_shown(self, question):
+        if question.institution_id is None:
+            return "—"
+        name = question.institution.name if question.institution else ""
+        return f"{name}（{question.institution_id}）" if name else question.institution_id
+
+    @admin.display(description=_("asked by"), ordering="caller")
+    def caller_shown(self, question):
+        return f"{question.caller} · {question.key_prefix}" if question.key_prefix else question.caller
+
+    @admin.display(description=_("city of treatment"), ordering="city")
+    def city_shown(self, question):
+        return f"{question.city.name}（{question.city_id}）" if question.city else question.city_id
+
+    @admin.display(description=_("answer"), ordering="covered")
+    def outcome(self, question):
+        label = ELIGIBILITY_REASONS.get(question.reason_code)
+        shown = _("covered") if question.covered else _("not covered")
+        return f"{shown} · {question.reason_code}" + (f"（{label}）" if label else "")
+
+    @admin.display(description=_("person"), ordering="person__name")
+    def person_shown(self, question):
+        if question.person_id is None or question.person is None:
+            return _("— (matched nobody)")
+        url = reverse("admin:registry_person_change", args=[question.person_id])
+        return format_html('<a href="{}">{}</a>', url, person_label(question.person))

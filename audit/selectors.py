@@ -1,4 +1,5 @@
-"""Reads for auditors: every state event of every record, in one order, filterable, streamable.
+"""Reads for auditors: every state event of every record, in one order, filterable, streamable; and the
+eligibility questions asked about a person.
 
 Filing and claim events live in their own append-only tables. The feed reads both in one
 order, ``(at, record_type, id)``, and pages through it by keyset (the last row seen), never by
@@ -18,8 +19,11 @@ from dataclasses import dataclass
 from django.db.models import CharField, F, Q, QuerySet, Value
 from django.utils.translation import gettext as _
 
+from audit.digests import id_number_digests
+from audit.models import EligibilityQuestion
 from config.errors import ValidationFailed
 from filings.models import FilingEvent
+from registry.models import Person
 from registry.selectors import normalize_id_query
 from reimbursements.models import ClaimEvent
 
@@ -149,3 +153,12 @@ def event_stream(*, filters: EventFilters, chunk: int = 2000) -> Iterator[dict]:
         yield from rows
         if cursor is None:
             return
+
+
+def eligibility_questions_about(person: Person) -> QuerySet[EligibilityQuestion]:
+    """Every eligibility question about this person, newest first: those asked while the number was theirs
+    (``person``), and those asked before they were registered here (by the keyed hash of their number,
+    under ``SECRET_KEY`` and its fallbacks)."""
+    return EligibilityQuestion.objects.filter(
+        Q(person=person) | Q(id_number_digest__in=id_number_digests(person.id_number))
+    ).select_related("institution", "city")

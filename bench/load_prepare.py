@@ -25,11 +25,16 @@ def main(out_dir: Path) -> None:
     from accounts.choices import Role
     from accounts.services import channel_key_issue, staff_create, staff_token_issue
     from bench.plans import captured_selects, verdict
+    from registry.models import Institution
 
     out_dir.mkdir(parents=True, exist_ok=True)
     rng = random.Random(2026)
     today = timezone.localdate()
-    _k, key = channel_key_issue(channel_code="hospital", name=f"bench {secrets.token_hex(4)}")
+    # A hospital's key belongs to its institution (a key without one is refused): the first of the catalogue.
+    institution = Institution.objects.order_by("code").values_list("code", flat=True).first()
+    _k, key = channel_key_issue(
+        channel_code="hospital", name=f"bench {secrets.token_hex(4)}", institution_code=institution
+    )
     user = staff_create(username=f"bench_{secrets.token_hex(4)}", role=Role.AUDITOR, password=secrets.token_urlsafe(16))
     _t, token = staff_token_issue(user=user)
 

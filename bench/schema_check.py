@@ -36,6 +36,7 @@ import datetime
 import json
 import os
 import re
+import secrets
 import shutil
 import signal
 import socket
@@ -60,7 +61,7 @@ TOKEN_RUN = "channel"  # the one run that tests POST /auth/token/
 # limits out of the way (see the module docstring), the database cache (no Redis needed).
 APP_ENV = {
     "DJANGO_SETTINGS_MODULE": SETTINGS,
-    "DJANGO_SECRET_KEY": "schema-check-only-not-secret",
+    "DJANGO_SECRET_KEY": "schema-check-" + secrets.token_urlsafe(48),
     "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
     "DJANGO_SECURE_COOKIES": "false",
     "DJANGO_DEBUG": "false",
@@ -71,6 +72,8 @@ APP_ENV = {
     "PERSON_SESSION_CHANNEL_FAILURE_RATE": "1000000/minute",
     "PERSON_SESSION_ID_FAILURE_RATE": "1000000/minute",
     "PERSONAL_LOOKUP_FAILURE_RATE": "1000000/minute",
+    "ELIGIBILITY_RATE": "1000000/minute",
+    "UPLOAD_RATE": "1000000/minute",
     "STAFF_LOCKOUT_FAILURES": "1000000",
     "LOG_LEVEL": "WARNING",
     "CACHE_URL": "",

@@ -6,18 +6,25 @@ looking things up by a personal number (an ID number) that match nobody: per cal
 user, a channel key, a hospital key), on every path that looks a person up by number — the API's
 ``id_number`` filters, eligibility, the admin's search — so a masked number plus guesses never
 gives the full one.
+
+``CallerQuota`` is the other kind: a total of requests per credential, counted whether they succeed or
+not (``EligibilityQuota``: every eligibility question of one API key, scope ``eligibility``).
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import threading
 import time
 
 from django.conf import settings
 from django.core.cache import cache as default_cache
 from rest_framework import exceptions
 from rest_framework.settings import api_settings
+from rest_framework.throttling import BaseThrottle
+
+from config.actors import actor_of
 
 
 def throttle_rate(scope: str) -> str | None:
@@ -114,3 +121,89 @@ def named_person_guesses(actor, id_number: str) -> list[FailureLimit]:
         FailureLimit("person_session_channel", keyed(caller_ident(actor))),
         FailureLimit("person_session_id_number", keyed(id_number)),
     ]
+
+
+def credential_ident(request) -> str:
+    """Which credential is asking: an API key by its public prefix (two keys of one hospital count
+    apart), else the caller (a staff user, a person)."""
+    prefix = getattr(request.auth, "prefix", None)
+    if prefix:
+        return f"key:{prefix}"
+    return caller_ident(actor_of(request.user))
+
+
+class CallerQuota(BaseThrottle):
+    """At most the scope's rate of requests per credential (``credential_ident``), in fixed windows
+    (``6000/hour``: 6000 from each full hour of the clock), counted in the shared cache; past it every
+    request is refused 429 with ``Retry-After`` until the window ends.
+
+    Not DRF's ``SimpleRateThrottle``: it keeps the time of every request of the window and reads and
+    rewrites that list at each one (6,000 entries at this rate). Here each worker counts in memory and
+    adds its count to the shared cache every ``step`` requests of a credential — 1 % of the limit (60
+    at 6000/hour; 1 for a limit under 200; at most 1,000) — when the cache also tells it the total so
+    far. Most requests cost no round trip to the cache, which matters when the cache is the database
+    (each write there is a transaction of its own: a few milliseconds). What that gives up, bounded: a
+    credential may pass its limit by less than 1 % per worker, and a fixed window lets twice the rate
+    through around a window's end. For a limit meant to stop enumeration and not a hospital, that is of
+    no consequence.
+    """
+
+    scope = ""
+    max_step = 1000
+    cache = default_cache
+    clock = staticmethod(time.time)
+    # key -> [counted here and not yet added to the cache, the cache's total when last seen, window end]
+    _counts: dict[str, list[float]] = {}
+    _lock = threading.Lock()
+
+    def allow_request(self, request, view) -> bool:
+        limit, window = parse_rate(throttle_rate(self.scope))
+        if limit is None:
+            return True
+        now = self.clock()
+        slot = int(now // window)
+        ends = (slot + 1) * window
+        self.until = ends - now
+        key = f"quota_{self.scope}_{keyed(credential_ident(request))}_{slot}"
+        step = max(1, min(self.max_step, limit // 100))
+        with self._lock:
+            counts = self._counts.get(key)
+            if counts is None:
+                self._forget_ended(now)
+                counts = self._counts[key] = [0, 0, ends]
+            if counts[0] + counts[1] >= limit:
+                return False
+            counts[0] += 1
+            if counts[0] < step:
+                return True
+            pending, counts[0] = counts[0], 0
+        total = self._add_to_cache(key, int(pending), timeout=int(self.until) + 1)
+        with self._lock:
+            counts[1] = max(counts[1], total)
+        return total <= limit
+
+    def wait(self) -> float:
+        return max(self.until, 1)
+
+    def _add_to_cache(self, key: str, count: int, *, timeout: int) -> int:
+        """Add ``count`` to the window's total in the shared cache; the total after.
+
+        ``incr`` first: the database cache's ``add`` of a key that exists tries an INSERT and counts on
+        the unique key to refuse it (an error in the server's log each time)."""
+        try:
+            return self.cache.incr(key, count)
+        except ValueError:  # the window's first count
+            if self.cache.add(key, count, timeout):
+                return count
+            return self.cache.incr(key, count)  # another worker's first count came first
+
+    @classmethod
+    def _forget_ended(cls, now: float) -> None:
+        for key in [key for key, counts in cls._counts.items() if counts[2] <= now]:
+            del cls._counts[key]
+
+
+class EligibilityQuota(CallerQuota):
+    """Every eligibility question of one API key (or staff user): scope ``eligibility``."""
+
+    scope = "eligibility"

@@ -1,9 +1,10 @@
 """Thin REST views over the filings app's selectors and services."""
 
+from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -15,12 +16,13 @@ from config.api.conditional import IF_MATCH_PARAMETER, expected_version
 from config.api.exceptions import ERRORS, ErrorSerializer
 from config.api.idempotency import idempotent
 from config.api.inputs import parse_input
+from config.api.openapi import upload_refusals
 from config.api.permissions import allow
 from config.api.serializers import represent
 from config.api.viewsets import RecordViewSet, transition_endpoint
 from config.errors import PermissionRefused
 from config.files import check_upload, document_response
-from config.limits import personal_lookup_guesses
+from config.limits import EligibilityQuota, personal_lookup_guesses
 from filings import selectors, services
 from filings.api.serializers import (
     ContactSerializer,
@@ -152,14 +154,25 @@ class FilingViewSet(RecordViewSet):
         methods=["POST"],
         tags=TAGS,
         request={"multipart/form-data": MaterialUploadSerializer},
-        responses={201: FilingMaterialSerializer, 409: ErrorSerializer, 413: ErrorSerializer, **ERRORS},
-        description="Upload one document (PDF, JPEG or PNG) for the item.",
+        responses={
+            201: FilingMaterialSerializer,
+            **upload_refusals(
+                "`not_accepting_materials`: the filing takes documents only while it awaits review, or for "
+                "a commitment letter."
+            ),
+            413: ErrorSerializer,
+            **ERRORS,
+        },
+        description=(
+            "Upload one document (PDF, JPEG or PNG) for the item. It replaces the item's current document, "
+            "which is kept (`superseded_at`) but no longer counts towards the filing's total."
+        ),
     )
     @extend_schema(
         methods=["GET"],
         tags=TAGS,
         responses={**DOCUMENT, **ERRORS},
-        description="Download the latest document of the item.",
+        description="Download the current document of the item.",
     )
     @action(
         detail=True,
@@ -179,13 +192,32 @@ class FilingViewSet(RecordViewSet):
         return Response(FilingMaterialSerializer(material).data, status=status.HTTP_201_CREATED)
 
 
+# Sent after every eligibility answer, before it is returned, with ``actor``, ``key_prefix`` (the public prefix
+# of the API key that asked, or ""), ``id_number`` (as the selector looked it up), ``city_code``, ``on``,
+# ``visit`` and ``answer`` (the selector's ``Eligibility``). The audit app records each one
+# (audit.EligibilityQuestion); this app knows no app above it. A receiver that fails fails the request:
+# no answer goes out unrecorded.
+eligibility_answered = Signal()
+ELIGIBILITY_THROTTLED = OpenApiResponse(
+    ErrorSerializer,
+    description=(
+        "`throttled`: this key asked more questions than `ELIGIBILITY_RATE` allows (6000/hour by default, "
+        "counted per API key in fixed windows), or about too many numbers of nobody "
+        "(`PERSONAL_LOOKUP_FAILURE_RATE`). `Retry-After` says when to come back."
+    ),
+)
+
+
 class EligibilityView(APIView):
     """Is this person covered for direct settlement here, today, for this visit — and why (就医时确认)."""
 
     permission_classes = [allow(*ELIGIBILITY_CAPACITIES)]
+    throttle_classes = [EligibilityQuota]
 
     @extend_schema(
-        tags=["eligibility"], parameters=[EligibilityQuerySerializer], responses={200: EligibilitySerializer, **ERRORS}
+        tags=["eligibility"],
+        parameters=[EligibilityQuerySerializer],
+        responses={200: EligibilitySerializer, 429: ELIGIBILITY_THROTTLED, **ERRORS},
     )
     def get(self, request):
         actor = actor_of(request.user)
@@ -199,16 +231,27 @@ class EligibilityView(APIView):
         # so the answer never tells a guesser which number is somebody's.
         guesses = personal_lookup_guesses(actor)
         guesses.check()
+        id_number, on = normalize_id_query(params["id_number"]), params.get("date") or timezone.localdate()
         result = selectors.eligibility_check(
-            id_number=normalize_id_query(params["id_number"]),
+            id_number=id_number,
             city_code=params["city"],
-            on=params.get("date") or timezone.localdate(),
+            on=on,
             visit=params["visit"],
             institution_code=params.get("institution"),
             default_institution=actor.institution_code,
         )
         if result.reason_code == "not_insured_here":
             guesses.record()
+        eligibility_answered.send(
+            sender=EligibilityView,
+            actor=actor,
+            key_prefix=getattr(request.auth, "prefix", None) or "",
+            id_number=id_number,
+            city_code=params["city"],
+            on=on,
+            visit=params["visit"],
+            answer=result,
+        )
         return Response(represent(EligibilitySerializer, {**vars(result), "rule": RULE_IN_FORCE}))
 
 

@@ -232,9 +232,9 @@ class TestEndpoint:
         }
         assert {"reason_code", "reason", "remedy", "valid_until", "institution"} <= set(body)
 
-    def test_whole_request_is_two_queries_for_a_hospital(self, hospital, person, django_assert_num_queries):
+    def test_whole_request_is_three_queries_for_a_hospital(self, hospital, person, django_assert_num_queries):
         filing(person)
-        with django_assert_num_queries(2):  # the API key (then cached), the place with the person
+        with django_assert_num_queries(3):  # the API key (then cached), the place with the person, the record
             hospital.get(
                 URL, {"id_number": person.id_number, "city": "310100", "visit": "inpatient", "date": "2026-06-15"}
             )

@@ -120,7 +120,7 @@ class TestPendingFastTrack:
 
     def test_through_the_api_for_a_hospital(self, hospital, person, pending, django_assert_num_queries):
         query = {"id_number": person.id_number, "city": "310100", "visit": "inpatient"}
-        with django_assert_num_queries(2):  # the key; the place with the person and their filings
+        with django_assert_num_queries(3):  # the key; the place with the person and their filings; the record
             body = hospital.get(URL, query).json()
         assert (body["covered"], body["reason_code"]) == (False, "filing_pending")
         assert pending.review_due.isoformat() in body["remedy"]
