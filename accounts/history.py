@@ -89,7 +89,7 @@ def _value(value) -> str:
 class EventInline(admin.TabularInline):
     """A record's state events, oldest first, as people read them; subclasses name the event ``model``."""
 
-    fields = ["at", "action", "from_state", "to_state", "actor_name", "channel", "reason", "changes_shown"]
+    fields = ["at", "action", "from_state", "to_state", "actor_name", "channel", "reason_shown", "changes_shown"]
     readonly_fields = fields
     ordering = ["at", "id"]
     extra = 0
@@ -107,6 +107,11 @@ class EventInline(admin.TabularInline):
     @admin.display(description=_("actor"))
     def actor_name(self, event):
         return describe_actor(event)
+
+    @admin.display(description=_("reason"))
+    def reason_shown(self, event):
+        """Identifiers typed into the reason masked (events stored before reasons were masked hold them)."""
+        return mask_free_text(event.reason) or "-"
 
     @admin.display(description=_("changes"))
     def changes_shown(self, event):

@@ -44,6 +44,11 @@ def mask_bank_account(value: str | None) -> str:
     return "*" * max(len(value) - 4, 0) + value[-4:]
 
 
+def mask_card_number(value: str | None) -> str:
+    """A social security card number (``D35020077614``) → ``********7614``: the last four, as for bank cards."""
+    return mask_bank_account(value)
+
+
 def is_id_number(digits: str) -> bool:
     """18 characters whose last is the GB 11643 check digit of the first 17."""
     if len(digits) != 18 or not digits[:17].isdigit():
@@ -94,6 +99,9 @@ def mask_free_text(text: str | None) -> str:
 # letters (a reference like FB20261203000123, ``ID350203…``) are masked when they are valid numbers,
 # as in free text. Digits may come grouped by spaces or dashes, percent-encoded, or full-width.
 _LOG_RUN = re.compile(r"(?<![0-9])\d(?:[ \-]?\d){10,18}[Xx]?(?![0-9])")
+# A card number of one letter and eight or more digits (a social security card, ``D35020077614``); our
+# references have two letters (``BA…``, ``BX…``) and stay readable.
+_LOG_CARD = re.compile(r"(?<![0-9A-Za-z])([A-Za-z])(\d{8,})(?![0-9])")
 
 
 def _mask_log_run(match: re.Match) -> str:
@@ -120,5 +128,5 @@ def mask_log_text(text: str) -> str:
         return text or ""
     readable = unicodedata.normalize("NFKC", text)
     decoded = unquote_plus(readable) if "%" in readable or "+" in readable else readable
-    masked = _LOG_RUN.sub(_mask_log_run, decoded)
+    masked = _LOG_CARD.sub(lambda m: m.group(1) + mask_bank_account(m.group(2)), _LOG_RUN.sub(_mask_log_run, decoded))
     return masked if masked != decoded else readable

@@ -8,11 +8,12 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -21,7 +22,7 @@ from stdnum.exceptions import ValidationError as StdnumError
 
 from config.actors import COUNTER_CHANNEL, Actor, Capacity
 from config.errors import Conflict, InvalidTransition, NotFound, PermissionRefused, ValidationFailed
-from config.files import document_name
+from config.files import check_upload_quota, document_name, upload_rate
 from config.personal import mask_free_text
 from config.transitions import StateMachine, Step, authorize
 from filings import selectors
@@ -38,6 +39,7 @@ from filings.choices import (
 )
 from filings.models import Filing, FilingEvent, FilingMaterial, FilingPolicy
 from filings.rules import FILING_ACTION_CAPACITIES, MATERIAL_UPLOAD_CAPACITIES
+from registry.calendar import DueRecord, due_dates_recount, on_recompute_due
 from registry.choices import InsuranceType, InsuredStatus, RegionLevel
 from registry.models import Institution, Person, Region
 from registry.references import next_reference
@@ -529,7 +531,11 @@ def _on_change(filing: Filing, step: Step) -> None:
     filing.covered_until = fields["start_date"] - datetime.timedelta(days=1)
     step.changes["covered_until"] = [None, filing.covered_until.isoformat()]
     _coverage_conflict(
-        person_id=filing.person_id, start=fields["start_date"], end=fields["end_date"], exclude=[filing.pk]
+        person_id=filing.person_id,
+        start=fields["start_date"],
+        end=fields["end_date"],
+        exclude=[filing.pk],
+        actor=step.actor,
     )
     _ended(filing, step)
     step.params["prepared"]["fields"] = fields
@@ -584,6 +590,7 @@ FILINGS = StateMachine(
         FilingAction.REVOKE: _on_revoke,
         FilingAction.EXPIRE: _on_expire,
         FilingAction.CORRECT_CONTACT: _on_correct_contact,
+        FilingAction.RECOMPUTE_DUE: on_recompute_due,
     },
 )
 
@@ -618,7 +625,8 @@ def _store_new_filing(*, person: Person, actor: Actor, fields: dict, replaces: F
         return filing
     instant = fields["mode"] == FilingMode.SELF_SERVICE or actor.is_hospital
     if not instant:
-        filing.review_due = selectors.review_due_date(submitted_on=timezone.localdate(now))
+        due = selectors.review_due(submitted_on=timezone.localdate(now))
+        filing.review_due, filing.review_due_provisional = due.day, due.provisional
     try:
         FILINGS.create(filing, actor=actor, changes=changes, then=FilingAction.ACTIVATE if instant else None)
     except IntegrityError:
@@ -633,30 +641,46 @@ def _is_history(fields: dict) -> bool:
     return fields.get("end_date") is not None and fields["end_date"] < timezone.localdate()
 
 
-def _coverage_conflict(*, person_id: int, start: datetime.date, end: datetime.date | None, exclude=()) -> None:
+def _coverage_conflict(
+    *,
+    person_id: int,
+    start: datetime.date,
+    end: datetime.date | None,
+    exclude=(),
+    actor: Actor | None = None,
+    live_conflict: bool = False,
+) -> None:
     """409 when another filing of the person still covers a day of ``start``..``end``.
 
     Two filings of one person never cover the same day: not a live one, and not one that ended
-    (changed, revoked with a later date, expired) but still covers days up to its last.
+    (changed, revoked with a later date, expired) but still covers days up to its last. With
+    ``live_conflict`` (a current filing, which no live one may accompany) a live one — one that took
+    effect while this request was being checked — is the live-filing conflict. The other filing is
+    named only to a caller who may read it.
     """
     others = (
         Filing.objects.filter(person_id=person_id)
         .filter(Q(state__in=LIVE_STATES) | Q(covered_until__isnull=False))
         .exclude(pk__in=exclude)
-        .only("reference", "start_date", "end_date", "covered_until")
+        .only("reference", "state", "start_date", "end_date", "covered_until")
     )
+    readable = set(scoped_to_actor(others, actor).values_list("pk", flat=True)) if actor is not None else None
     for other in others:
         last_days = [d for d in (other.end_date, other.covered_until) if d is not None]
         shared = common((start, end), (other.start_date, min(last_days) if last_days else None))
-        if shared is not None:
-            first, last = shared
-            span = f"{first.isoformat()}–{last.isoformat()}" if last else f"{first.isoformat()}–"
-            raise Conflict(
-                _("Filing %(ref)s still covers %(span)s; two filings never cover the same day.")
-                % {"ref": other.reference, "span": span},
-                code="coverage_overlap",
-                errors={"start_date": [_("Covered by %(ref)s on %(span)s.") % {"ref": other.reference, "span": span}]},
-            )
+        if shared is None:
+            continue
+        if live_conflict and other.state in LIVE_STATES:
+            raise _live_conflict(person_id, actor)
+        first, last = shared
+        span = f"{first.isoformat()}–{last.isoformat()}" if last else f"{first.isoformat()}–"
+        reference = other.reference if readable is None or other.pk in readable else _("another filing")
+        raise Conflict(
+            _("Filing %(ref)s still covers %(span)s; two filings never cover the same day.")
+            % {"ref": reference, "span": span},
+            code="coverage_overlap",
+            errors={"start_date": [_("Covered by %(ref)s on %(span)s.") % {"ref": reference, "span": span}]},
+        )
 
 
 def filing_validate(*, actor: Actor, data: dict, person: Person | None = None) -> tuple[Person, dict]:
@@ -698,7 +722,13 @@ def _check_person_may_file(person: Person, fields: dict, actor: Actor) -> None:
             )
         if Filing.objects.filter(person=person, state__in=LIVE_STATES).exists():
             raise _live_conflict(person.pk, actor)
-    _coverage_conflict(person_id=person.pk, start=fields["start_date"], end=fields["end_date"])
+    _coverage_conflict(
+        person_id=person.pk,
+        start=fields["start_date"],
+        end=fields["end_date"],
+        actor=actor,
+        live_conflict=not _is_history(fields),
+    )
 
 
 def filing_submit(*, actor: Actor, data: dict, person: Person | None = None) -> Filing:
@@ -709,6 +739,27 @@ def filing_submit(*, actor: Actor, data: dict, person: Person | None = None) -> 
         locked = Person.objects.select_for_update().get(pk=person.pk)
         _check_person_may_file(locked, fields, actor)
         return _store_new_filing(person=locked, actor=actor, fields=fields, replaces=None)
+
+
+def filings_recount_review_due(*, years: Collection[int], actor: Actor) -> int:
+    """Count again the due dates of filings awaiting review that the calendar of ``years`` can move.
+
+    A due date before the first of those years cannot move (it is counted forwards); each one that
+    does is moved by the action ``recompute_due``, with its event. Returns how many moved.
+    """
+    waiting = Filing.objects.filter(
+        state=FilingState.SUBMITTED, review_due__gte=datetime.date(min(years), 1, 1)
+    ).values_list("pk", "version", "submitted_at", "review_due", "review_due_provisional")
+    days_on: dict[datetime.date, int] = {}  # the policy's working days, read once per submission day
+    records = []
+    for pk, version, submitted_at, due, provisional in waiting:
+        start = timezone.localdate(submitted_at)
+        if start not in days_on:
+            days_on[start] = selectors.filing_policy_in_force(on=start).fast_track_review_working_days
+        records.append(DueRecord(pk, version, start, days_on[start], due, provisional))
+    return due_dates_recount(
+        machine=FILINGS, action=FilingAction.RECOMPUTE_DUE, records=records, years=years, actor=actor
+    )
 
 
 def filing_transition(
@@ -765,7 +816,12 @@ def filing_change(
 
 
 def filing_material_upload(*, filing_id: int, item: str, upload, actor: Actor, content_type: str) -> FilingMaterial:
-    """Attach a document to a filing awaiting review, or one promised by a commitment letter."""
+    """Attach a document to a filing awaiting review, or one promised by a commitment letter.
+
+    It replaces the item's current file, which is kept as evidence (``superseded_at``) but no longer
+    counts towards the filing's total; the upload quotas (``config.files``) are checked before
+    anything is stored, for the API and the admin alike.
+    """
     with transaction.atomic():
         filing = FILINGS.lock(filing_id)
         authorize(
@@ -794,17 +850,35 @@ def filing_material_upload(*, filing_id: int, item: str, upload, actor: Actor, c
                 _("Documents are uploaded while a filing awaits review, or for a commitment letter."),
                 code="not_accepting_materials",
             )
+        rate = upload_rate(actor)
+        rate.check()
+        stored = filing.materials.all()
+        current = stored.filter(superseded_at__isnull=True)
+        replaced = current.filter(item=item).first()
+        check_upload_quota(
+            policy=selectors.filing_policy_in_force(),
+            size=upload.size,
+            item_files=stored.filter(item=item).count(),
+            record_bytes=current.aggregate(total=Sum("size"))["total"] or 0,
+            replaced_bytes=replaced.size if replaced else 0,
+        )
+        now = timezone.now()
+        if replaced is not None:
+            replaced.superseded_at = now
+            replaced.save(update_fields=["superseded_at"])
         material = FilingMaterial(
             filing=filing,
             item=item,
             content_type=content_type,
             size=upload.size,
+            uploaded_at=now,
             uploaded_by=actor.user,
             channel_id=actor.channel_code or COUNTER_CHANNEL,
         )
         name = document_name(reference=filing.reference, item=item, content_type=content_type)
         material.file.save(name, upload, save=False)
         material.save()
+        rate.record()
         if filing.proof_basis == ProofBasis.COMMITMENT and filing.commitment_fulfilled_at is None:
             promised = {code for code, r in requirements.items() if r.commitment_may_replace and r.required}
             received = set(filing.materials.values_list("item", flat=True))

@@ -6,23 +6,27 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
-from django.urls import path
-from django.utils.translation import gettext
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from config.actors import actor_of, staff_name
 from config.admin import ViewOnlyMixin
+from config.admin_site import DeskNotice
 from config.errors import PermissionRefused, ValidationFailed
-from registry import services
+from registry import calendar, services
 from registry.choices import RevealPurpose
-from registry.masking import MASKS, REVEALABLE_FIELDS, mask_id_number, mask_phone
+from registry.masking import REVEALABLE_FIELDS, mask_id_number, mask_phone, masked
 from registry.models import (
     ChronicDisease,
     ChronicQualification,
     Holiday,
+    HolidayYear,
     Institution,
     InsuredPeriod,
     Person,
@@ -30,6 +34,7 @@ from registry.models import (
     Region,
 )
 from registry.permissions import REVEALERS
+from registry.selectors import calendar_years_missing
 from registry.spans import common
 
 
@@ -118,8 +123,10 @@ class MaskedValueInput(forms.TextInput):
 
 
 class PersonAdminForm(forms.ModelForm):
-    """A stored person's phone is never sent to the page in full: the field shows it masked and
-    stays as stored when left empty (reading it in full is a logged reveal)."""
+    """A stored person's phone and social security card number are never sent to the page in full: each
+    field shows its value masked and stays as stored when left empty (reading it in full is a logged reveal)."""
+
+    MASKED_INPUTS = ("social_security_card", "phone")
 
     class Meta:
         model = Person
@@ -136,17 +143,23 @@ class PersonAdminForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        if self.instance.pk and "phone" in self.fields:
-            field = self.fields["phone"]
-            field.widget = MaskedValueInput(attrs={"placeholder": mask_phone(self.instance.phone)})
+        for name in self.MASKED_INPUTS:
+            if not self.instance.pk or name not in self.fields:
+                continue
+            field = self.fields[name]
+            field.widget = MaskedValueInput(attrs={"placeholder": masked(name, getattr(self.instance, name))})
             field.help_text = _("Shown masked. Leave empty to keep it; type a new number to replace it.")
             field.has_changed = lambda initial, data: bool(data) and data != initial
 
+    def _kept(self, name: str):
+        value = self.cleaned_data.get(name)
+        return getattr(self.instance, name) if not value and self.instance.pk else value
+
     def clean_phone(self):
-        value = self.cleaned_data.get("phone")
-        if not value and self.instance.pk:
-            return self.instance.phone
-        return value
+        return self._kept("phone")
+
+    def clean_social_security_card(self):
+        return self._kept("social_security_card")
 
     def clean(self):
         cleaned = super().clean()
@@ -165,9 +178,8 @@ def _person_changes(changes) -> list[tuple[str, str, str]]:
     """(label, old, new) of a history diff, identifiers masked as everywhere else."""
     rows = []
     for change in changes:
-        mask = MASKS.get(change.field, str)
         field = Person._meta.get_field(change.field)
-        old, new = ("—" if v in (None, "") else mask(str(v)) for v in (change.old, change.new))
+        old, new = ("—" if v in (None, "") else masked(change.field, str(v)) for v in (change.old, change.new))
         rows.append((field.verbose_name, old, new))
     return rows
 
@@ -306,8 +318,8 @@ class PersonAdmin(RevealViewMixin, SimpleHistoryAdmin):
 
     def reveal_masked(self, obj) -> list[tuple[str, str]]:
         return [
-            (Person._meta.get_field("id_number").verbose_name, mask_id_number(obj.id_number)),
-            (Person._meta.get_field("phone").verbose_name, mask_phone(obj.phone) or "—"),
+            (Person._meta.get_field(name).verbose_name, masked(name, getattr(obj, name)) or "—")
+            for name in REVEALABLE_FIELDS
         ]
 
     def reveal_values(self, request, obj, *, fields, purpose, reason) -> dict[str, str]:
@@ -373,6 +385,10 @@ class PersonAdmin(RevealViewMixin, SimpleHistoryAdmin):
     def phone_masked(self, person):
         return mask_phone(person.phone)
 
+    @admin.display(description=_("social security card number"))
+    def social_security_card_masked(self, person):
+        return masked("social_security_card", person.social_security_card)
+
     def save_formset(self, request, form, formset, change):
         """Periods and qualifications are written by the registry services, which keep their rules and history."""
         actor = request.user.actor
@@ -392,16 +408,25 @@ class PersonAdmin(RevealViewMixin, SimpleHistoryAdmin):
             else:
                 formset.changed_objects.append((record, inline_form.changed_data))
 
+    # The stored person's personal numbers as a page shows them, always masked: the ID number (it never
+    # changes) for everyone; the card and phone for roles that only read (the others get masked inputs).
+    SHOWN_MASKED = {"id_number": "id_number_masked"}
+    SHOWN_MASKED_TO_READERS = {"social_security_card": "social_security_card_masked", "phone": "phone_masked"}
+
+    def _shown_masked(self, request, obj) -> dict[str, str]:
+        if obj is None:
+            return {}
+        if self.has_change_permission(request, obj):
+            return self.SHOWN_MASKED
+        return {**self.SHOWN_MASKED, **self.SHOWN_MASKED_TO_READERS}
+
     def get_readonly_fields(self, request, obj=None):
-        return [*self.readonly_fields, "id_number_masked"] if obj else self.readonly_fields
+        return [*self.readonly_fields, *self._shown_masked(request, obj).values()]
 
     def get_fields(self, request, obj=None):
-        """A stored person's ID number is shown masked; it never changes anyway."""
-        fields = list(super().get_fields(request, obj))
-        if obj is not None:
-            fields = ["id_number_masked" if name == "id_number" else name for name in fields]
-            fields = list(dict.fromkeys(fields))
-        return fields
+        replaced = self._shown_masked(request, obj)
+        fields = [replaced.get(name, name) for name in super().get_fields(request, obj)]
+        return list(dict.fromkeys(fields))
 
     def save_model(self, request, obj, form, change):
         """Saves go through the person services, the same rules as the API and imports."""
@@ -423,12 +448,114 @@ class PersonAdmin(RevealViewMixin, SimpleHistoryAdmin):
         obj.pk, obj.version = saved.pk, saved.version
 
 
+class CalendarRecount:
+    """A change to the calendar counts again, in the same transaction, the due dates it can move."""
+
+    def calendar_changed(self, request, years) -> None:
+        moved = calendar.calendar_recompute(years=years, actor=actor_of(request.user))
+        if moved:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(n)d review due date was counted again by the new calendar (see the record's history).",
+                    "%(n)d review due dates were counted again by the new calendar (see each record's history).",
+                    moved,
+                )
+                % {"n": moved},
+                messages.INFO,
+            )
+
+    def delete_queryset(self, request, queryset):
+        with transaction.atomic():
+            years = {self.calendar_year(obj) for obj in queryset}
+            super().delete_queryset(request, queryset)
+            self.calendar_changed(request, years)
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        self.calendar_changed(request, {self.calendar_year(obj)})
+
+    def delete_model(self, request, obj):
+        year = self.calendar_year(obj)  # the key is gone once deleted
+        super().delete_model(request, obj)
+        self.calendar_changed(request, {year})
+
+
 @admin.register(Holiday)
-class HolidayAdmin(admin.ModelAdmin):
+class HolidayAdmin(CalendarRecount, admin.ModelAdmin):
+    """The State Council's calendar row by row; every change counts the open due dates of its year again."""
+
     list_display = ["date", "kind", "name"]
     list_filter = ["kind"]
     date_hierarchy = "date"
     search_fields = ["name"]
+
+    def calendar_year(self, obj) -> int:
+        return obj.date.year
+
+    def get_readonly_fields(self, request, obj=None):
+        # The date is the row's key: editing it would copy the row. A wrong date is deleted and entered anew.
+        return ["date"] if obj is not None else []
+
+
+class HolidayYearForm(forms.ModelForm):
+    class Meta:
+        model = HolidayYear
+        fields = ["year", "notice"]
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.instance._state.adding and cleaned.get("year") is not None and "year" not in self.errors:
+            try:
+                calendar.holiday_year_check(year=cleaned["year"])
+            except ValidationFailed as exc:
+                self.add_error("year", exc.errors.get("year") or [str(exc.message)])
+        return cleaned
+
+
+@admin.register(HolidayYear)
+class HolidayYearAdmin(CalendarRecount, admin.ModelAdmin):
+    """The years whose calendar is entered in full: from then on their due dates count the table alone."""
+
+    form = HolidayYearForm
+    list_display = ["year", "notice", "recorded_at"]
+
+    def calendar_year(self, obj) -> int:
+        return obj.year
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["year", "recorded_at"] if obj is not None else []
+
+
+def calendar_notices(request) -> list[DeskNotice]:
+    """From 1 November (Asia/Shanghai) those who may enter holidays are told while next year's calendar is missing.
+
+    This year's missing calendar is told all year round. Other staff cannot act on it; they see the
+    provisional mark (暂定) on the due dates it affects.
+    """
+    if not request.user.has_perm("registry.add_holiday"):
+        return []
+    return [
+        DeskNotice(
+            message=_(
+                "The State Council's holiday calendar for %(year)s has not been entered. Review due dates in "
+                "%(year)s count only the statutory holidays and are marked provisional (暂定) until it is: enter its "
+                "holidays and make-up workdays, then mark %(year)s as published."
+            )
+            % {"year": year},
+            links=(
+                (_("Add a holiday or make-up workday"), reverse("admin:registry_holiday_add")),
+                (
+                    _("Mark %(year)s as published") % {"year": year},
+                    f"{reverse('admin:registry_holidayyear_add')}?year={year}",
+                ),
+            ),
+        )
+        for year in calendar_years_missing(today=timezone.localdate())
+    ]
+
+
+admin.site.register_notice(calendar_notices)
 
 
 @admin.register(InsuredPeriod)

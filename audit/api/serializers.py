@@ -66,13 +66,17 @@ class PersonDataAccessSerializer(serializers.ModelSerializer):
     actor = serializers.CharField(source="actor_label")
     person = serializers.IntegerField(source="person_id")
     id_number = serializers.SerializerMethodField()
+    reason = serializers.SerializerMethodField(help_text=_("Why, as said; identifiers in it masked."))
 
     class Meta:
         model = PersonDataAccess
-        fields = ["id", "at", "actor", "person", "id_number", "field", "reason"]
+        fields = ["id", "at", "actor", "person", "id_number", "field", "record", "purpose", "reason"]
 
     def get_id_number(self, obj) -> str:
         return mask_id_number(obj.person.id_number)
+
+    def get_reason(self, obj) -> str:
+        return mask_free_text(obj.reason)
 
 
 class AsOfQuerySerializer(InputSerializer):

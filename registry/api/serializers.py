@@ -6,7 +6,7 @@ from rest_framework import serializers
 from config.api.fast import FastOutput
 from config.api.inputs import InputSerializer, limit
 from registry.choices import INSURANCE_TYPE_NATIONAL_CODE, InsuranceType, InsuredStatus, RevealPurpose
-from registry.masking import mask_id_number, mask_phone, reader_may_see
+from registry.masking import REVEALABLE_FIELDS, mask_id_number, mask_phone, masked, reader_may_see
 from registry.models import Institution, Person, Region
 
 
@@ -46,7 +46,8 @@ class InstitutionSerializer(serializers.ModelSerializer):
 
 
 class PersonSerializer(FastOutput, serializers.ModelSerializer):
-    """A person; ID number and phone masked unless the reader is the person or revealed them (logged)."""
+    """A person; ID number, social security card number and phone masked unless the reader is the person
+    or revealed them (logged)."""
 
     insured_region = serializers.CharField(source="insured_region_id")
     insurance_code = serializers.CharField(source="national_insurance_code")
@@ -57,6 +58,8 @@ class PersonSerializer(FastOutput, serializers.ModelSerializer):
             revealed = self.context.get("revealed", ())
             data["id_number"] = data["id_number"] if "id_number" in revealed else mask_id_number(data["id_number"])
             data["phone"] = data["phone"] if "phone" in revealed else mask_phone(data["phone"])
+            if "social_security_card" not in revealed:
+                data["social_security_card"] = masked("social_security_card", data["social_security_card"])
         return data
 
     class Meta:
@@ -108,7 +111,7 @@ class PersonPatchSerializer(PersonInputSerializer):
 
 class RevealQuerySerializer(InputSerializer):
     reveal = serializers.MultipleChoiceField(
-        choices=["id_number", "phone"], help_text="Fields to show in full; the reveal is recorded for auditors."
+        choices=list(REVEALABLE_FIELDS), help_text="Fields to show in full; the reveal is recorded for auditors."
     )
     purpose = serializers.ChoiceField(
         choices=RevealPurpose.choices,

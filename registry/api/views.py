@@ -24,8 +24,11 @@ from registry.api.serializers import (
     RevealQuerySerializer,
 )
 from registry.filtersets import InstitutionFilterSet, PersonFilterSet, RegionFilterSet
+from registry.masking import REVEALABLE_FIELDS
 from registry.models import Person
 from registry.permissions import PERSON_WRITERS, REVEALERS
+
+FIELDS = "|".join(REVEALABLE_FIELDS)  # the schema pattern of ?reveal=
 
 
 @extend_schema_view(list=extend_schema(tags=["reference data"]), retrieve=extend_schema(tags=["reference data"]))
@@ -94,8 +97,8 @@ class PersonViewSet(
         parameters=[
             OpenApiParameter(
                 "reveal",
-                {"type": "string", "pattern": "^(id_number|phone)(,(id_number|phone))*$"},
-                description="id_number and/or phone, comma-separated (staff only).",
+                {"type": "string", "pattern": f"^({FIELDS})(,({FIELDS}))*$"},
+                description="id_number, social_security_card and/or phone, comma-separated (staff only).",
             ),
             OpenApiParameter(
                 "purpose",
@@ -126,7 +129,10 @@ class PersonViewSet(
                 actor=actor_of(request.user),
             )
         context = {**self.get_serializer_context(), "revealed": revealed}
-        return self.person_response(person, context=context)
+        response = self.person_response(person, context=context)
+        if revealed:
+            response["Cache-Control"] = "private, no-store"
+        return response
 
     @idempotent
     def create(self, request, *args, **kwargs):

@@ -289,7 +289,13 @@ def test_auditors_list_the_reveals_newest_first(client_for):
     body = response.json()
     assert body["count"] == 2
     rows = [{k: v for k, v in row.items() if k not in ("id", "at")} for row in body["results"]]
-    common = {"actor": f"staff:{user.username}", "person": person.pk, "id_number": masked_id(person.id_number)}
+    common = {
+        "actor": f"staff:{user.username}",
+        "person": person.pk,
+        "id_number": masked_id(person.id_number),
+        "record": "",
+        "purpose": "other",
+    }
     assert rows == [
         {**common, "field": "phone", "reason": "联系本人"},
         {**common, "field": "id_number", "reason": "核对身份"},
