@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from django.utils.translation import gettext_lazy as _
 
 
@@ -53,6 +55,18 @@ class Conflict(ApplicationError):
 
 class InvalidTransition(Conflict):
     default_code = "invalid_transition"
+
+
+class TooManyRequests(ApplicationError):
+    """The caller did this too often (HTTP 429); ``retry_after`` is how many seconds to wait."""
+
+    status = 429
+    default_code = "throttled"
+    default_message = _("Too many requests; try again later.")
+
+    def __init__(self, message=None, *, wait: float, code: str | None = None, errors: dict | None = None):
+        self.retry_after = max(math.ceil(wait), 1)
+        super().__init__(message, code=code, errors=errors)
 
 
 class StaleVersion(ApplicationError):

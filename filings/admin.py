@@ -101,6 +101,8 @@ class FilingPolicyAdmin(PolicyAdmin):
         "retroactive_limit_months",
         "advance_limit_months",
         "emergency_max_days",
+        "max_files_per_item",
+        "max_record_upload_kb",
     ]
     fieldsets = (
         (None, {"fields": ("effective_from", "effective_to")}),
@@ -118,6 +120,7 @@ class FilingPolicyAdmin(PolicyAdmin):
                 )
             },
         ),
+        (_("Upload quotas"), {"fields": ("max_files_per_item", "max_record_upload_kb")}),
     )
 
 
@@ -127,7 +130,7 @@ class FilingEventInline(EventInline):
 
 class FilingMaterialInline(ReadOnlyInline):
     model = FilingMaterial
-    fields = ["item", "document", "content_type", "size", "uploaded_at", "uploaded_by", "channel"]
+    fields = ["item", "document", "content_type", "size", "uploaded_at", "uploaded_by", "channel", "superseded_at"]
     readonly_fields = fields
 
     @admin.display(description=_("file"))
@@ -360,7 +363,12 @@ def _approval_facts(filing) -> list[tuple]:
         (_("proof"), filing.get_proof_basis_display() or "—"),
         (_("documents received"), f"{sum(1 for i in checklist if i['present'])} / {len(required)}"),
         (_("still missing"), "、".join(missing) or "—"),
-        (_("review due"), filing.review_due or "—"),
+        (
+            _("review due"),
+            due_date_shown(filing.review_due, overdue=False, provisional=filing.review_due_provisional)
+            if filing.review_due
+            else "—",
+        ),
     ]
 
 
@@ -473,7 +481,7 @@ class FilingAdmin(RecordTasksMixin, CSVExportMixin, ReadableHistoryMixin, Docume
 
     @admin.display(description=_("review due"), ordering="review_due")
     def review_due_marked(self, obj):
-        return due_date_shown(obj.review_due, overdue=obj.is_overdue)
+        return due_date_shown(obj.review_due, overdue=obj.is_overdue, provisional=obj.review_due_provisional)
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change=change, **kwargs)
@@ -553,6 +561,7 @@ class FilingAdmin(RecordTasksMixin, CSVExportMixin, ReadableHistoryMixin, Docume
                     "fields": [
                         "channel",
                         "review_due",
+                        "review_due_provisional",
                         "submitted_at",
                         "effective_at",
                         "decided_at",

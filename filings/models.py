@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pgtrigger
 from django.conf import settings
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -135,6 +136,18 @@ class FilingPolicy(EffectivePeriod):
     emergency_max_days = models.PositiveSmallIntegerField(
         _("an emergency filing covers at most (days)"), default=30, help_text=_("The rescue episode, not a trip.")
     )
+    max_files_per_item = models.PositiveSmallIntegerField(
+        _("files per checklist item at most"),
+        default=5,
+        validators=[MinValueValidator(1)],
+        help_text=_("Replaced files are kept as evidence and count too; one more upload is refused."),
+    )
+    max_record_upload_kb = models.PositiveIntegerField(
+        _("total size of a record's current files at most (KB)"),
+        default=50 * 1024,
+        validators=[MinValueValidator(1)],
+        help_text=_("Only each item's current file counts, not the ones it replaced. 51200 KB is 50 MB."),
+    )
 
     class Meta:
         verbose_name = _("filing policy")
@@ -153,6 +166,11 @@ class FilingPolicy(EffectivePeriod):
                 condition=models.Q(temporary_validity_months__gte=6),
                 name="filing_policy_temporary_validity_at_least_6",
                 violation_error_message=_("A temporary filing is valid for at least 6 months."),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(max_files_per_item__gte=1, max_record_upload_kb__gte=1),
+                name="filing_policy_upload_quotas_positive",
+                violation_error_message=_("The upload quotas allow at least one file."),
             ),
             EffectivePeriod.period_constraint("filing_policy_period_valid"),
         ]
@@ -215,6 +233,15 @@ class Filing(Versioned):
     )
     state = models.CharField(_("state"), max_length=16, choices=FilingState.choices, db_index=True)
     review_due = models.DateField(_("review due"), null=True, blank=True, db_index=True)
+    review_due_provisional = models.BooleanField(
+        _("review due date provisional"),
+        default=False,
+        db_default=False,
+        help_text=_(
+            "The review due date was counted by the statutory holidays alone: a year it spans has no "
+            "published calendar yet, and the date may move when one is entered."
+        ),
+    )
     submitted_at = models.DateTimeField(_("submitted at"), default=timezone.now, db_index=True)
     effective_at = models.DateTimeField(_("effective at"), null=True, blank=True)
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
@@ -331,11 +358,26 @@ class FilingMaterial(models.Model):
     channel = models.ForeignKey(
         "accounts.Channel", on_delete=models.PROTECT, related_name="+", verbose_name=_("channel")
     )
+    superseded_at = models.DateTimeField(
+        _("replaced at"),
+        null=True,
+        blank=True,
+        help_text=_("When a newer file of the item replaced this one: kept as evidence, no longer current."),
+    )
 
     class Meta:
         verbose_name = _("filing material")
         verbose_name_plural = _("filing materials")
         ordering = ["filing", "item", "uploaded_at"]
+        constraints = [
+            # An upload to an item replaces its file: one current file per item, the older ones kept.
+            models.UniqueConstraint(
+                fields=["filing", "item"],
+                condition=Q(superseded_at__isnull=True),
+                name="filing_material_one_current_per_item",
+                violation_error_message=_("An item has one current file: a new upload replaces it."),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.filing_id}:{self.item}"

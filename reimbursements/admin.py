@@ -36,7 +36,7 @@ from config.api.inputs import limit
 from config.errors import ApplicationError
 from config.files import check_upload
 from registry.admin import RevealViewMixin
-from registry.masking import mask_id_number
+from registry.masking import mask_free_text, mask_id_number
 from registry.models import ChronicDisease, Institution, Person, Region
 from reimbursements import selectors, services
 from reimbursements.choices import (
@@ -427,7 +427,7 @@ class ClaimAdmin(
 
     @admin.display(description=_("review due"), ordering="review_due")
     def review_due_marked(self, obj):
-        return due_date_shown(obj.review_due, overdue=obj.is_overdue)
+        return due_date_shown(obj.review_due, overdue=obj.is_overdue, provisional=obj.review_due_provisional)
 
     def reveal_fields(self, request, obj) -> list[str]:
         """The claim's numbers this user may read in full: the bank account only the roles that pay."""
@@ -512,7 +512,18 @@ class ClaimAdmin(
         (_("Proxy"), {"fields": ["proxy_name", "proxy_id_number_masked", "proxy_relationship"]}),
         (
             _("Processing"),
-            {"fields": ["channel", "submitted_at", "review_started_at", "decided_at", "end_reason", "version"]},
+            {
+                "fields": [
+                    "channel",
+                    "submitted_at",
+                    "review_due",
+                    "review_due_provisional",
+                    "review_started_at",
+                    "decided_at",
+                    "end_reason",
+                    "version",
+                ]
+            },
         ),
     ]
 
@@ -731,15 +742,46 @@ class BenefitPolicyAdmin(admin.ModelAdmin):
     list_filter = ["insurance_type", "visit_kind", "institution_level", "pool", "deductible_scope", "is_sample"]
 
 
+class PoolUsageElsewhereForm(forms.ModelForm):
+    """The source is free text: shown masked (also on past versions' pages), stored masked."""
+
+    class Meta:
+        model = PoolUsageElsewhere
+        fields = ["person", "year", "pool", "fund_paid", "visit_kind", "deductible_paid", "source"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.initial.get("source"):
+            self.initial["source"] = mask_free_text(self.initial["source"])
+
+    def clean_source(self):
+        """Identifiers typed into the source are masked before it is stored, as in every free text."""
+        return mask_free_text(self.cleaned_data.get("source") or "")
+
+
 @admin.register(PoolUsageElsewhere)
 class PoolUsageElsewhereAdmin(SimpleHistoryAdmin):
     """Amounts settled outside this system: recorded by administrators (or ``import_pool_usage``), with history."""
 
-    list_display = ["person", "year", "pool", "fund_paid", "visit_kind", "deductible_paid", "source", "recorded_at"]
+    form = PoolUsageElsewhereForm
+    list_display = [
+        "person",
+        "year",
+        "pool",
+        "fund_paid",
+        "visit_kind",
+        "deductible_paid",
+        "source_shown",
+        "recorded_at",
+    ]
     list_filter = ["year", "pool", "visit_kind"]
     list_select_related = ["person", "pool"]
     search_fields = ["=person__id_number", "source"]
     raw_id_fields = ["person"]
+
+    @admin.display(description=_("source"), ordering="source")
+    def source_shown(self, obj):
+        return mask_free_text(obj.source)
 
 
 @admin.register(ClaimPolicy)
@@ -752,6 +794,8 @@ class ClaimPolicyAdmin(admin.ModelAdmin):
         "referral_reduction",
         "emergency_reduction",
         "other_temporary_reduction",
+        "max_files_per_item",
+        "max_record_upload_kb",
     ]
 
 

@@ -209,6 +209,18 @@ class ClaimPolicy(EffectivePeriod):
         validators=[MinValueValidator(1), MaxValueValidator(60)],
         help_text=_("A claim is due for decision this many working days after it was (re)submitted."),
     )
+    max_files_per_item = models.PositiveSmallIntegerField(
+        _("files per checklist item at most"),
+        default=5,
+        validators=[MinValueValidator(1)],
+        help_text=_("Replaced files are kept as evidence and count too; one more upload is refused."),
+    )
+    max_record_upload_kb = models.PositiveIntegerField(
+        _("total size of a record's current files at most (KB)"),
+        default=50 * 1024,
+        validators=[MinValueValidator(1)],
+        help_text=_("Only each item's current file counts, not the ones it replaced. 51200 KB is 50 MB."),
+    )
 
     class Meta:
         verbose_name = _("claim policy")
@@ -230,6 +242,11 @@ class ClaimPolicy(EffectivePeriod):
                 condition=Q(submission_deadline_months__gte=3, submission_deadline_months__lte=12),
                 name="claim_policy_deadline_3_to_12_months",
                 violation_error_message=_("The submission deadline lies between 3 and 12 months."),
+            ),
+            models.CheckConstraint(
+                condition=Q(max_files_per_item__gte=1, max_record_upload_kb__gte=1),
+                name="claim_policy_upload_quotas_positive",
+                violation_error_message=_("The upload quotas allow at least one file."),
             ),
             EffectivePeriod.period_constraint("claim_policy_period_valid"),
         ]
@@ -316,6 +333,15 @@ class Claim(Versioned):
         blank=True,
         db_index=True,
         help_text=_("Working days after the last submission (补正 restarts the time)."),
+    )
+    review_due_provisional = models.BooleanField(
+        _("review due date provisional"),
+        default=False,
+        db_default=False,
+        help_text=_(
+            "The review due date was counted by the statutory holidays alone: a year it spans has no "
+            "published calendar yet, and the date may move when one is entered."
+        ),
     )
     review_started_at = models.DateTimeField(_("review started at"), null=True, blank=True)
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
@@ -499,6 +525,10 @@ class ClaimMaterial(models.Model):
     file = models.FileField(_("file"), upload_to="claims/%Y/%m/", blank=True)
     content_type = models.CharField(_("content type"), max_length=64, blank=True)
     size = models.PositiveIntegerField(_("size (bytes)"), null=True, blank=True)
+    # An upload replaces the item's file; the replaced ones stay in storage, named by the item's history.
+    files_uploaded = models.PositiveSmallIntegerField(
+        _("files uploaded"), default=0, db_default=0, help_text=_("Replaced files included.")
+    )
 
     # Each receipt, acceptance or rejection is kept, with who did it (for auditors).
     history = HistoricalRecords(get_user=history_user)

@@ -10,12 +10,13 @@ from __future__ import annotations
 import csv
 import datetime
 import unicodedata
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import OuterRef, Q, Subquery, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -23,9 +24,10 @@ from simple_history.utils import bulk_create_with_history
 
 from config.actors import COUNTER_CHANNEL, Actor
 from config.errors import Conflict, NotFound, ValidationFailed
-from config.files import document_name
+from config.files import check_upload_quota, document_name, upload_rate
 from config.personal import mask_free_text
 from config.transitions import StateMachine, Step, authorize
+from registry.calendar import DueRecord, due_dates_recount, on_recompute_due
 from registry.choices import RegionLevel
 from registry.identifiers import (
     institution_name_key,
@@ -36,14 +38,15 @@ from registry.identifiers import (
 )
 from registry.models import ChronicDisease, ChronicQualification, Institution, Person, Region, overlapping
 from registry.references import next_reference
-from registry.selectors import scoped_to_actor, working_days_after
+from registry.selectors import due_date_after, scoped_to_actor
 from registry.services import insured_days_missing, person_and_fields, personal_data_reveal
 from registry.spans import uncovered
 from registry.validators import normalize_account_number, normalize_id_number
-from registry.workdays import add_months
+from registry.workdays import DueDate, add_months
 from reimbursements import selectors
 from reimbursements.calculator import InvalidAmounts
 from reimbursements.choices import (
+    AWAITING_DECISION,
     CHECKLIST_OPEN_STATES,
     CLAIM_TRANSITIONS,
     LIVE_CLAIM_STATES,
@@ -421,16 +424,17 @@ def _apply_basis(claim: Claim, finding: selectors.BasisFinding) -> dict:
 # --- the rules of each transition ------------------------------------------------------------------
 
 
-def review_due_from(day: datetime.date) -> datetime.date:
+def review_due_from(day: datetime.date) -> DueDate:
     """The decision is due this many working days (the claim policy's) after a (re)submission."""
-    return working_days_after(day, selectors.claim_policy_in_force(on=day).review_working_days)
+    return due_date_after(day, selectors.claim_policy_in_force(on=day).review_working_days)
 
 
 def _on_resubmit(claim: Claim, step: Step) -> None:
     """Resubmitted after supplementing materials: the event says what was still missing then, and
     the review time starts again."""
     step.changes["missing"] = selectors.claim_missing_items(claim=claim)
-    claim.review_due = review_due_from(step.today)
+    due = review_due_from(step.today)
+    claim.review_due, claim.review_due_provisional = due.day, due.provisional
     step.changes["review_due"] = claim.review_due.isoformat()
 
 
@@ -538,6 +542,7 @@ CLAIMS = StateMachine(
         ClaimAction.REJECT: _on_reject,
         ClaimAction.PAY: _on_pay,
         ClaimAction.WITHDRAW: _on_withdraw,
+        ClaimAction.RECOMPUTE_DUE: on_recompute_due,
     },
     lock_related=("person", "filing"),
 )
@@ -583,11 +588,13 @@ def claim_submit(*, actor: Actor, data: dict, person: Person | None = None) -> C
         conflict = _invoice_conflict(actor, identities)
         if conflict is not None:
             raise conflict
+        due = review_due_from(timezone.localdate())
         claim = Claim(
             person=person,
             channel_id=actor.channel_code or COUNTER_CHANNEL,
             reference=next_reference("BX"),
-            review_due=review_due_from(timezone.localdate()),
+            review_due=due.day,
+            review_due_provisional=due.provisional,
             **fields,
         )
         # A new claim's checklist holds nothing yet: no rescue record.
@@ -622,6 +629,32 @@ def claim_submit(*, actor: Actor, data: dict, person: Person | None = None) -> C
     return claim
 
 
+def claims_recount_review_due(*, years: Collection[int], actor: Actor) -> int:
+    """Count again the due dates of claims awaiting a decision that the calendar of ``years`` can move.
+
+    A claim is due in working days from its last (re)submission, the day of its newest ``submit``
+    event; a due date before the first of ``years`` cannot move. Returns how many moved.
+    """
+    last_submitted = (
+        ClaimEvent.objects.filter(claim=OuterRef("pk"), action=ClaimAction.SUBMIT).order_by("-at").values("at")[:1]
+    )
+    waiting = (
+        Claim.objects.filter(state__in=AWAITING_DECISION, review_due__gte=datetime.date(min(years), 1, 1))
+        .annotate(last_submitted=Subquery(last_submitted))
+        .values_list("pk", "version", "last_submitted", "submitted_at", "review_due", "review_due_provisional")
+    )
+    days_on: dict[datetime.date, int] = {}  # the policy's working days, read once per submission day
+    records = []
+    for pk, version, last_submitted_at, submitted_at, due, provisional in waiting:
+        start = timezone.localdate(last_submitted_at or submitted_at)
+        if start not in days_on:
+            days_on[start] = selectors.claim_policy_in_force(on=start).review_working_days
+        records.append(DueRecord(pk, version, start, days_on[start], due, provisional))
+    return due_dates_recount(
+        machine=CLAIMS, action=ClaimAction.RECOMPUTE_DUE, records=records, years=years, actor=actor
+    )
+
+
 def claim_transition(
     *,
     claim_id: int,
@@ -652,7 +685,12 @@ def claim_material_update(
     upload=None,
     content_type: str = "",
 ) -> ClaimMaterial:
-    """A person uploads a file for an item (it becomes received); counter staff set its status."""
+    """A person uploads a file for an item (it becomes received); counter staff set its status.
+
+    A file replaces the item's current one, which stays in storage (named by the item's history) but
+    no longer counts towards the claim's total; the upload quotas (``config.files``) are checked
+    before anything is stored, for the API and the admin alike.
+    """
     with transaction.atomic():
         claim = CLAIMS.lock(claim_id)
         authorize(
@@ -675,10 +713,21 @@ def claim_material_update(
         reason = mask_free_text((reason or "").strip())
         if status == MaterialStatus.REJECTED and not reason:
             raise ValidationFailed(_("Say why the item is rejected."), errors={"reason": [_("Required.")]})
+        rate = None
         if upload is not None:
+            rate = upload_rate(actor)
+            rate.check()
+            check_upload_quota(
+                policy=selectors.claim_policy_in_force(),
+                size=upload.size,
+                item_files=material.files_uploaded,
+                record_bytes=claim.materials.exclude(file="").aggregate(total=Sum("size"))["total"] or 0,
+                replaced_bytes=(material.size or 0) if material.file else 0,
+            )
             name = document_name(reference=claim.reference, item=item, content_type=content_type)
             material.file.save(name, upload, save=False)
             material.content_type, material.size = content_type, upload.size
+            material.files_uploaded += 1
             status = status or MaterialStatus.RECEIVED
         if status is None:
             raise ValidationFailed(_("Upload a file or set a status."), errors={"status": [_("Required.")]})
@@ -688,6 +737,8 @@ def claim_material_update(
         material.changed_at = timezone.now()
         material._history_user = actor.user
         material.save()
+        if rate is not None:
+            rate.record()
         updated = ["updated_at"]  # the claim's version goes up: its checklist changed
         if item == RESCUE_RECORD_ITEM and _apply_basis(claim, selectors.claim_basis_now(claim=claim)):
             updated += ["basis", "filing", "basis_explanation"]  # 急诊抢救视同已备案 once the record is there
@@ -711,7 +762,7 @@ def _pool_usage_row(row: dict, pools: set[str]) -> tuple[dict, dict[str, str]]:
     """One CSV row as model values, and its errors by column."""
     errors: dict[str, str] = {}
     # The source is compared as written once normalised (平台Ａ is 平台A), so one figure is recorded once.
-    values: dict = {"source": " ".join(_nfkc(row.get("source")).split())}
+    values: dict = {"source": mask_free_text(" ".join(_nfkc(row.get("source")).split()))}
     if None in row:  # csv.DictReader puts cells beyond the header under None
         errors["row"] = _("The row has more cells than the header.")
     person = Person.objects.filter(id_number=normalize_identifier(row.get("id_number") or "")).first()

@@ -424,7 +424,8 @@ class FilingMaterialFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = FilingMaterial
 
-    filing = factory.SubFactory(FilingFactory, state=FilingState.SUBMITTED, effective_at=None)
+    # Without the filing's own documents: this one is its item's only (current) file.
+    filing = factory.SubFactory(FilingFactory, state=FilingState.SUBMITTED, effective_at=None, documents=False)
     item = "application_form"
     file = factory.django.FileField(data=PDF, filename="doc.pdf")
     content_type = "application/pdf"
@@ -443,6 +444,8 @@ class FilingPolicyFactory(factory.django.DjangoModelFactory):
     long_term_min_holding_months = 0
     fast_track_review_working_days = 3
     commitment_due_months = 6
+    max_files_per_item = 5
+    max_record_upload_kb = 50 * 1024
 
 
 class FilingMaterialRequirementFactory(factory.django.DjangoModelFactory):
@@ -517,6 +520,8 @@ class ClaimPolicyFactory(factory.django.DjangoModelFactory):
     referral_reduction = Decimal("0.05")
     emergency_reduction = Decimal("0.05")
     other_temporary_reduction = Decimal("0.10")
+    max_files_per_item = 5
+    max_record_upload_kb = 50 * 1024
 
 
 class ClaimMaterialRequirementFactory(factory.django.DjangoModelFactory):
@@ -589,3 +594,26 @@ class NotificationFactory(factory.django.DjangoModelFactory):
     kind = "filing_effective"
     key = factory.Sequence(lambda n: f"test:{n}")
     payload = factory.LazyAttribute(lambda o: {"reference": o.reference, "state": o.filing.state})
+
+
+# --- identifiers as people type them ------------------------------------------------------------------------
+
+
+def luhn_card_number(prefix: str, length: int = 19) -> str:
+    """A bank card number of ``length`` digits starting with ``prefix`` (zero-padded) that passes Luhn."""
+    body = prefix.ljust(length - 1, "0")
+    total = 0
+    for index, char in enumerate(reversed(body)):
+        value = int(char) * (2 if index % 2 == 0 else 1)  # the check digit will sit right of the body
+        total += value - 9 if value > 9 else value
+    return body + str((10 - total % 10) % 10)
+
+
+def full_width(text: str) -> str:
+    """``text`` with its ASCII digits (and X) written full-width, as a Chinese input method types them."""
+    return text.translate(str.maketrans("0123456789Xx", "０１２３４５６７８９Ｘｘ"))
+
+
+def grouped(digits: str, size: int = 4, separator: str = " ") -> str:
+    """``6222021234567890128`` → ``6222 0212 3456 7890 128``: a number as written on a card or a form."""
+    return separator.join(digits[i : i + size] for i in range(0, len(digits), size))

@@ -40,7 +40,10 @@ def error_body(code: str, message: str, errors: dict | None = None) -> dict:
 
 def exception_handler(exc, context):
     if isinstance(exc, ApplicationError):
-        return Response(error_body(exc.code, exc.message, exc.errors), status=exc.status)
+        response = Response(error_body(exc.code, exc.message, exc.errors), status=exc.status)
+        if getattr(exc, "retry_after", None):  # TooManyRequests: when to come back, in whole seconds
+            response["Retry-After"] = str(exc.retry_after)
+        return response
     if isinstance(exc, OperationalError):
         # The database is unreachable: not the client's fault, and worth retrying later.
         logger.error("database unavailable: %s", exc)

@@ -57,6 +57,29 @@ def error_response(code: int) -> OpenApiResponse:
     return OpenApiResponse(ErrorSerializer, description=ERROR_DESCRIPTIONS[str(code)])
 
 
+def upload_refusals(conflicts: str) -> dict[int, OpenApiResponse]:
+    """The 409 and 429 of an upload endpoint: its own ``conflicts``, then the upload quotas (config.files)."""
+    return {
+        409: OpenApiResponse(
+            ErrorSerializer,
+            description=(
+                f"{conflicts} `too_many_files`: the item already holds the policy's most files (replaced "
+                "ones are kept and count; sample 5). `record_size_exceeded`: the record's current files "
+                "would pass the policy's total (sample 50 MB; a replaced file no longer counts). Both name "
+                "`file`; nothing is stored. Also `idempotency_key_reused`, `idempotency_request_in_progress`."
+            ),
+        ),
+        429: OpenApiResponse(
+            ErrorSerializer,
+            description=(
+                "`upload_rate_exceeded`: this caller (person, channel key or staff user) stored more files than "
+                "`UPLOAD_RATE` allows (sample 60/hour); or `throttled`, too many failed credentials. "
+                "`Retry-After` says when to come back."
+            ),
+        ),
+    }
+
+
 class AutoSchema(SpectacularAutoSchema):
     """drf-spectacular's schema, with every error answer the operation can give (see the module doc)."""
 

@@ -103,7 +103,7 @@ class FilingMaterialSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = FilingMaterial
-        fields = ["id", "item", "content_type", "size", "uploaded_at", "uploaded_by", "channel"]
+        fields = ["id", "item", "content_type", "size", "uploaded_at", "uploaded_by", "channel", "superseded_at"]
 
 
 class MaterialUploadSerializer(InputSerializer):
@@ -157,6 +157,7 @@ class FilingSerializer(FastOutput, serializers.ModelSerializer):
             "referral_opinion",
             "channel",
             "review_due",
+            "review_due_provisional",
             "overdue",
             "submitted_at",
             "effective_at",

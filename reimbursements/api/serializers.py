@@ -130,6 +130,7 @@ class ClaimMaterialSerializer(serializers.ModelSerializer):
             "has_file",
             "content_type",
             "size",
+            "files_uploaded",
         ]
 
     def get_has_file(self, obj) -> bool:
@@ -259,6 +260,8 @@ class ClaimSerializer(FastOutput, serializers.ModelSerializer):
             "proxy_relationship",
             "channel",
             "submitted_at",
+            "review_due",
+            "review_due_provisional",
             "review_started_at",
             "decided_at",
             "paid_at",

@@ -14,6 +14,7 @@ from rest_framework.views import APIView
 from config.api.exceptions import ERRORS, ErrorSerializer
 from config.api.idempotency import idempotent
 from config.api.inputs import parse_input
+from config.api.openapi import upload_refusals
 from config.api.parsers import JSONParser
 from config.api.viewsets import RecordViewSet, transition_endpoint
 from config.errors import ApplicationError, PermissionRefused, ValidationFailed
@@ -180,8 +181,15 @@ class ClaimViewSet(RecordViewSet):
         methods=["POST"],
         tags=TAGS,
         request={"multipart/form-data": MaterialStatusSerializer, "application/json": MaterialStatusSerializer},
-        responses={200: ClaimMaterialSerializer, 409: ErrorSerializer, **ERRORS},
-        description="A person uploads a file for the item; counter staff set its status.",
+        responses={
+            200: ClaimMaterialSerializer,
+            **upload_refusals("`checklist_closed`: the claim's checklist no longer changes in its state."),
+            **ERRORS,
+        },
+        description=(
+            "A person uploads a file for the item; counter staff set its status. A file replaces the item's "
+            "current one, which is kept but no longer counts towards the claim's total."
+        ),
     )
     @extend_schema(
         methods=["GET"],

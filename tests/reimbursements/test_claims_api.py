@@ -108,6 +108,7 @@ def test_the_whole_walk_from_submission_to_payment(me, person, counter, reviewer
         "has_file": False,
         "content_type": "",
         "size": None,
+        "files_uploaded": 0,
     }
     assert claim["payable_amount"] is None and claim["breakdown"] is None
     assert claim["estimate"]["payable"] == "15300.00"  # (19000 − 1000 deductible) × 0.85
