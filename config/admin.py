@@ -188,11 +188,16 @@ def reason_task_form(machine, *, required: bool) -> type[TaskForm]:
     return type(TaskForm)(name, (TaskForm,), {"reason": reason_field(machine, required=required)})
 
 
-def due_date_shown(day, *, overdue: bool):
-    """A review due date as the queues show it: 年月日, in red with 已逾期 once it has passed."""
+def due_date_shown(day, *, overdue: bool, provisional: bool = False):
+    """A review due date as the queues show it: 年月日, in red with 已逾期 once it has passed.
+
+    A date counted before its year's holiday calendar was published says so: （暂定）.
+    """
     if day is None:
         return "-"
     shown = date_format(day, "Y年n月j日")
+    if provisional:
+        shown = f"{shown}（{gettext('provisional')}）"
     if overdue:
         return format_html('<strong style="color:#ba2121">{}（{}）</strong>', shown, gettext("overdue"))
     return shown

@@ -1,7 +1,9 @@
 """The bureau's admin site: its names, no link to a public site, and the day's work on the index.
 
 Apps register their review queues here (``register_queue``) so the index can count, for the
-viewing role, what is overdue, due today and due later, without this module importing them.
+viewing role, what is overdue, due today and due later, without this module importing them; and
+their warnings (``register_notice``: the holiday calendar of next year still missing), which the
+index shows above the queues to whoever the app's function shows them to.
 """
 
 from __future__ import annotations
@@ -30,6 +32,14 @@ class DeskQueue:
 
 
 @dataclass(frozen=True)
+class DeskNotice:
+    """A warning at the top of the index, with the links that resolve it: ``[(label, url), ...]``."""
+
+    message: object
+    links: tuple[tuple[object, str], ...] = ()
+
+
+@dataclass(frozen=True)
 class QueueCounts:
     label: object
     url: str
@@ -50,6 +60,7 @@ class BureauAdminSite(admin.AdminSite):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.queues: list[DeskQueue] = []
+        self.notices: list[Callable[[object], list[DeskNotice]]] = []
 
     def register(self, model_or_iterable, admin_class=None, **options):
         """Every model admin, ours and the packages', obeys ``config.admin_policy`` (lookups, histories)."""
@@ -64,6 +75,13 @@ class BureauAdminSite(admin.AdminSite):
 
     def register_queue(self, queue: DeskQueue) -> None:
         self.queues.append(queue)
+
+    def register_notice(self, notices: Callable[[object], list[DeskNotice]]) -> None:
+        """``notices(request)`` gives the warnings the index shows this user (none for whoever cannot act on them)."""
+        self.notices.append(notices)
+
+    def desk_notices(self, request) -> list[DeskNotice]:
+        return [notice for notices in self.notices for notice in notices(request)]
 
     def queue_counts(self, request) -> list[QueueCounts]:
         actor = actor_of(request.user)
@@ -87,4 +105,11 @@ class BureauAdminSite(admin.AdminSite):
         return rows
 
     def index(self, request, extra_context=None):
-        return super().index(request, {"queue_counts": self.queue_counts(request), **(extra_context or {})})
+        return super().index(
+            request,
+            {
+                "queue_counts": self.queue_counts(request),
+                "desk_notices": self.desk_notices(request),
+                **(extra_context or {}),
+            },
+        )

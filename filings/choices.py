@@ -61,6 +61,7 @@ class FilingAction(models.TextChoices):
     CHANGE = "change", _("Change the filing (变更)")
     REVOKE = "revoke", _("Revoke")
     EXPIRE = "expire", _("Expire")
+    RECOMPUTE_DUE = "recompute_due", _("Recount the review due date (new holiday calendar)")
 
 
 # The whole state machine of a filing: (from, action) -> to. ``None`` is a filing not yet stored.
@@ -77,6 +78,8 @@ FILING_TRANSITIONS: dict[tuple[str | None, str], str] = {
     (FilingState.EFFECTIVE, FilingAction.CHANGE): FilingState.CHANGED,
     (FilingState.EFFECTIVE, FilingAction.REVOKE): FilingState.REVOKED,
     (FilingState.EFFECTIVE, FilingAction.EXPIRE): FilingState.EXPIRED,
+    # The holiday calendar of a year changed: the due date is counted again, the state stays.
+    (FilingState.SUBMITTED, FilingAction.RECOMPUTE_DUE): FilingState.SUBMITTED,
 }
 
 

@@ -17,6 +17,8 @@ FILING_ACTION_CAPACITIES: dict[str, frozenset[Capacity]] = {
     FilingAction.CHANGE: frozenset({PERSON, COUNTER, ADMIN}),
     FilingAction.REVOKE: frozenset({PERSON, COUNTER, ADMIN, SYSTEM}),
     FilingAction.EXPIRE: frozenset({SYSTEM}),
+    # The system, when the holiday calendar changes (the event's reason names who changed it).
+    FilingAction.RECOMPUTE_DUE: frozenset({SYSTEM}),
 }
 
 # Documents of a filing are uploaded by the person or counter staff.

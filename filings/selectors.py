@@ -26,8 +26,8 @@ from filings.models import (
 )
 from registry.choices import VISIT_SETTLEMENT_FIELD, PeriodStatus, RegionLevel, VisitKind
 from registry.models import ChronicQualification, Institution, InsuredPeriod, Person, Region
-from registry.selectors import scoped_to_actor, working_days_after
-from registry.workdays import add_months
+from registry.selectors import due_date_after, scoped_to_actor
+from registry.workdays import DueDate, WorkingCalendar, add_months
 
 
 def filing_requirements(*, filing_type: str, on: datetime.date | None = None) -> QuerySet[FilingMaterialRequirement]:
@@ -51,7 +51,18 @@ def in_province_city_needs_filing(*, city_code: str, on: datetime.date | None = 
 
 def review_due_date(*, submitted_on: datetime.date) -> datetime.date:
     """The fast-track review deadline: N Chinese working days after submission (policy)."""
-    return working_days_after(submitted_on, filing_policy_in_force(on=submitted_on).fast_track_review_working_days)
+    return review_due(submitted_on=submitted_on).day
+
+
+def review_due(*, submitted_on: datetime.date, calendar: WorkingCalendar | None = None) -> DueDate:
+    """The review deadline and whether it is provisional (a year it spans has no published calendar).
+
+    ``calendar`` is one already read for a span covering the count (recounting many filings at once).
+    """
+    days = filing_policy_in_force(on=submitted_on).fast_track_review_working_days
+    if calendar is None:
+        return due_date_after(submitted_on, days)
+    return calendar.add(submitted_on, days)
 
 
 def _filings() -> QuerySet[Filing]:
@@ -89,8 +100,8 @@ def filing_reload(*, filing_id: int) -> Filing:
 
 
 def filing_material_latest(*, filing: Filing, item: str) -> FilingMaterial:
-    """The latest document uploaded for an item of a filing the caller may already see."""
-    material = filing.materials.filter(item=item).order_by("-uploaded_at", "-id").first()
+    """The current document of an item (the one no later upload replaced) of a filing the caller may already see."""
+    material = filing.materials.filter(item=item, superseded_at__isnull=True).first()
     if material is None:
         raise NotFound(_("No document has been uploaded for %(item)s.") % {"item": item})
     return material

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime
+
 from django.conf import settings
-from django.core.validators import RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
@@ -341,13 +343,25 @@ class PersonDataAccess(models.Model):
         return f"{self.actor_label} → {self.person_id}.{self.field} ({self.at:%Y-%m-%d %H:%M})"
 
 
+# The years a calendar row may belong to: the range of the lunar calendar the statutory rule computes.
+CALENDAR_FIRST_YEAR, CALENDAR_LAST_YEAR = 1900, 2100
+calendar_date_validators = [
+    MinValueValidator(datetime.date(CALENDAR_FIRST_YEAR, 1, 1), _("Enter a date from 1900 to 2100.")),
+    MaxValueValidator(datetime.date(CALENDAR_LAST_YEAR, 12, 31), _("Enter a date from 1900 to 2100.")),
+]
+calendar_year_validators = [
+    MinValueValidator(CALENDAR_FIRST_YEAR, _("Enter a year from 1900 to 2100.")),
+    MaxValueValidator(CALENDAR_LAST_YEAR, _("Enter a year from 1900 to 2100.")),
+]
+
+
 class Holiday(models.Model):
     """A public holiday or a make-up workday (调休) of the State Council's calendar (policy data).
 
     Seeded from chinese-calendar; staff add each new year when the State Council publishes it.
     """
 
-    date = models.DateField(_("date"), primary_key=True)
+    date = models.DateField(_("date"), primary_key=True, validators=calendar_date_validators)
     kind = models.CharField(_("kind"), max_length=8, choices=HolidayKind.choices)
     name = models.CharField(_("name"), max_length=50)
 
@@ -355,9 +369,50 @@ class Holiday(models.Model):
         verbose_name = _("holiday or make-up workday")
         verbose_name_plural = _("holidays and make-up workdays")
         ordering = ["date"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(date__gte=datetime.date(CALENDAR_FIRST_YEAR, 1, 1))
+                & Q(date__lte=datetime.date(CALENDAR_LAST_YEAR, 12, 31)),
+                name="holiday_date_1900_to_2100",
+                violation_error_message=_("Enter a date from 1900 to 2100."),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.date} {self.name}"
+
+
+class HolidayYear(models.Model):
+    """A year whose State Council calendar (放假安排) is entered in full in the holiday table (已公布).
+
+    Due dates in a year without this mark count the holidays the law fixes (``registry.statutory``)
+    and the rows entered so far, and are shown as provisional (暂定). A row marks the whole year,
+    so entering the calendar day by day never leaves a year counted by half of it.
+    """
+
+    year = models.PositiveSmallIntegerField(_("year"), primary_key=True, validators=calendar_year_validators)
+    notice = models.CharField(
+        _("State Council notice"),
+        max_length=100,
+        blank=True,
+        help_text=_("The notice the calendar comes from, e.g. 国办发明电〔2025〕7号."),
+    )
+    recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("published holiday calendar")
+        verbose_name_plural = _("published holiday calendars")
+        ordering = ["-year"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(year__gte=CALENDAR_FIRST_YEAR) & Q(year__lte=CALENDAR_LAST_YEAR),
+                name="holiday_year_1900_to_2100",
+                violation_error_message=_("Enter a year from 1900 to 2100."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.year)
 
 
 class ReferenceSequence(models.Model):

@@ -13,8 +13,12 @@ from config.errors import ValidationFailed
 from config.limits import check_all, named_person_guesses
 from registry.choices import HolidayKind
 from registry.identifiers import name_key
-from registry.models import Holiday, Institution, Person, Region
-from registry.workdays import add_working_days
+from registry.models import Holiday, HolidayYear, Institution, Person, Region
+from registry.statutory import statutory_holidays
+from registry.workdays import DueDate, WorkingCalendar
+
+# From this month on, next year's calendar is expected (the State Council publishes it in October-December).
+CALENDAR_DUE_MONTH = 11
 
 
 def region_list() -> QuerySet[Region]:
@@ -95,9 +99,37 @@ def normalize_id_query(value: str) -> str:
 
 def working_days_after(start: datetime.date, days: int) -> datetime.date:
     """The date ``days`` Chinese working days after ``start``, by the holiday table (holidays and 调休)."""
-    # Holidays never stretch N working days beyond a few weeks; fetch that window once.
-    window = Holiday.objects.filter(date__gt=start, date__lte=start + datetime.timedelta(days=7 * days + 30))
+    return due_date_after(start, days).day
+
+
+def due_date_after(start: datetime.date, days: int) -> DueDate:
+    """``days`` working days after ``start``, provisional when a year counted has no published calendar."""
+    return working_calendar(start, start + working_days_reach(days)).add(start, days)
+
+
+def working_days_reach(days: int) -> datetime.timedelta:
+    """How far ``days`` working days can reach: holidays never stretch them beyond a few weeks more."""
+    return datetime.timedelta(days=7 * days + 30)
+
+
+def working_calendar(first: datetime.date, last: datetime.date) -> WorkingCalendar:
+    """The calendar from ``first`` to ``last``: the table's rows, and the statutory days of unpublished years."""
     holidays, makeup = set(), set()
-    for day, kind in window.values_list("date", "kind"):
+    for day, kind in Holiday.objects.filter(date__gte=first, date__lte=last).values_list("date", "kind"):
         (makeup if kind == HolidayKind.WORKDAY else holidays).add(day)
-    return add_working_days(start, days, holidays=holidays, makeup_workdays=makeup)
+    years = range(first.year, last.year + 1)
+    published = set(HolidayYear.objects.filter(year__in=list(years)).values_list("year", flat=True))
+    return WorkingCalendar.of(years, holidays=holidays, makeup_workdays=makeup, published_years=published)
+
+
+def calendar_years_missing(*, today: datetime.date) -> list[int]:
+    """The years whose calendar should be entered by now and is not: this year, and from 1 November the next."""
+    wanted = [today.year, today.year + 1] if today.month >= CALENDAR_DUE_MONTH else [today.year]
+    published = set(HolidayYear.objects.filter(year__in=wanted).values_list("year", flat=True))
+    return [year for year in wanted if year not in published]
+
+
+def statutory_days_missing(*, year: int) -> dict[datetime.date, str]:
+    """Festival days the law fixes in ``year`` that the table does not give off: its calendar is incomplete."""
+    off = set(Holiday.objects.filter(date__year=year).exclude(kind=HolidayKind.WORKDAY).values_list("date", flat=True))
+    return {day: name for day, name in statutory_holidays(year).items() if day not in off}

@@ -117,6 +117,7 @@ class ClaimAction(models.TextChoices):
     REJECT = "reject", _("Refuse payment")
     PAY = "pay", _("Pay")
     WITHDRAW = "withdraw", _("Withdraw")
+    RECOMPUTE_DUE = "recompute_due", _("Recount the review due date (new holiday calendar)")
 
 
 # The whole state machine of a claim: (from, action) -> to. ``None`` is a claim not yet stored.
@@ -133,6 +134,9 @@ CLAIM_TRANSITIONS: dict[tuple[str | None, str], str] = {
     (ClaimState.SUBMITTED, ClaimAction.WITHDRAW): ClaimState.WITHDRAWN,
     (ClaimState.MATERIALS_INCOMPLETE, ClaimAction.WITHDRAW): ClaimState.WITHDRAWN,
     (ClaimState.UNDER_REVIEW, ClaimAction.WITHDRAW): ClaimState.WITHDRAWN,
+    # The holiday calendar of a year changed: the due date of a claim awaiting a decision is counted again.
+    (ClaimState.SUBMITTED, ClaimAction.RECOMPUTE_DUE): ClaimState.SUBMITTED,
+    (ClaimState.UNDER_REVIEW, ClaimAction.RECOMPUTE_DUE): ClaimState.UNDER_REVIEW,
 }
 
 

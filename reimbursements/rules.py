@@ -5,6 +5,7 @@ from registry.permissions import REVEALERS
 from reimbursements.choices import ClaimAction
 
 PERSON, COUNTER, REVIEWER, ADMIN = Capacity.PERSON, Capacity.COUNTER, Capacity.REVIEWER, Capacity.ADMIN
+SYSTEM = Capacity.SYSTEM
 
 CLAIM_ACTION_CAPACITIES: dict[str, frozenset[Capacity]] = {
     ClaimAction.SUBMIT: frozenset({PERSON, COUNTER, ADMIN}),
@@ -14,6 +15,8 @@ CLAIM_ACTION_CAPACITIES: dict[str, frozenset[Capacity]] = {
     ClaimAction.REJECT: frozenset({REVIEWER, ADMIN}),
     ClaimAction.PAY: frozenset({ADMIN}),
     ClaimAction.WITHDRAW: frozenset({PERSON, COUNTER, ADMIN}),
+    # The system, when the holiday calendar changes (the event's reason names who changed it).
+    ClaimAction.RECOMPUTE_DUE: frozenset({SYSTEM}),
 }
 
 # Checklist work: the person uploads files; counter staff receive, accept or reject items.

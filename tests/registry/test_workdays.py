@@ -61,6 +61,7 @@ def test_review_due_uses_the_holiday_table_seeded_from_chinese_calendar():
 @pytest.mark.django_db
 def test_staff_extend_the_table_for_a_new_year():
     """2027 is unknown to chinese-calendar 1.11; a row staff add is honoured at once."""
-    assert review_due_date(submitted_on=D(2027, 9, 30)) == D(2027, 10, 5)
+    # Before: the statutory rule, 1–3 October off and two weekdays in lieu of the weekend (补假).
+    assert review_due_date(submitted_on=D(2027, 9, 30)) == D(2027, 10, 8)
     Holiday.objects.bulk_create([Holiday(date=D(2027, 10, d), kind="holiday", name="国庆节") for d in range(1, 8)])
     assert review_due_date(submitted_on=D(2027, 9, 30)) == D(2027, 10, 12)
