@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractUser, Group
+from django.contrib.auth import password_validation
+from django.contrib.auth.models import AbstractUser, Group, UserManager
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -15,6 +16,21 @@ from accounts.webhooks import validate_webhook_url
 from config.actors import Actor
 
 
+class StaffUserManager(UserManager):
+    """Django's user manager, except that a password it is given must pass ``AUTH_PASSWORD_VALIDATORS``.
+
+    ``createsuperuser`` ends here in both its modes: asked on a terminal, where Django would offer to
+    skip the validators, and with ``--noinput`` and ``DJANGO_SUPERUSER_PASSWORD``, where it checks
+    nothing. A refused password is a ``ValidationError``, which the command reports (in Chinese).
+    """
+
+    def _create_user_object(self, username, email, password, **extra_fields):
+        user = super()._create_user_object(username, email, password, **extra_fields)
+        if password is not None:
+            password_validation.validate_password(password, user=user)
+        return user
+
+
 class User(AbstractUser):
     """A member of the bureau's staff (经办、审核、稽核、管理员).
 
@@ -23,6 +39,8 @@ class User(AbstractUser):
     """
 
     role = models.CharField(_("role"), max_length=16, choices=Role.choices, blank=True)
+
+    objects = StaffUserManager()
 
     class Meta:
         verbose_name = _("staff user")

@@ -6,6 +6,8 @@ import hashlib
 import secrets
 
 from django.conf import settings
+from django.contrib.auth import password_validation
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -31,9 +33,27 @@ def staff_create(*, username: str, role: str, password: str, email: str = "") ->
             errors={"username": [_("Already taken.")]},
         )
     user = User(username=username, email=email, role=role, is_staff=True, is_superuser=(role == Role.ADMIN))
+    staff_password_validate(password=password, user=user)
     user.set_password(password)
     user.save()
     return user
+
+
+def staff_password_validate(*, password: str, user: User) -> None:
+    """Refuse a staff password that ``AUTH_PASSWORD_VALIDATORS`` refuses, with every reason, before it is set.
+
+    The one check behind every way a staff password is set in code (``staff_create``: ``create_staff``,
+    the demo accounts); the admin's password forms, ``changepassword`` and ``createsuperuser`` run
+    Django's same validators (the last through ``accounts.models.StaffUserManager``).
+    """
+    try:
+        password_validation.validate_password(password, user=user)
+    except DjangoValidationError as exc:
+        raise ValidationFailed(
+            _("The password was refused: %(reasons)s") % {"reasons": " ".join(exc.messages)},
+            code="password_refused",
+            errors={"password": exc.messages},
+        ) from exc
 
 
 def channel_key_issue(

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "config.csp.ContentSecurityPolicyMiddleware",  # SECURE_CSP below, on every answer
     "config.api.middleware.PrimaryPinningMiddleware",  # reads to the replica until the request writes
     "config.api.middleware.RequestSizeLimitMiddleware",
     "config.api.middleware.ControlCharacterMiddleware",
@@ -84,6 +85,14 @@ TEMPLATES = [
 ]
 
 
+# SQLite (make run, a small office) serves several people writing at once: every transaction takes the
+# write lock as it begins (BEGIN IMMEDIATE), so two requests never both read and then both try to write,
+# one of them failing at once with "database is locked" (answered 503); a writer waits for the lock
+# instead, up to SQLITE_BUSY_TIMEOUT (20) seconds. WAL lets reads go on beside the one writer, and
+# synchronous=NORMAL is safe under WAL (a power cut may lose the last commits, never corrupt the file).
+SQLITE_INIT = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+
+
 # DATABASE_URL selects the database; without it an SQLite file inside the project.
 # Connections persist (CONN_MAX_AGE seconds): a gunicorn sync worker serves one request at a time,
 # so one kept connection per worker is what a pool would give it. They are not checked before each
@@ -110,6 +119,12 @@ def database(url: str) -> dict:
         if env_bool("DATABASE_PREPARED_STATEMENTS", True):
             options["server_side_binding"] = True
             options["prepare_threshold"] = int(os.environ.get("DATABASE_PREPARE_THRESHOLD", "5"))
+    elif config["ENGINE"] == "django.db.backends.sqlite3":
+        config.setdefault("OPTIONS", {}).update(
+            transaction_mode="IMMEDIATE",
+            timeout=float(os.environ.get("SQLITE_BUSY_TIMEOUT", "20")),
+            init_command=SQLITE_INIT,
+        )
     return config
 
 
@@ -130,9 +145,14 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
 ]
 
+# Every way a staff password is set checks it against these: create_staff and the demo accounts
+# (accounts.services.staff_password_validate), createsuperuser (accounts.models.StaffUserManager),
+# changepassword and the admin's password forms (Django's own). Tested in tests/accounts/test_passwords.py.
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
 LANGUAGE_CODE = "zh-hans"
@@ -185,6 +205,8 @@ else:
 # logout and when the password changes; sent as "Authorization: Token <token>".
 STAFF_TOKEN_TTL = timedelta(hours=float(os.environ.get("STAFF_TOKEN_TTL_HOURS", "10")))
 REST_KNOX = {"TOKEN_TTL": STAFF_TOKEN_TTL, "AUTH_HEADER_PREFIX": "Token", "AUTO_REFRESH": False}
+# An admin login lasts no longer than an API token (Django's default is two weeks).
+SESSION_COOKIE_AGE = int(STAFF_TOKEN_TTL.total_seconds())
 # Channel API keys once verified are kept in each worker's memory for this many seconds (0: checked
 # on every request): a revoked key, or a deactivated channel, is refused at the latest this long after.
 API_KEY_CACHE_SECONDS = int(os.environ.get("API_KEY_CACHE_SECONDS", "30"))
@@ -241,9 +263,37 @@ REST_FRAMEWORK = {
         "person_session_id_number": os.environ.get("PERSON_SESSION_ID_FAILURE_RATE", "5/hour"),
         # Lookups by a personal number that match nobody, per caller (config/limits.py): sample.
         "personal_lookups": os.environ.get("PERSONAL_LOOKUP_FAILURE_RATE", "30/hour"),
+        # Every eligibility question, per API key (or staff user), in fixed windows (config/limits.py,
+        # CallerQuota): far above a hospital's admissions, far below enumerating numbers. Sample.
+        "eligibility": os.environ.get("ELIGIBILITY_RATE", "6000/hour"),
+        # Files stored per caller (a person, a channel key, a staff user) through the API and the admin
+        # alike (config.files.upload_rate); the per-item and per-record quotas are policy data. Sample.
+        "uploads": os.environ.get("UPLOAD_RATE", "60/hour"),
     },
     # The client address: X-Forwarded-For is trusted only as far as TRUSTED_PROXY_COUNT says.
     "NUM_PROXIES": TRUSTED_PROXY_COUNT,
+}
+
+# Every eligibility answer is recorded (audit.EligibilityQuestion). Not an environment variable on purpose:
+# only the benchmark turns it off (bench/unrecorded_settings.py), to measure what the record costs.
+ELIGIBILITY_RECORD = True
+
+# Content-Security-Policy of every page, in every environment, so that a page needing more breaks in
+# development first (config.csp; the shape of Django 6's SECURE_CSP). Scripts, styles, images, fonts
+# and fetches come from this site only; inline styles are allowed (style attributes in the admin's
+# templates, Swagger UI's), inline scripts never (the API docs load theirs from /api/docs/?script);
+# images may also be data: URIs (Swagger UI's icons); no plugins, no <base>, no framing, forms post here.
+SECURE_CSP = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'", "'unsafe-inline'"],
+    "img-src": ["'self'", "data:"],
+    "font-src": ["'self'"],
+    "connect-src": ["'self'"],
+    "object-src": ["'none'"],
+    "base-uri": ["'none'"],
+    "form-action": ["'self'"],
+    "frame-ancestors": ["'none'"],
 }
 
 SPECTACULAR_SETTINGS = {
@@ -259,7 +309,16 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {},
+    # Choice sets used under several field names get one name each (else "State357Enum" and a
+    # drf_spectacular.W001 warning at `check --deploy`).
+    "ENUM_NAME_OVERRIDES": {
+        "FilingStateEnum": "filings.choices.FilingState",
+        "ClaimStateEnum": "reimbursements.choices.ClaimState",
+        "ClaimBasisEnum": "reimbursements.choices.ClaimBasis",
+        "ClaimKindEnum": "reimbursements.choices.ClaimKind",
+        "InstitutionLevelEnum": "registry.choices.InstitutionLevel",
+        "InsuranceTypeInputEnum": "registry.api.serializers.INSURANCE_TYPE_INPUT",
+    },
     # What the edge refuses in text, written into the schema (config/api/openapi.py).
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "config.api.openapi.restrict_strings"],
 }

@@ -22,6 +22,13 @@ CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"
 # Jobs: no broker unless a test brings its own; webhooks to loopback receivers are allowed.
 CELERY_BROKER_URL = "memory://"
 NOTIFICATION_ALLOW_PRIVATE_WEBHOOKS = True
+# On SQLite the test database lives in memory, shared by the tests' threads and the live server's, and
+# its locks are table locks that nobody waits for: a transaction taking the write lock as it begins
+# (make run's BEGIN IMMEDIATE) would turn every other thread away. The tests keep Django's deferred
+# transactions; make run's settings are tested on a file by tests/api/test_sqlite_concurrency.py.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    _options = {k: v for k, v in DATABASES["default"]["OPTIONS"].items() if k != "transaction_mode"}  # noqa: F405
+    DATABASES = {**DATABASES, "default": {**DATABASES["default"], "OPTIONS": _options}}  # noqa: F405
 # A "replica" alias mirroring the test database, unused (DATABASE_REPLICA_ALIAS None) until a test of
 # the router turns it on with override_settings (tests/perf/test_router.py).
 DATABASES = {**DATABASES, "replica": {**DATABASES["default"], "TEST": {"MIRROR": "default"}}}  # noqa: F405

@@ -14,9 +14,9 @@ pytestmark = pytest.mark.django_db
 
 
 def test_create_staff_with_a_role_and_password(capsys):
-    call_command("create_staff", "alice", role="reviewer", password="s3cret-pass")
+    call_command("create_staff", "alice", role="reviewer", password="s3cret-pass-2026")
     user = User.objects.get(username="alice")
-    assert (user.role, user.is_staff, user.check_password("s3cret-pass")) == ("reviewer", True, True)
+    assert (user.role, user.is_staff, user.check_password("s3cret-pass-2026")) == ("reviewer", True, True)
     assert list(user.groups.values_list("name", flat=True)) == ["reviewer"]
     assert "Created reviewer account alice" in capsys.readouterr().out
 
@@ -35,9 +35,9 @@ def test_create_staff_without_terminal_or_password_exits_non_zero(monkeypatch):
 
 
 def test_create_staff_refuses_a_taken_username():
-    call_command("create_staff", "dave", role="counter", password="pw-one-two")
+    call_command("create_staff", "dave", role="counter", password="pw-one-two-three")
     with pytest.raises(CommandError, match="已存在"):  # operators read Chinese
-        call_command("create_staff", "dave", role="auditor", password="pw-one-two")
+        call_command("create_staff", "dave", role="auditor", password="pw-one-two-three")
 
 
 def test_issue_key_prints_only_a_working_key(capsys):
