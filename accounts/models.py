@@ -129,6 +129,15 @@ class PersonSession(models.Model):
     channel = models.ForeignKey(
         Channel, on_delete=models.PROTECT, related_name="person_sessions", verbose_name=_("channel")
     )
+    # The key that opened the session: revoking it (or its expiry) ends the session with it.
+    api_key = models.ForeignKey(
+        "accounts.ChannelAPIKey",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="person_sessions",
+        verbose_name=_("API key"),
+    )
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     expires_at = models.DateTimeField(_("expires at"), db_index=True)
 

@@ -9,8 +9,10 @@ from django.conf import settings
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext_lazy
 from knox.models import AuthToken
 
 from accounts.choices import Role
@@ -37,6 +39,15 @@ def staff_create(*, username: str, role: str, password: str, email: str = "") ->
     user.set_password(password)
     user.save()
     return user
+
+
+# Django 5.2's zh_Hans catalog lacks the minimum-length message in the form its validator uses, so it
+# would show in English; ours translates it. Named here so that ``makemessages`` keeps the entry.
+PASSWORD_TOO_SHORT = ngettext_lazy(
+    "This password is too short. It must contain at least %d character.",
+    "This password is too short. It must contain at least %d characters.",
+    12,
+)
 
 
 def staff_password_validate(*, password: str, user: User) -> None:
@@ -92,7 +103,9 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def person_session_open(*, channel: Channel, id_number: str, name: str) -> tuple[PersonSession, str]:
+def person_session_open(
+    *, channel: Channel, id_number: str, name: str, api_key: ChannelAPIKey | None = None
+) -> tuple[PersonSession, str]:
     """Open a session for a person the channel has verified, if they are insured here.
 
     The channel has done real-name authentication; the bureau only checks that the ID
@@ -113,6 +126,7 @@ def person_session_open(*, channel: Channel, id_number: str, name: str) -> tuple
             token_hash=_token_hash(token),
             person=person,
             channel=channel,
+            api_key=api_key,
             created_at=now,
             expires_at=now + settings.PERSON_SESSION_LIFETIME,
         )
@@ -120,12 +134,22 @@ def person_session_open(*, channel: Channel, id_number: str, name: str) -> tuple
 
 
 def person_session_resolve(*, token: str) -> PersonSession | None:
-    """The live session for a token, or None when unknown or expired."""
+    """The live session for a token, or None when unknown, expired, ended, or when the channel is
+    deactivated or the key that opened it revoked or expired (checked at every request, in the same query)."""
+    now = timezone.now()
+    key_valid = Q(api_key__isnull=True) | Q(api_key__revoked=False) & (
+        Q(api_key__expiry_date__isnull=True) | Q(api_key__expiry_date__gt=now)
+    )
     return (
         PersonSession.objects.select_related("channel")
-        .filter(token_hash=_token_hash(token), expires_at__gt=timezone.now(), channel__is_active=True)
+        .filter(key_valid, token_hash=_token_hash(token), expires_at__gt=now, channel__is_active=True)
         .first()
     )
+
+
+def person_session_end(*, session: PersonSession) -> None:
+    """End a person session now (the channel's logout); its token is refused from then on."""
+    PersonSession.objects.filter(pk=session.pk, expires_at__gt=timezone.now()).update(expires_at=timezone.now())
 
 
 def staff_token_issue(*, user: User):

@@ -24,7 +24,8 @@ Guessing limits (accounts/throttles.py) and the login lockout are raised for the
 environment variables: schemathesis sends thousands of bad credentials and unknown persons from one
 address, and a run answered 429 everywhere would test nothing (429 is documented all the same).
 ``POST /auth/logout/`` is left out of the staff runs (it would revoke the token under test); the
-person, channel and hospital runs still call it. ``POST /auth/token/`` reads no credential and hashes
+person, channel and hospital runs still call it. ``POST /person-sessions/current/logout/`` is left
+out of the person's run for the same reason. ``POST /auth/token/`` reads no credential and hashes
 a password per try: only the channel's run calls it.
 """
 
@@ -499,6 +500,8 @@ def run_schemathesis(name: str, authorization: str, server: Server, workdir: Pat
     ]
     if name in STAFF_ROLES:
         command += ["--exclude-path", "/api/v1/auth/logout/"]
+    # The person's run would end its own session (the other runs are answered 401 there, as documented).
+    command += ["--exclude-path", "/api/v1/person-sessions/current/logout/"] if name == "person" else []
     if name != TOKEN_RUN:
         # It reads no credential (every run would test the same), and each try hashes a password.
         command += ["--exclude-path", "/api/v1/auth/token/"]

@@ -20,10 +20,10 @@ from accounts.api.serializers import (
     TokenRequestSerializer,
     TokenResponseSerializer,
 )
-from accounts.authentication import StaffTokenAuthentication
+from accounts.authentication import PersonSessionAuthentication, StaffTokenAuthentication
 from accounts.lockout import lockout_message, lockout_remaining, retry_after_seconds
 from accounts.permissions import IsChannelBackend
-from accounts.services import person_session_open, staff_token_issue, staff_token_revoke
+from accounts.services import person_session_end, person_session_open, staff_token_issue, staff_token_revoke
 from accounts.throttles import StaffLoginThrottle, check_all, person_session_guesses
 from config.api.exceptions import ErrorSerializer
 from config.api.idempotency import idempotent
@@ -152,7 +152,7 @@ class PersonSessionView(APIView):
             channel_code=request.user.channel.code, id_number=body.validated_data["id_number"]
         )
         check_all(self.guesses)
-        session, token = person_session_open(channel=request.user.channel, **body.validated_data)
+        session, token = person_session_open(channel=request.user.channel, api_key=request.auth, **body.validated_data)
         return Response({"token": token, "expires_at": session.expires_at}, status=status.HTTP_201_CREATED)
 
     def handle_exception(self, exc):
@@ -161,3 +161,27 @@ class PersonSessionView(APIView):
             for guess in self.guesses:
                 guess.record()
         return super().handle_exception(exc)
+
+
+class PersonSessionLogoutView(APIView):
+    """End the person session this request carries (the channel's logout); its token answers 401 from then on.
+
+    Sessions also end when the key that opened them is revoked or expires, or the channel is deactivated.
+    """
+
+    authentication_classes = [PersonSessionAuthentication]
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        request=None,
+        responses={
+            204: OpenApiResponse(description="The session is ended."),
+            401: ErrorSerializer,
+            429: too_many("Too many failed tokens from this address."),
+        },
+        parameters=[RETRY_AFTER],
+        tags=["auth"],
+    )
+    def post(self, request):
+        person_session_end(session=request.auth)
+        return Response(status=status.HTTP_204_NO_CONTENT)
