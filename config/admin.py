@@ -197,7 +197,8 @@ def due_date_shown(day, *, overdue: bool, provisional: bool = False):
         return "-"
     shown = date_format(day, "Y年n月j日")
     if provisional:
-        shown = f"{shown}（{gettext('provisional')}）"
+        mark = gettext("provisional")  # outside the f-string, where makemessages finds it
+        shown = f"{shown}（{mark}）"
     if overdue:
         return format_html('<strong style="color:#ba2121">{}（{}）</strong>', shown, gettext("overdue"))
     return shown

@@ -335,7 +335,10 @@ class UploadTaskForm(TaskForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["item"].choices = [
-            (i["item"], f"{i['name']}（{gettext('received') if i['present'] else gettext('not yet received')}）")
+            (
+                i["item"],
+                "{}（{}）".format(i["name"], gettext("received") if i["present"] else gettext("not yet received")),
+            )
             for i in filing_checklist(filing=self.record)
         ]
 
