@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -15,6 +16,34 @@ class EffectivePeriodQuerySet(models.QuerySet):
         """Rows in force on ``on`` (today by default); ``effective_to`` is the last day in force."""
         on = on or timezone.localdate()
         return self.filter(Q(effective_from__lte=on), Q(effective_to__isnull=True) | Q(effective_to__gte=on))
+
+
+class UploadQuotas(models.Model):
+    """The upload quotas a policy row states (filings' and claims' alike; ``config.files`` applies them)."""
+
+    max_files_per_item = models.PositiveSmallIntegerField(
+        _("files per checklist item at most"),
+        default=5,
+        validators=[MinValueValidator(1)],
+        help_text=_("Replaced files are kept as evidence and count too; one more upload is refused."),
+    )
+    max_record_upload_kb = models.PositiveIntegerField(
+        _("total size of a record's current files at most (KB)"),
+        default=50 * 1024,
+        validators=[MinValueValidator(1)],
+        help_text=_("Only each item's current file counts, not the ones it replaced. 51200 KB is 50 MB."),
+    )
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def quota_constraint(cls, name: str) -> models.CheckConstraint:
+        return models.CheckConstraint(
+            condition=Q(max_files_per_item__gte=1, max_record_upload_kb__gte=1),
+            name=name,
+            violation_error_message=_("The upload quotas allow at least one file."),
+        )
 
 
 class EffectivePeriod(models.Model):

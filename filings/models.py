@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import pgtrigger
 from django.conf import settings
-from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import StateEvent
-from config.models import EffectivePeriod, Versioned
+from config.models import EffectivePeriod, UploadQuotas, Versioned
 from filings.choices import (
     FILING_CATEGORY,
     LIVE_STATES,
@@ -108,7 +107,7 @@ class InProvinceFilingCity(EffectivePeriod):
         return str(self.city)
 
 
-class FilingPolicy(EffectivePeriod):
+class FilingPolicy(EffectivePeriod, UploadQuotas):
     """The bureau's numbers for filings (policy data): validity, holding period, review time."""
 
     temporary_validity_months = models.PositiveSmallIntegerField(
@@ -136,18 +135,6 @@ class FilingPolicy(EffectivePeriod):
     emergency_max_days = models.PositiveSmallIntegerField(
         _("an emergency filing covers at most (days)"), default=30, help_text=_("The rescue episode, not a trip.")
     )
-    max_files_per_item = models.PositiveSmallIntegerField(
-        _("files per checklist item at most"),
-        default=5,
-        validators=[MinValueValidator(1)],
-        help_text=_("Replaced files are kept as evidence and count too; one more upload is refused."),
-    )
-    max_record_upload_kb = models.PositiveIntegerField(
-        _("total size of a record's current files at most (KB)"),
-        default=50 * 1024,
-        validators=[MinValueValidator(1)],
-        help_text=_("Only each item's current file counts, not the ones it replaced. 51200 KB is 50 MB."),
-    )
 
     class Meta:
         verbose_name = _("filing policy")
@@ -167,11 +154,7 @@ class FilingPolicy(EffectivePeriod):
                 name="filing_policy_temporary_validity_at_least_6",
                 violation_error_message=_("A temporary filing is valid for at least 6 months."),
             ),
-            models.CheckConstraint(
-                condition=models.Q(max_files_per_item__gte=1, max_record_upload_kb__gte=1),
-                name="filing_policy_upload_quotas_positive",
-                violation_error_message=_("The upload quotas allow at least one file."),
-            ),
+            UploadQuotas.quota_constraint("filing_policy_upload_quotas_positive"),
             EffectivePeriod.period_constraint("filing_policy_period_valid"),
         ]
 

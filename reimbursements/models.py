@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from accounts.models import StateEvent
-from config.models import EffectivePeriod, Versioned, history_user
+from config.models import EffectivePeriod, UploadQuotas, Versioned, history_user
 from config.personal import mask_bank_account, mask_id_number
 from registry.choices import InstitutionLevel, InsuranceType
 from reimbursements.choices import (
@@ -183,7 +183,7 @@ class BenefitPolicy(EffectivePeriod):
         )
 
 
-class ClaimPolicy(EffectivePeriod):
+class ClaimPolicy(EffectivePeriod, UploadQuotas):
     """The bureau's numbers for claims: deadline, own share, and ratio reductions for temporary filers."""
 
     submission_deadline_months = models.PositiveSmallIntegerField(
@@ -209,18 +209,6 @@ class ClaimPolicy(EffectivePeriod):
         validators=[MinValueValidator(1), MaxValueValidator(60)],
         help_text=_("A claim is due for decision this many working days after it was (re)submitted."),
     )
-    max_files_per_item = models.PositiveSmallIntegerField(
-        _("files per checklist item at most"),
-        default=5,
-        validators=[MinValueValidator(1)],
-        help_text=_("Replaced files are kept as evidence and count too; one more upload is refused."),
-    )
-    max_record_upload_kb = models.PositiveIntegerField(
-        _("total size of a record's current files at most (KB)"),
-        default=50 * 1024,
-        validators=[MinValueValidator(1)],
-        help_text=_("Only each item's current file counts, not the ones it replaced. 51200 KB is 50 MB."),
-    )
 
     class Meta:
         verbose_name = _("claim policy")
@@ -243,11 +231,7 @@ class ClaimPolicy(EffectivePeriod):
                 name="claim_policy_deadline_3_to_12_months",
                 violation_error_message=_("The submission deadline lies between 3 and 12 months."),
             ),
-            models.CheckConstraint(
-                condition=Q(max_files_per_item__gte=1, max_record_upload_kb__gte=1),
-                name="claim_policy_upload_quotas_positive",
-                violation_error_message=_("The upload quotas allow at least one file."),
-            ),
+            UploadQuotas.quota_constraint("claim_policy_upload_quotas_positive"),
             EffectivePeriod.period_constraint("claim_policy_period_valid"),
         ]
 
