@@ -6,13 +6,12 @@ import datetime
 
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
-from stdnum.cn import ric
 
 from config.actors import Actor, ActorKind
 from config.errors import ValidationFailed
 from config.limits import check_all, named_person_guesses
 from registry.choices import HolidayKind
-from registry.identifiers import name_key
+from registry.identifiers import name_key, normalize_identifier
 from registry.models import Holiday, HolidayYear, Institution, Person, Region
 from registry.statutory import statutory_holidays
 from registry.workdays import DueDate, WorkingCalendar
@@ -88,13 +87,14 @@ def _person_named_by_hospital(actor: Actor, id_number: str, name: str | None) ->
 
 
 def normalize_id_query(value: str) -> str:
-    """An ID number as searched for: spaces and hyphens removed, ``x`` as ``X``; never validated.
+    """An ID number as searched for: NFKC, digits of any script as ASCII, separators removed, ``x`` as ``X``
+    (``registry.identifiers.normalize_identifier``, as numbers are stored); never validated.
 
     Stored numbers are valid and normalised this same way, so a malformed query simply finds
     nobody; it is not an error. (Checking the checksum and birth date here cost more than the
     eligibility lookup's own parameters.)
     """
-    return ric.compact(value or "")
+    return normalize_identifier(value or "")
 
 
 def working_days_after(start: datetime.date, days: int) -> datetime.date:
