@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from audit.digests import id_number_digest
 from audit.models import EligibilityQuestion
+from audit.recorder import BatchWriter
 from config.actors import Actor
 from registry.models import Person
 
@@ -31,10 +32,11 @@ _statements: dict[str, str] = {}
 
 
 def _insert_statement(connection) -> str:
-    """``INSERT … SELECT`` of one row with the person found by number inside it: one round trip, no ORM.
+    """``INSERT … SELECT`` of one row with the person found by number inside it; no ORM. A batch sends it
+    once per row, all in one round trip and one transaction.
 
-    On PostgreSQL the row is committed without waiting for the WAL to reach the disk
-    (``synchronous_commit`` off for this statement's own transaction only): an access log may lose
+    On PostgreSQL the rows are committed without waiting for the WAL to reach the disk
+    (``synchronous_commit`` off for the statement's own transaction only): an access log may lose
     its last fraction of a second (at most three times ``wal_writer_delay``, 0.6 s by default) if the
     server crashes, and never becomes inconsistent; filings, claims and their events still commit
     synchronously. Waiting for the disk at every question costs a hospital's admission desk more than
@@ -76,24 +78,66 @@ def eligibility_question_record(
     hash of the number asked about (``audit.digests``) and the person it belongs to, the place, day and visit,
     and the answer's outcome. ``id_number`` is the number as the selector looked it up.
 
+    The row is handed to this process's batch writer (``audit.recorder``), which writes it within
+    ``ELIGIBILITY_RECORD_BATCH_SECONDS``; with 0, it is written at once in the caller's transaction.
+    Raises ``audit.recorder.RecordUnavailable`` when the database has refused the waiting rows for too long.
     ``ELIGIBILITY_RECORD = False`` (bench only: ``bench/unrecorded_settings.py``) records nothing.
     """
     if not settings.ELIGIBILITY_RECORD:
         return
-    connection = connections[router.db_for_write(EligibilityQuestion) or DEFAULT_DB_ALIAS]
-    ops = connection.ops
-    params = [  # in the order of COLUMNS; the text and the flag go to the driver as they are
-        ops.adapt_datetimefield_value(at or timezone.now()),
+    row = (
+        at or timezone.now(),
         actor.institution_code,
         actor.label[:80],
         key_prefix[:16],
-        id_number_digest(id_number),
+        id_number,
         city_code,
         visit,
-        ops.adapt_datefield_value(on),
+        on,
         covered,
         reason_code[:32],
-        id_number,
+    )
+    alias = router.db_for_write(EligibilityQuestion) or DEFAULT_DB_ALIAS
+    delay = settings.ELIGIBILITY_RECORD_BATCH_SECONDS
+    if delay <= 0:
+        write_questions(connections[alias], [row])
+        return
+    global _writer
+    if _writer is None or _writer.alias != alias or _writer.delay != delay:
+        _writer = BatchWriter(write_questions, alias=alias, delay=delay)
+    _writer.put(row)
+
+
+_writer: BatchWriter | None = None
+
+
+def eligibility_questions_flush() -> bool:
+    """Write the rows this process holds now (tests, and a server's shutdown hook); False if refused."""
+    return _writer.flush() if _writer is not None else True
+
+
+def write_questions(connection, rows) -> None:
+    """Write recorded answers (rows in the order of ``COLUMNS`` with the number in place of its digest), one
+    statement per row sent in one round trip; the digest is computed here, off the request when batched."""
+    ops = connection.ops
+    params = [
+        [
+            ops.adapt_datetimefield_value(at),
+            institution,
+            caller,
+            prefix,
+            id_number_digest(id_number),
+            city,
+            visit,
+            ops.adapt_datefield_value(on),
+            covered,
+            reason,
+            id_number,  # the person, looked up inside the statement
+        ]
+        for at, institution, caller, prefix, id_number, city, visit, on, covered, reason in rows
     ]
     with connection.cursor() as cursor:
-        cursor.execute(_insert_statement(connection), params)
+        if len(params) == 1:
+            cursor.execute(_insert_statement(connection), params[0])
+        else:
+            cursor.executemany(_insert_statement(connection), params)

@@ -6,6 +6,7 @@ import datetime
 import threading
 from dataclasses import dataclass
 
+from django.apps import apps
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connections, router
 from django.db.models import Exists, F, FilteredRelation, OuterRef, Prefetch, Q, QuerySet, Subquery
@@ -162,6 +163,7 @@ def eligibility_check(
         "city": city_code,
         "province": city_code[:2] + "0000",
         "on": on,
+        "today": timezone.localdate(),
         "institution": code,
         "id_number": id_number,
     }
@@ -267,13 +269,7 @@ def eligibility_check(
             )
             % {"due": due.isoformat() if due else "-"},
         )
-    months = place["retroactive_months"] or FilingPolicy().retroactive_limit_months
-    remedy = _(
-        "File now through any channel (self-service filings take effect at once), or file "
-        "retroactively (补办备案) before discharge settlement with a start date on or before admission "
-        "(at most %(months)d months back: on %(earliest)s or later); otherwise the person pays in full "
-        "and claims manual reimbursement."
-    ) % {"months": months, "earliest": add_months(on, -months).isoformat()}
+    remedy = _remedy_without_filing(on=on, place=place)
     here = (city_code, city_code[:2] + "0000")
     elsewhere = next(
         (
@@ -292,6 +288,39 @@ def eligibility_check(
             _("Change the filing to this destination, then settle directly. %(remedy)s") % {"remedy": remedy},
         )
     return answer(False, None, "no_filing", _("No effective filing covers this place and day."), remedy)
+
+
+def _remedy_without_filing(*, on: datetime.date, place: dict) -> str:
+    """What a person without a filing for the day can do. Dates are counted from today, as the filing's
+    own rule counts them (``filings.services.rule_dates``): a retroactive filing (补办备案) starts at most
+    that many months before today. Care on a day before that bound can no longer be filed for: the person
+    claims manual reimbursement, by the claims' deadline after discharge (reimbursements' policy in force,
+    read with the place: ``_place_query``)."""
+    months = place["retroactive_months"] or FilingPolicy().retroactive_limit_months
+    earliest = add_months(timezone.localdate(), -months)
+    if on >= earliest:
+        return _(
+            "File now through any channel (self-service filings take effect at once), or file "
+            "retroactively (补办备案) before discharge settlement with a start date on or before admission "
+            "(at most %(months)d months back: on %(earliest)s or later); otherwise the person pays in full "
+            "and claims manual reimbursement."
+        ) % {"months": months, "earliest": earliest.isoformat()}
+    deadline_months = place["claim_deadline_months"] or CLAIM_DEADLINE_MONTHS_DEFAULT
+    return _(
+        "This day lies beyond what a retroactive filing can still cover (at most %(months)d months back: "
+        "on %(earliest)s or later): the person pays in full and claims manual reimbursement (手工报销) "
+        "within %(deadline)d months of discharge (for a discharge on %(on)s: by %(by)s)."
+    ) % {
+        "months": months,
+        "earliest": earliest.isoformat(),
+        "deadline": deadline_months,
+        "on": on.isoformat(),
+        "by": add_months(on, deadline_months).isoformat(),
+    }
+
+
+# Without a claims policy row in force: the model's default (SPEC §4: 12 months after discharge).
+CLAIM_DEADLINE_MONTHS_DEFAULT = 12
 
 
 @dataclass(frozen=True)
@@ -393,14 +422,20 @@ def _chronic_refusal(person: dict, institution: dict | None, *, cross_province: 
     return None
 
 
-def _place_query(*, visit: str, with_institution: bool, city: str, on: datetime.date, institution: str, **_other):
-    """The place asked: the city, whether it is on the in-province list, the institution, the retroactive bound."""
-    policy = FilingPolicy.objects.in_force(on).order_by("-effective_from")
+def _place_query(
+    *, visit: str, with_institution: bool, city: str, on: datetime.date, today: datetime.date, institution: str, **_o
+):
+    """The place asked: the city, whether it is on the in-province list, the institution; and for the remedies,
+    the retroactive bound of a filing made today and the claims' deadline (the policies in force today; the
+    claims' table is the app above this one's, found rather than imported)."""
+    policy = FilingPolicy.objects.in_force(today).order_by("-effective_from")
+    claims = apps.get_model("reimbursements", "ClaimPolicy").objects.in_force(today).order_by("-effective_from")
     place_qs = Region.objects.filter(code=city).annotate(
         needs_filing=Exists(InProvinceFilingCity.objects.in_force(on).filter(city_id=OuterRef("code"))),
         retroactive_months=Subquery(policy.values("retroactive_limit_months")[:1]),
+        claim_deadline_months=Subquery(claims.values("submission_deadline_months")[:1]),
     )
-    fields = ["code", "level", "needs_filing", "retroactive_months"]
+    fields = ["code", "level", "needs_filing", "retroactive_months", "claim_deadline_months"]
     if with_institution:
         inst = Institution.objects.filter(code=institution)
         place_qs = place_qs.annotate(
@@ -478,6 +513,7 @@ _PLACEHOLDERS = {
     "institution": "\x00institution\x00",
     "id_number": "\x00id_number\x00",
     "on": datetime.date(1, 2, 3),
+    "today": datetime.date(1, 2, 4),
 }
 _compiled = threading.local()  # per thread, as Django's connections are
 

@@ -1,8 +1,10 @@
 """Admin for the registry: regions, institutions, insured persons (through the person services), holidays."""
 
 import secrets
+from urllib.parse import urlencode
 
 from django import forms
+from django.apps import apps
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
@@ -334,8 +336,18 @@ class PersonAdmin(RevealViewMixin, SimpleHistoryAdmin):
             # Reverse relations of the domains above the registry, read without importing them.
             person_filings=obj.filings.order_by("-submitted_at")[:20] if obj else [],
             person_claims=obj.claims.order_by("-submitted_at")[:20] if obj else [],
+            questions_url=self._questions_url(request, obj),
         )
         return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)
+
+    def _questions_url(self, request, obj) -> str | None:
+        """The record of eligibility questions about this person, for whoever the audit app lets read it."""
+        questions = apps.get_model("audit", "EligibilityQuestion")  # above the registry: found, not imported
+        if obj is None or not self.admin_site.is_registered(questions):
+            return None
+        if not self.admin_site.get_model_admin(questions).has_view_permission(request):
+            return None
+        return reverse("admin:audit_eligibilityquestion_changelist") + "?" + urlencode({"person": obj.pk})
 
     def history_view(self, request, object_id, extra_context=None):
         """The person's changes, oldest first, by whom, with identifiers masked (never the stored values)."""

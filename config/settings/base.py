@@ -277,6 +277,10 @@ REST_FRAMEWORK = {
 # Every eligibility answer is recorded (audit.EligibilityQuestion). Not an environment variable on purpose:
 # only the benchmark turns it off (bench/unrecorded_settings.py), to measure what the record costs.
 ELIGIBILITY_RECORD = True
+# Rows of that record are written in batches by a thread of each worker (audit.recorder), within this many
+# seconds of the answer; a worker that exits normally writes its waiting rows first, one killed outright
+# loses at most this much. 0 writes each row at once, in the request's transaction (the tests' settings).
+ELIGIBILITY_RECORD_BATCH_SECONDS = float(os.environ.get("ELIGIBILITY_RECORD_BATCH_SECONDS", "0.2"))
 
 # Content-Security-Policy of every page, in every environment, so that a page needing more breaks in
 # development first (config.csp; the shape of Django 6's SECURE_CSP). Scripts, styles, images, fonts

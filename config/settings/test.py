@@ -33,3 +33,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
 # the router turns it on with override_settings (tests/perf/test_router.py).
 DATABASES = {**DATABASES, "replica": {**DATABASES["default"], "TEST": {"MIRROR": "default"}}}  # noqa: F405
 DATABASE_REPLICA_ALIAS = None
+# Each eligibility answer's row is written at once, in the test's transaction (tests/audit/test_recorder.py
+# tests the batches).
+ELIGIBILITY_RECORD_BATCH_SECONDS = 0

@@ -336,3 +336,19 @@ def test_the_schema_documents_the_rate_limit():
     schema = APIClient().get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
     throttled = schema["paths"]["/api/v1/eligibility/"]["get"]["responses"]["429"]
     assert "ELIGIBILITY_RATE" in throttled["description"] and "Retry-After" in throttled["headers"]
+
+
+@pytest.mark.parametrize(
+    ("role", "linked"), [("auditor", True), ("admin", True), ("counter", False), ("reviewer", False)]
+)
+def test_the_person_page_links_the_questions_about_them_for_those_who_may_read_them(asked, role, linked):
+    person, _other = asked
+    client = staff(role)
+    page = client.get(f"/admin/registry/person/{person.pk}/change/")
+    assert page.status_code == 200
+    link = f'href="{ADMIN}?person={person.pk}" class="questions-link"'
+    assert (link in page.content.decode()) is linked
+    if linked:
+        assert "就医资格核验记录" in page.content.decode()
+        listed = client.get(ADMIN, {"person": person.pk})
+        assert listed.status_code == 200 and listed.context["cl"].result_count == 2

@@ -15,6 +15,7 @@ from filings.models import Filing
 from filings.selectors import eligibility_check
 from registry.workdays import add_months
 from tests.factories import (
+    ClaimPolicyFactory,
     FilingFactory,
     FilingPolicyFactory,
     InstitutionFactory,
@@ -187,27 +188,53 @@ def test_inside_the_insured_province_the_cross_province_flag_asks_for_no_remedy(
 # --- the retroactive bound --------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    "on, earliest",
-    [
-        (datetime.date(2026, 6, 15), datetime.date(2025, 6, 15)),
-        (datetime.date(2024, 2, 29), datetime.date(2023, 2, 28)),  # clamped to the month's end
-        (datetime.date(2026, 3, 31), datetime.date(2025, 3, 31)),
-    ],
-)
-def test_not_filed_the_remedy_names_the_earliest_retroactive_start(person, on, earliest):
+# The bound is counted from today, as the filing's own rule counts it (a remedy a person follows must not
+# be answered 400), with the policy in force today; beyond it, a retroactive filing can no longer cover the
+# day, and the remedy says so and gives the claims' deadline instead.
+
+
+def filing_for(day_of_care: datetime.date, person) -> dict:
+    """A retroactive 补办备案 as the remedy proposes it: starting on the day of care, for six months."""
+    return {
+        "filing_type": "other_temporary",
+        "destination": "310000",
+        "start_date": day_of_care.isoformat(),
+        "end_date": add_months(day_of_care, 6).isoformat(),
+        "contact_name": person.name,
+        "contact_phone": "13906001234",
+        "consent": True,
+    }
+
+
+@pytest.mark.parametrize("months_ago, within", [(11, True), (12, True), (13, False)])
+def test_a_remedy_for_care_months_ago_counts_from_today_and_following_it_works(client_for, person, months_ago, within):
+    on = add_months(today(), -months_ago)
     answer = ask(person, on=on)
     assert (answer.covered, answer.reason_code) == (False, "no_filing")
-    assert earliest.isoformat() in answer.remedy
-    assert "12" in answer.remedy
+    earliest = add_months(today(), -12)
+    assert earliest.isoformat() in answer.remedy and "12" in answer.remedy
+    assert add_months(on, -12).isoformat() not in answer.remedy  # not counted from the day of care
+    deadline = add_months(on, 12).isoformat()  # the claims' deadline after a discharge that day
+    assert (deadline in answer.remedy) is not within
+    response = client_for(person=person).post(FILINGS, filing_for(on, person))
+    if within:  # the remedy's retroactive filing is accepted, and then the day is covered
+        assert response.status_code == 201, response.content
+        assert ask(person, on=on).covered
+    else:  # as the remedy said: no retroactive filing covers that day any more
+        assert response.status_code == 400 and "start_date" in response.json()["errors"]
+        assert earliest.isoformat() in response.json()["errors"]["start_date"][0]
 
 
-def test_the_bound_follows_the_policy_in_force_on_the_day(person):
-    FilingPolicyFactory(effective_from=datetime.date(2026, 1, 1), retroactive_limit_months=6)
-    after = ask(person, on=datetime.date(2026, 6, 15))
-    assert datetime.date(2025, 12, 15).isoformat() in after.remedy
-    before = ask(person, on=datetime.date(2025, 6, 15))  # the seeded 12 months were in force then
-    assert datetime.date(2024, 6, 15).isoformat() in before.remedy
+def test_the_bound_and_the_deadline_follow_the_policies_in_force_today_not_on_the_day_of_care(person):
+    on = add_months(today(), -8)
+    within = ask(person, on=on).remedy
+    assert add_months(today(), -12).isoformat() in within and add_months(on, 12).isoformat() not in within
+    FilingPolicyFactory(effective_from=today() - datetime.timedelta(days=30), retroactive_limit_months=6)
+    ClaimPolicyFactory(effective_from=today() - datetime.timedelta(days=30), submission_deadline_months=9)
+    FilingPolicyFactory(effective_from=today() + datetime.timedelta(days=10), retroactive_limit_months=3)  # not yet
+    beyond = ask(person, on=on).remedy
+    assert add_months(today(), -6).isoformat() in beyond  # 6 months, in force today
+    assert add_months(on, 9).isoformat() in beyond  # claims: 9 months after discharge
 
 
 def test_filed_elsewhere_also_names_the_bound(person):
