@@ -88,7 +88,13 @@ def eligibility_same_sql(query: dict) -> dict:
     statement = our_eligibility_statement()
     city = query["city"]
     on = datetime.date.fromisoformat(query["date"]) if query.get("date") else datetime.date.today()
-    values = {"city": city, "province": city[:2] + "0000", "on": on, "institution": None}
+    values = {
+        "city": city,
+        "province": city[:2] + "0000",
+        "on": on,
+        "today": datetime.date.today(),
+        "institution": None,
+    }
     values |= {"id_number": query["id_number"], **statement["constants"]}
     cursor = connection().execute(statement["sql"], values, prepare=True)
     names = [column.name for column in cursor.description]

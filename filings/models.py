@@ -347,6 +347,18 @@ class FilingMaterial(models.Model):
         blank=True,
         help_text=_("When a newer file of the item replaced this one: kept as evidence, no longer current."),
     )
+    carried_from = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("carried from"),
+        help_text=_(
+            "The same document, delivered for the filing this one replaced on a change: carried over, the file "
+            "shared, not uploaded again."
+        ),
+    )
 
     class Meta:
         verbose_name = _("filing material")

@@ -377,7 +377,13 @@ def coverage_grounds(*, place: dict, rows: list[dict], city_code: str, visit: st
 
 def coverage_on(*, id_number: str, city_code: str, on: datetime.date, visit: str) -> list[Ground]:
     """The grounds covering a person's care at a city on a day (what eligibility would answer with), for claims."""
-    values = {"city": city_code, "province": city_code[:2] + "0000", "on": on, "institution": None}
+    values = {
+        "city": city_code,
+        "province": city_code[:2] + "0000",
+        "on": on,
+        "today": timezone.localdate(),
+        "institution": None,
+    }
     place, rows = _eligibility_rows(
         {"visit": visit, "with_institution": False},
         {"chronic": visit == VisitKind.CHRONIC_OUTPATIENT},

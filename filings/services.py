@@ -528,6 +528,10 @@ def _on_change(filing: Filing, step: Step) -> None:
     )
     if "institutions" in data:
         step.changes["institutions"] = [old_codes, sorted(i.code for i in fields["institutions"])]
+    carried = _carried_by_change(filing, fields, step.today)
+    fields.update(carried.fields)
+    step.changes["carried"] = carried.summary
+    step.params["prepared"]["materials"] = carried.materials
     filing.covered_until = fields["start_date"] - datetime.timedelta(days=1)
     step.changes["covered_until"] = [None, filing.covered_until.isoformat()]
     _coverage_conflict(
@@ -539,6 +543,67 @@ def _on_change(filing: Filing, step: Step) -> None:
     )
     _ended(filing, step)
     step.params["prepared"]["fields"] = fields
+
+
+@dataclass(frozen=True)
+class Carried:
+    """What a change carries from the filing it replaces: documents, and the commitment's fields."""
+
+    materials: list[FilingMaterial]
+    fields: dict
+    summary: dict
+
+
+def _carried_by_change(old: Filing, fields: dict, today: datetime.date) -> Carried:
+    """What the new filing inherits, so that a change never costs the person what they already gave and never
+    postpones what they owe (SPEC §3.4):
+
+    - the documents delivered (each item's current file) that the new filing's type still asks for: the
+      same files, readable from both filings; only what is still missing is asked for;
+    - a commitment letter's fulfilment, when the documents carried are all it promised;
+    - a commitment's due date, never moved later: a promise keeps its first due date however often the
+      filing is changed; only when the old promise was kept and the new type promises documents not yet
+      delivered are those due from the change (a new promise, not a postponed one).
+    """
+    requirements = list(selectors.filing_requirements(filing_type=fields["filing_type"], on=today))
+    wanted = {r.item for r in requirements}
+    materials = [m for m in old.materials.filter(superseded_at__isnull=True) if m.item in wanted]
+    delivered = {m.item for m in materials}
+    carried: dict = {}
+    if fields["proof_basis"] == ProofBasis.COMMITMENT:
+        promised = {r.item for r in requirements if r.commitment_may_replace and r.required}
+        fulfilled = promised <= delivered
+        if fulfilled:
+            carried["commitment_fulfilled_at"] = old.commitment_fulfilled_at or timezone.now()
+        # The old due date stays unless the old promise was kept and the new type promises more.
+        kept = old.commitment_fulfilled_at is not None
+        if old.proof_basis == ProofBasis.COMMITMENT and old.commitment_due_date and (fulfilled or not kept):
+            carried["commitment_due_date"] = min(fields["commitment_due_date"], old.commitment_due_date)
+    due = carried.get("commitment_due_date", fields.get("commitment_due_date"))
+    summary = {
+        "materials": sorted(delivered),
+        "commitment_due_date": due.isoformat() if due else None,
+        "commitment_fulfilled": "commitment_fulfilled_at" in carried,
+    }
+    return Carried(materials=materials, fields=carried, summary=summary)
+
+
+def _carry_materials(filing: Filing, materials: list[FilingMaterial]) -> None:
+    """The documents carried by a change, attached to the new filing: the same stored files."""
+    FilingMaterial.objects.bulk_create(
+        FilingMaterial(
+            filing=filing,
+            item=m.item,
+            file=m.file.name,
+            content_type=m.content_type,
+            size=m.size,
+            uploaded_at=m.uploaded_at,
+            uploaded_by_id=m.uploaded_by_id,
+            channel_id=m.channel_id,
+            carried_from=m,
+        )
+        for m in materials
+    )
 
 
 def _on_withdraw(filing: Filing, step: Step) -> None:
@@ -812,7 +877,9 @@ def filing_change(
             data=data,
             prepared=prepared,
         )
-        return _store_new_filing(person=old.person, actor=actor, fields=prepared["fields"], replaces=old)
+        new = _store_new_filing(person=old.person, actor=actor, fields=prepared["fields"], replaces=old)
+        _carry_materials(new, prepared["materials"])
+        return new
 
 
 def filing_material_upload(*, filing_id: int, item: str, upload, actor: Actor, content_type: str) -> FilingMaterial:

@@ -54,8 +54,11 @@ def bound_dates(field) -> None:
 class InputSerializer(serializers.Serializer):
     """Input shapes only; after a failed ``is_valid()`` it still hands over the fields that parsed.
 
-    Every date field of an input serializer is bounded to the years 1900–2100 (``bounded_date``).
+    Every date field of an input serializer is bounded to the years 1900–2100 (``bounded_date``). A
+    ``strict`` one refuses a key it does not declare, naming it, instead of ignoring it.
     """
+
+    strict = False
 
     def get_fields(self):
         fields = super().get_fields()
@@ -65,7 +68,7 @@ class InputSerializer(serializers.Serializer):
 
     def to_internal_value(self, data):
         """DRF's CharField turns a number into text; here a text field of a JSON body takes text only."""
-        wrong = self.non_text(data)
+        wrong = {**self.non_text(data), **self.unknown(data)}
         try:
             value = super().to_internal_value(data)
         except serializers.ValidationError as exc:
@@ -86,6 +89,14 @@ class InputSerializer(serializers.Serializer):
             if isinstance(field, serializers.CharField)
             and not field.read_only
             and isinstance(data.get(name), (bool, int, float))
+        }
+
+    def unknown(self, data) -> dict:
+        """{key: [message]} for each key of a strict serializer's input that it does not declare."""
+        if not self.strict or not isinstance(data, Mapping):
+            return {}
+        return {
+            str(name): [_("Unknown field: this request does not take it.")] for name in data if name not in self.fields
         }
 
     def partial_data(self) -> dict:

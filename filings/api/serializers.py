@@ -72,6 +72,9 @@ class ReasonSerializer(InputSerializer):
 
 
 class FilingChangeSerializer(ReasonSerializer):
+    """What a change may set; anything else (a commitment's due date, a state) is refused by name."""
+
+    strict = True
     filing_type = serializers.ChoiceField(choices=FilingType.choices, required=False)
     destination = serializers.CharField(max_length=6, required=False)
     start_date = serializers.DateField(required=False)
