@@ -14,10 +14,14 @@ from urllib.parse import unquote_plus
 _FULL_WIDTH = str.maketrans("０１２３４５６７８９Ｘｘ－", "0123456789Xx-")
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
-# A run of digits, possibly in groups of three or more split by a space or a dash (a card written
-# 6216 6100 0000 1234 567, a phone 139-0600-1234), possibly ending in X (an ID number); never a
-# run glued to letters or digits (a reference like BX2026…, a longer number).
-_CANDIDATE = re.compile(r"(?<![0-9A-Za-z])\d{3,}(?:[ \-]\d{3,})*[Xx]?(?![0-9A-Za-z])")
+# Free text: a run of digit groups split by separators people type between them (spaces, the
+# ideographic space, dashes of every kind, dots, underscores), possibly ending in X, glued to letters
+# or not (``ID3502…``, ``Tel139…``). Inside a run, consecutive groups that together make an identifier
+# are masked, each on its own: two numbers typed side by side are two numbers.
+_SEPARATOR = "[ \u00a0\u3000\\-\u2010-\u2015\u2212._]"
+_RUN = re.compile(rf"(?<![0-9])\d+(?:{_SEPARATOR}\d+)*(?:[Xx](?![0-9]))?")
+_SPLIT = re.compile(f"({_SEPARATOR})")
+_LONGEST = 19  # digits of the longest identifier (a bank card)
 
 
 def mask_id_number(value: str | None) -> str:
@@ -68,18 +72,9 @@ def passes_luhn(digits: str) -> bool:
 
 
 def _mask_candidate(match: re.Match) -> str:
+    """A log run (``_LOG_RUN``) masked when it is an identifier, else as it is."""
     text = match.group(0)
-    digits = re.sub(r"[ \-]", "", text)
-    if is_id_number(digits):
-        return mask_id_number(digits.upper())
-    if digits.isdigit() and 13 <= len(digits) <= 19 and passes_luhn(digits):
-        return mask_bank_account(digits)
-    if digits.isdigit() and len(digits) == 11 and re.match(r"1[3-9]", digits):
-        return mask_phone(digits)
-    national = re.fullmatch(r"(?:0086|86)(1[3-9]\d{9})", digits)  # a mobile written with its country code
-    if national:
-        return digits[: -len(national.group(1))] + mask_phone(national.group(1))
-    return text
+    return _identifier(re.sub(r"[ \-]", "", text), glued=False) or text
 
 
 def mask_free_text(text: str | None) -> str:
@@ -91,7 +86,57 @@ def mask_free_text(text: str | None) -> str:
     """
     if not text:
         return text or ""
-    return _CANDIDATE.sub(_mask_candidate, text.translate(_FULL_WIDTH))
+    return _RUN.sub(_mask_run, _ascii_digits(text))
+
+
+def _ascii_digits(text: str) -> str:
+    """Every decimal digit as ASCII (full-width ``１``, Arabic-Indic, …), full-width X and dash too; the rest of
+    the text, its Chinese punctuation, kept as typed."""
+    text = text.translate(_FULL_WIDTH)
+    if text.isascii():
+        return text
+    return "".join(str(unicodedata.decimal(c)) if c.isdecimal() and not c.isascii() else c for c in text)
+
+
+def _identifier(digits: str, *, glued: bool) -> str | None:
+    """``digits`` masked if they are an identifier, else None. Glued to a letter (``BA20261204000001``, our
+    references) a run is a card only from 16 digits: a reference's 14 must not pass for one by chance."""
+    if is_id_number(digits):
+        return mask_id_number(digits.upper())
+    if not digits.isdigit():
+        return None
+    if 13 <= len(digits) <= 19 and (len(digits) >= 16 or not glued) and passes_luhn(digits):
+        return mask_bank_account(digits)
+    if len(digits) == 11 and re.match(r"1[3-9]", digits):
+        return mask_phone(digits)
+    national = re.fullmatch(r"(?:0086|86)(1[3-9]\d{9})", digits)  # a mobile written with its country code
+    if national:
+        return digits[: -len(national.group(1))] + mask_phone(national.group(1))
+    return None
+
+
+def _mask_run(match: re.Match) -> str:
+    """The run with every identifier in it masked: from each group, the longest span of consecutive groups that
+    makes one (at most ``_LONGEST`` digits) is masked as one number, its separators dropped."""
+    parts = _SPLIT.split(match.group(0))
+    groups, separators = parts[0::2], parts[1::2]
+    glued = match.string[match.start() - 1 : match.start()].isalpha()
+    out: list[str] = []
+    start = 0
+    while start < len(groups):
+        end, masked = start, None
+        for last in range(start, len(groups)):
+            digits = "".join(groups[start : last + 1])
+            if len(digits) > _LONGEST:
+                break
+            found = _identifier(digits, glued=glued and start == 0)
+            if found is not None:
+                end, masked = last, found
+        out.append(masked if masked is not None else groups[start])
+        if end + 1 < len(groups):
+            out.append(separators[end])
+        start = end + 1
+    return "".join(out)
 
 
 # In a log line (a request path, a query string), any run of 11 to 19 digits not glued to letters is

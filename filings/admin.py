@@ -32,6 +32,7 @@ from config.files import check_upload
 from filings import services
 from filings.choices import LIVE_STATES, FilingAction, FilingMode, FilingState
 from filings.models import (
+    DesignatedInstitutionRule,
     Filing,
     FilingEvent,
     FilingMaterial,
@@ -87,6 +88,14 @@ class InProvinceFilingCityAdmin(PolicyAdmin):
     list_display = ["city", "note", "effective_from", "effective_to"]
     list_select_related = ["city"]
     autocomplete_fields = ["city"]
+
+
+@admin.register(DesignatedInstitutionRule)
+class DesignatedInstitutionRuleAdmin(PolicyAdmin):
+    list_display = ["destination", "filing_type", "note", "effective_from", "effective_to"]
+    list_filter = ["filing_type"]
+    list_select_related = ["destination"]
+    autocomplete_fields = ["destination"]
 
 
 @admin.register(FilingPolicy)

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import datetime
+
 import pgtrigger
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -105,6 +108,70 @@ class InProvinceFilingCity(EffectivePeriod):
 
     def __str__(self) -> str:
         return str(self.city)
+
+
+class DesignatedInstitutionRule(EffectivePeriod):
+    """Where a filing's designated institutions bind (the older regional rule, SPEC §3.6; policy data).
+
+    In its period, care under a filing for this destination (a province, or one city of it) — of this filing
+    type, or of every type when none is named — is covered only at the institutions the filing names (one to
+    three), and such a filing must name them. Without a row in force a filing's list is informative only.
+    A change of rule is a new dated row; rows for one destination and type never overlap.
+    """
+
+    destination = models.ForeignKey(
+        Region, on_delete=models.PROTECT, related_name="+", verbose_name=_("destination (province or city)")
+    )
+    filing_type = models.CharField(
+        _("filing type"),
+        max_length=32,
+        choices=FilingType.choices,
+        blank=True,
+        help_text=_("Empty: every filing type."),
+    )
+    note = models.CharField(_("note"), max_length=255, blank=True)
+
+    class Meta:
+        verbose_name = _("destination requiring designated institutions")
+        verbose_name_plural = _("destinations requiring designated institutions")
+        ordering = ["destination_id", "filing_type", "effective_from"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["destination", "filing_type", "effective_from"], name="designated_rule_unique_per_period"
+            ),
+            models.CheckConstraint(
+                condition=Q(filing_type__in=["", *FilingType.values]),
+                name="designated_rule_filing_type_valid",
+                violation_error_message=_("Choose one of the filing types, or none for every type."),
+            ),
+            EffectivePeriod.period_constraint("designated_rule_period_valid"),
+        ]
+
+    def clean(self):
+        """Rows for one destination and filing type follow one another: a new rule is a new dated row."""
+        super().clean()
+        if self.destination_id is None or self.effective_from is None:
+            return
+        end = self.effective_to or datetime.date.max
+        clash = (
+            DesignatedInstitutionRule.objects.filter(destination_id=self.destination_id, filing_type=self.filing_type)
+            .exclude(pk=self.pk)
+            .filter(Q(effective_to__isnull=True) | Q(effective_to__gte=self.effective_from), effective_from__lte=end)
+            .first()
+        )
+        if clash is not None:
+            raise ValidationError(
+                {
+                    "effective_from": _(
+                        "A row for this destination and filing type is in force from %(start)s to %(end)s: end it "
+                        "the day before this one starts."
+                    )
+                    % {"start": clash.effective_from.isoformat(), "end": (clash.effective_to or "…")}
+                }
+            )
+
+    def __str__(self) -> str:
+        return f"{self.destination} {self.get_filing_type_display() or '*'} {self.effective_from}"
 
 
 class FilingPolicy(EffectivePeriod, UploadQuotas):

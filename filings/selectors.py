@@ -18,6 +18,7 @@ from config.errors import NotFound, ValidationFailed
 from config.models import joined_columns
 from filings.choices import EligibilityBasis, FilingState, FilingType
 from filings.models import (
+    DesignatedInstitutionRule,
     Filing,
     FilingMaterial,
     FilingMaterialRequirement,
@@ -82,9 +83,18 @@ def filing_list(*, actor: Actor | None) -> QuerySet[Filing]:
 
 
 def _with_checklist(queryset: QuerySet[Filing]) -> QuerySet[Filing]:
-    """Institutions and documents (with who uploaded each) in two queries, whatever their number."""
+    """Institutions and documents (with who uploaded each) in two queries, whatever their number; and whether the
+    institutions bind (``institutions_binding``, as ``designated_institutions_required`` says), in the filing's."""
     materials = Prefetch("materials", queryset=FilingMaterial.objects.select_related("uploaded_by"))
-    return queryset.prefetch_related("institutions", materials)
+    place = (
+        Q(destination_id=OuterRef("destination_id"))
+        | Q(destination__parent_id=OuterRef("destination_id"))
+        | Q(destination_id=OuterRef("destination__parent_id"))
+    )
+    rules = DesignatedInstitutionRule.objects.in_force(timezone.localdate()).filter(
+        place, Q(filing_type="") | Q(filing_type=OuterRef("filing_type"))
+    )
+    return queryset.annotate(institutions_binding=Exists(rules)).prefetch_related("institutions", materials)
 
 
 def filing_detail(*, actor: Actor | None, reference: str) -> Filing:
@@ -227,6 +237,10 @@ def eligibility_check(
             _("The person settles as self-paid; insurance status is handled by the insured place."),
         )
     grounds = coverage_grounds(place=place, rows=rows, city_code=city_code, visit=visit)
+    designation = designated_only(
+        grounds, place=place, city_code=city_code, on=on, institution_code=institution["code"] if institution else None
+    )
+    grounds = designation.kept
     if chronic:
         cross_province = city_code[:2] != person["region_on"][:2]
         refusal = _chronic_refusal(person, institution, cross_province=cross_province)
@@ -241,11 +255,17 @@ def eligibility_check(
                 True, ground.basis, "in_province", _("Treatment inside the insured province needs no filing.")
             )
         if ground.basis == EligibilityBasis.FILING:
+            where = None
+            if designation.named is not None and institution is None:
+                where = _("Covered only at the filing's designated institutions: %(names)s.") % {
+                    "names": "、".join(designation.named.values()) or "-"
+                }
             return answer(
                 True,
                 ground.basis,
                 "filed",
                 _("An effective filing covers this place and day."),
+                where,
                 filing=ground.filing,
                 valid_until=ground.valid_until,
             )
@@ -254,6 +274,24 @@ def eligibility_check(
             ground.basis,
             "emergency",
             _("Emergency rescue is treated as filed (视同已备案); keep the rescue record."),
+        )
+    if designation.refused is not None:
+        return answer(
+            False,
+            None,
+            "not_designated_institution",
+            _(
+                "Filing %(ref)s covers this place and day only at the institutions it designates; this "
+                "institution is not one of them."
+            )
+            % {"ref": designation.refused.filing},
+            _(
+                "Change the filing's designated institutions to name this one (a self-service change takes "
+                "effect at once), or go to one of them: %(names)s. Otherwise the person pays in full and "
+                "claims manual reimbursement."
+            )
+            % {"names": "、".join((designation.named or {}).values()) or "-"},
+            filing=designation.refused.filing,
         )
     if person["pending__reference"]:
         due = person["pending__review_due"]
@@ -375,8 +413,11 @@ def coverage_grounds(*, place: dict, rows: list[dict], city_code: str, visit: st
     return grounds
 
 
-def coverage_on(*, id_number: str, city_code: str, on: datetime.date, visit: str) -> list[Ground]:
-    """The grounds covering a person's care at a city on a day (what eligibility would answer with), for claims."""
+def coverage_on(
+    *, id_number: str, city_code: str, on: datetime.date, visit: str, institution_code: str | None = None
+) -> list[Ground]:
+    """The grounds covering a person's care at a city (and institution) on a day (what eligibility would answer
+    with), for claims."""
     values = {
         "city": city_code,
         "province": city_code[:2] + "0000",
@@ -391,7 +432,70 @@ def coverage_on(*, id_number: str, city_code: str, on: datetime.date, visit: str
     )
     if place is None:
         return []
-    return coverage_grounds(place=place, rows=rows, city_code=city_code, visit=visit)
+    grounds = coverage_grounds(place=place, rows=rows, city_code=city_code, visit=visit)
+    return designated_only(grounds, place=place, city_code=city_code, on=on, institution_code=institution_code).kept
+
+
+def designated_institutions_required(*, region: Region, filing_type: str, on: datetime.date) -> bool:
+    """Whether a filing of this type for this destination binds care to the institutions it names: a rule in force
+    for the destination, its province, or (for a province) one of its cities."""
+    place = Q(destination_id=region.code) | Q(destination__parent_id=region.code)
+    if region.parent_id:
+        place |= Q(destination_id=region.parent_id)
+    return (
+        DesignatedInstitutionRule.objects.in_force(on)
+        .filter(place, Q(filing_type="") | Q(filing_type=filing_type))
+        .exists()
+    )
+
+
+@dataclass(frozen=True)
+class Designation:
+    """Filing grounds checked against the designated-institution rule: what still covers, and for a filing whose
+    named institutions bind, those institutions (code → name)."""
+
+    kept: list[Ground]
+    refused: Ground | None = None  # a filing that covers the day, but not at this institution
+    named: dict[str, str] | None = None  # the binding filing's institutions, when one binds
+
+
+def designated_only(
+    grounds: list[Ground], *, place: dict, city_code: str, on: datetime.date, institution_code: str | None
+) -> Designation:
+    """The one rule for eligibility and claims alike: where a ``DesignatedInstitutionRule`` is in force for the place
+    (its city or province) and the filing's type, a filing covers care only at the institutions it names. Without
+    a rule here (``place["designated_here"]``, read with the place) nothing is asked; with one, one query more
+    reads the rule for the filing's type and the filing's institutions. When the institution is not known (staff
+    asking without one: ``None``) the ground stands, and ``named`` says where it holds; an institution outside the
+    catalogue (``""``: a claim's hospital typed by name) is not a designated one."""
+    filing_grounds = [g for g in grounds if g.basis == EligibilityBasis.FILING]
+    if not place.get("designated_here") or not filing_grounds:
+        return Designation(kept=grounds)
+    province = city_code[:2] + "0000"
+    rules = DesignatedInstitutionRule.objects.in_force(on).filter(destination_id__in=[city_code, province])
+    refs = [g.filing for g in filing_grounds]
+    rows = (
+        Filing.objects.filter(reference__in=refs)
+        .annotate(
+            bound=Exists(rules.filter(Q(filing_type="") | Q(filing_type=OuterRef("filing_type")))),
+        )
+        .values_list("reference", "bound", "institutions__code", "institutions__name")
+    )
+    bound: dict[str, dict[str, str]] = {}
+    for reference, binds, code, name in rows:
+        if binds:
+            named = bound.setdefault(reference, {})
+            if code:
+                named[code] = name
+    kept, refused, named = [], None, None
+    for ground in grounds:
+        if ground.filing in bound:
+            named = named or bound[ground.filing]
+            if institution_code is not None and institution_code not in bound[ground.filing]:
+                refused = refused or ground
+                continue
+        kept.append(ground)
+    return Designation(kept=kept, refused=refused, named=named)
 
 
 # The visits an emergency filing (its rescue episode) covers.
@@ -429,7 +533,15 @@ def _chronic_refusal(person: dict, institution: dict | None, *, cross_province: 
 
 
 def _place_query(
-    *, visit: str, with_institution: bool, city: str, on: datetime.date, today: datetime.date, institution: str, **_o
+    *,
+    visit: str,
+    with_institution: bool,
+    city: str,
+    province: str,
+    on: datetime.date,
+    today: datetime.date,
+    institution: str,
+    **_other,
 ):
     """The place asked: the city, whether it is on the in-province list, the institution; and for the remedies,
     the retroactive bound of a filing made today and the claims' deadline (the policies in force today; the
@@ -440,8 +552,11 @@ def _place_query(
         needs_filing=Exists(InProvinceFilingCity.objects.in_force(on).filter(city_id=OuterRef("code"))),
         retroactive_months=Subquery(policy.values("retroactive_limit_months")[:1]),
         claim_deadline_months=Subquery(claims.values("submission_deadline_months")[:1]),
+        designated_here=Exists(
+            DesignatedInstitutionRule.objects.in_force(on).filter(destination_id__in=[city, province])
+        ),
     )
-    fields = ["code", "level", "needs_filing", "retroactive_months", "claim_deadline_months"]
+    fields = ["code", "level", "needs_filing", "retroactive_months", "claim_deadline_months", "designated_here"]
     if with_institution:
         inst = Institution.objects.filter(code=institution)
         place_qs = place_qs.annotate(

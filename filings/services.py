@@ -369,7 +369,8 @@ def rule_referral(draft: FilingDraft) -> None:
 
 
 def rule_designated_institutions(draft: FilingDraft) -> None:
-    """The older regional rule: at most three designated institutions, inside the destination."""
+    """At most three designated institutions, inside the destination; where the older regional rule is in force
+    (``DesignatedInstitutionRule``) at least one, since care is covered only at those named."""
     codes = list(dict.fromkeys(draft.data.get("institutions") or []))
     draft.out["institutions"] = []
     if len(codes) > MAX_DESIGNATED_INSTITUTIONS:
@@ -382,6 +383,13 @@ def rule_designated_institutions(draft: FilingDraft) -> None:
         draft.error("institutions", _("Unknown institution codes: %(codes)s.") % {"codes": ", ".join(missing)})
     elif region is not None and any(region.code not in (i.city_id, i.city.parent_id) for i in institutions):
         draft.error("institutions", _("Designated institutions must be inside the destination."))
+    elif not codes and region is not None and draft.filing_type is not None:
+        on = draft.out.get("start_date") or draft.today
+        if selectors.designated_institutions_required(region=region, filing_type=draft.filing_type, on=on):
+            draft.error(
+                "institutions",
+                _("Filings for this destination name their designated institutions (one to three): name them."),
+            )
     draft.out["institutions"] = institutions
 
 

@@ -154,12 +154,16 @@ def claim_basis_candidates(*, claim: Claim, rescue_record: bool) -> list[BasisFi
       ``retroactive_filing`` (出院后补办备案的，需先自付10%);
     - emergency rescue, once its rescue record is received: ``emergency`` (急诊抢救视同已备案);
     - and always ``no_filing``: own share first.
+
+    Where designated institutions bind (``filings.models.DesignatedInstitutionRule``), a filing backs care only at
+    the institutions it names, as eligibility answers (``filings.selectors.designated_only``).
     """
     grounds = coverage_on(
         id_number=claim.person.id_number,
         city_code=claim.city_id,
         on=claim.admission_date,
         visit=CLAIM_VISIT[claim.claim_kind],
+        institution_code=claim.institution_id or "",  # a hospital outside the catalogue is designated by no filing
     )
     found = []
     filings = {f.reference: f for f in Filing.objects.filter(reference__in=[g.filing for g in grounds if g.filing])}

@@ -1,5 +1,6 @@
 """Translate between JSON and the filings app's models; no rules live here."""
 
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -199,10 +200,26 @@ class ChecklistItemSerializer(serializers.Serializer):
 
 class FilingDetailSerializer(FilingSerializer):
     institutions = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
+    institutions_binding = serializers.SerializerMethodField(
+        help_text=(
+            "Whether care under this filing is covered only at the `institutions` it names: true where the older "
+            "regional rule is in force for its destination and type today (a policy table with effective dates); "
+            "false means the list is informative and care is covered at any institution of the destination."
+        )
+    )
     checklist = serializers.SerializerMethodField()
 
     class Meta(FilingSerializer.Meta):
-        fields = [*FilingSerializer.Meta.fields, "institutions", "checklist"]
+        fields = [*FilingSerializer.Meta.fields, "institutions", "institutions_binding", "checklist"]
+
+    def get_institutions_binding(self, obj) -> bool:
+        if hasattr(obj, "institutions_binding"):  # read with the filing (filings.selectors._with_checklist)
+            return obj.institutions_binding
+        from filings.selectors import designated_institutions_required
+
+        return designated_institutions_required(
+            region=obj.destination, filing_type=obj.filing_type, on=timezone.localdate()
+        )
 
     @extend_schema_field(ChecklistItemSerializer(many=True))
     def get_checklist(self, obj):

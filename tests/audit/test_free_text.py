@@ -34,6 +34,16 @@ FULL = (ID, CARD, "6222 0212 3456 7890 128", MOBILE)
         ("电话 139-0600-1234", "电话 139****1234"),
         ("座机 05925551234", "座机 05925551234"),  # not a mobile number
         ("编号 BX20261203000001，2026-12-03，10000.00 元", "编号 BX20261203000001，2026-12-03，10000.00 元"),
+        # Forms a hostile review found passing: glued to letters, two numbers side by side, other separators.
+        (f"ID{ID} Tel{MOBILE}", "ID350203********0312 Tel139****1234"),
+        (f"{ID} {MOBILE}", "350203********0312 139****1234"),
+        (f"{MOBILE} {CARD}", "139****1234 ***************0128"),
+        ("电话 139.0600.1234", "电话 139****1234"),
+        ("电话 139_0600_1234", "电话 139****1234"),
+        ("电话 139\u30000600\u30001234", "电话 139****1234"),
+        ("电话 139\u20100600\u20101234", "电话 139****1234"),
+        ("号码 3502 0319 5603 1203 12", "号码 350203********0312"),
+        ("参考 BA20261204000001", "参考 BA20261204000001"),  # a reference stays readable
     ],
     ids=[
         "id",
@@ -46,6 +56,15 @@ FULL = (ID, CARD, "6222 0212 3456 7890 128", MOBILE)
         "dashed mobile",
         "landline",
         "references dates amounts",
+        "glued to letters",
+        "id then mobile",
+        "mobile then card",
+        "dots",
+        "underscores",
+        "ideographic spaces",
+        "unicode hyphens",
+        "id in groups of four",
+        "reference",
     ],
 )
 def test_identifiers_in_free_text_are_masked(text, shown):
