@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from audit.selectors import EventFilters
+from config.api.inputs import EARLIEST_DATE, LATEST_DATE
 from filings.choices import FilingAction, FilingState
 from reimbursements.choices import ClaimAction, ClaimState
 
@@ -17,6 +19,15 @@ def _merged(*choice_sets) -> list[tuple[str, str]]:
         for value, label in choices:
             seen.setdefault(value, label)
     return [("", "---------"), *sorted(seen.items())]
+
+
+def within_years(value) -> None:
+    """An instant between 1900 and 2100, as the API takes (``config.api.inputs.bounded_date``)."""
+    if value is not None and not EARLIEST_DATE <= value.date() <= LATEST_DATE:
+        raise ValidationError(
+            _("Enter a date between %(earliest)s and %(latest)s."),
+            params={"earliest": EARLIEST_DATE.isoformat(), "latest": LATEST_DATE.isoformat()},
+        )
 
 
 class EventFilterForm(forms.Form):
@@ -35,10 +46,16 @@ class EventFilterForm(forms.Form):
     from_state = forms.ChoiceField(label=_("from"), required=False)
     to_state = forms.ChoiceField(label=_("to"), required=False)
     at_after = forms.DateTimeField(
-        label=_("from (time)"), required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+        label=_("from (time)"),
+        required=False,
+        validators=[within_years],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
     )
     at_before = forms.DateTimeField(
-        label=_("before (time)"), required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+        label=_("before (time)"),
+        required=False,
+        validators=[within_years],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
     )
 
     def __init__(self, *args, **kwargs):

@@ -22,9 +22,12 @@ from django.apps import apps
 from django.contrib import admin, messages
 from django.contrib.admin.utils import get_fields_from_path
 from django.core.exceptions import BadRequest, FieldDoesNotExist, PermissionDenied, ValidationError
+from django.db import models
+from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 
 from config.actors import actor_of
+from config.api.inputs import EARLIEST_DATE, LATEST_DATE
 from config.limits import personal_lookup_guesses
 
 # The parameters Django's own field list filters write for a field path (exact value, empty or not,
@@ -57,10 +60,47 @@ def offered_parameters(model_admin, request) -> frozenset[str]:
 
 
 class OfferedLookupsOnly:
-    """A model admin whose list page takes only the lookups its filters offer (see the module)."""
+    """A model admin whose list page takes only the lookups its filters offer (see the module), with values a
+    date can take: a day or instant between 1900 and 2100, a month 1–12, a day of the month 1–31. Anything else
+    (``?submitted_at__gte=0001-01-01``, ``?date__year=99999999999``) is the same 400, not a 500 of the database
+    or of the time-zone conversion."""
 
     def lookup_allowed(self, lookup, value, request=None):
-        return lookup in offered_parameters(self, request)
+        return lookup in offered_parameters(self, request) and date_value_readable(self.model, lookup, value)
+
+
+_DATE_PART_RANGES = {"year": (1900, 2100), "month": (1, 12), "day": (1, 31)}
+
+
+def date_value_readable(model, lookup: str, value) -> bool:
+    """Whether ``value`` is one a date or datetime field's filter can take for ``lookup``; True for other fields."""
+    path, _sep, suffix = lookup.rpartition("__")
+    if suffix not in (*_DATE_PART_RANGES, "gte", "lt", "lte", "gt", "exact"):
+        path, suffix = lookup, "exact"
+    try:
+        field = get_fields_from_path(model, path)[-1]
+    except (FieldDoesNotExist, admin.utils.NotRelationField):
+        return True
+    if not isinstance(field, models.DateField):  # DateTimeField is one too
+        return True
+    values = value if isinstance(value, list) else [value]
+    for item in values:
+        if item in ("", None):
+            continue
+        text = str(item).strip()
+        if suffix in _DATE_PART_RANGES:
+            low, high = _DATE_PART_RANGES[suffix]
+            if not (text.isdigit() and len(text) <= 4 and low <= int(text) <= high):
+                return False
+            continue
+        try:
+            instant = parse_datetime(text) if len(text) > 10 else None
+            day = instant.date() if instant is not None else parse_date(text[:10])
+        except ValueError:
+            return False
+        if day is None or not EARLIEST_DATE <= day <= LATEST_DATE:
+            return False
+    return True
 
 
 class HistoryNeverWrites:

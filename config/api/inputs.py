@@ -43,12 +43,22 @@ def bounded_date(value) -> None:
 
 
 def bound_dates(field) -> None:
-    """Adds ``bounded_date`` to a date or datetime field, or to a list field's child."""
+    """Adds ``bounded_date`` to a date or datetime field, or to a list field's child. A datetime is checked
+    before DRF makes it aware too: a naive ``0001-01-01T00:00:00`` would overflow there, a 500."""
     if isinstance(field, serializers.ListField):
         bound_dates(field.child)
     elif isinstance(field, (serializers.DateField, serializers.DateTimeField)):
         if bounded_date not in field.validators:
             field.validators.append(bounded_date)
+        if isinstance(field, serializers.DateTimeField) and not getattr(field, "bounded_before_aware", False):
+            enforce = field.enforce_timezone
+
+            def enforce_within_years(value, enforce=enforce):
+                bounded_date(value)
+                return enforce(value)
+
+            field.enforce_timezone = enforce_within_years
+            field.bounded_before_aware = True
 
 
 class InputSerializer(serializers.Serializer):

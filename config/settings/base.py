@@ -153,6 +153,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    # Blanks, one character repeated, keyboard runs, digits padded with spaces: what the four above let pass.
+    {"NAME": "accounts.passwords.VarietyValidator"},
 ]
 
 LANGUAGE_CODE = "zh-hans"

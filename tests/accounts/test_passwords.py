@@ -30,6 +30,11 @@ WEAK = {
     "digits only": ("20261203095930", "密码只包含数字。"),
     "common": ("password1234", "这个密码太常见了。"),
     "like the username": (f"{USERNAME}.2026", "密码跟 用户名 太相似了。"),
+    # What Django's four validators let through (accounts.passwords.VarietyValidator):
+    "blank": (" " * 12, "密码为空白。"),
+    "one character repeated": ("a" * 12, "密码使用的不同字符太少：请至少使用 5 个不同字符。"),
+    "keyboard run": ("qwertyuiopas", "密码是键盘或字母表上的连续序列。"),
+    "digits padded with a space": ("123456789012345 ", "密码只包含数字。"),
 }
 KINDS = list(WEAK)
 
