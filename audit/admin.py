@@ -10,7 +10,9 @@ from django.core.exceptions import PermissionDenied
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, path, reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from rest_framework.exceptions import Throttled
 
 from accounts.history import actor_names
 from accounts.models import Channel, ChannelAPIKey
@@ -27,6 +29,7 @@ from filings.choices import FilingAction, FilingState
 from registry.identifiers import normalize_identifier
 from registry.masking import mask_free_text, mask_id_number
 from registry.models import Person, PersonDataAccess
+from registry.selectors import person_looked_up
 from reimbursements.choices import ClaimAction, ClaimState
 
 PAGE_SIZE = 50
@@ -63,11 +66,23 @@ class AuditEventAdmin(ViewOnlyMixin, admin.ModelAdmin):
         data = {name: value for name, value in request.GET.items() if name != "cursor"}
         return EventFilterForm(data)
 
+    def _too_many_guesses(self, request, form) -> str | None:
+        """A filter by ID number is a counted lookup (``registry.selectors.person_looked_up``): past the limit,
+        the message instead of the events, whether the number is somebody's or not."""
+        number = form.cleaned_data.get("id_number")
+        if not number:
+            return None
+        try:
+            person_looked_up(actor=actor_of(request.user), id_number=number)
+        except Throttled:
+            return gettext("Too many searches for numbers that match nobody; try again later.")
+        return None
+
     def export_view(self, request):
         if not may_audit(request):
             raise PermissionDenied
         form = self._form(request)
-        if not form.is_valid():
+        if not form.is_valid() or self._too_many_guesses(request, form):
             return self.changelist_view(request)
         return exports.events_csv(form.filters())
 
@@ -76,7 +91,9 @@ class AuditEventAdmin(ViewOnlyMixin, admin.ModelAdmin):
             raise PermissionDenied
         form = self._form(request)
         rows, following, cursor_error = [], None, None
-        if form.is_valid():
+        if form.is_valid() and (refused := self._too_many_guesses(request, form)):
+            cursor_error = refused
+        elif form.is_valid():
             try:
                 cursor = selectors.Cursor.decode(request.GET["cursor"]) if request.GET.get("cursor") else None
                 rows, following = selectors.event_page(filters=form.filters(), cursor=cursor, size=PAGE_SIZE)

@@ -14,12 +14,14 @@ from dataclasses import asdict, dataclass
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from config.actors import Actor
 from config.errors import NotFound
 from filings.choices import LIVE_STATES, FilingAction, FilingState, FilingType
 from filings.models import Filing, FilingEvent, InProvinceFilingCity
 from filings.selectors import EMERGENCY_FILING_VISITS
 from registry.choices import PeriodStatus, VisitKind
 from registry.models import InsuredPeriod, Person
+from registry.selectors import person_looked_up
 
 
 @dataclass(frozen=True)
@@ -83,14 +85,16 @@ def filings_as_of(*, person_id: int, at: datetime.datetime) -> list[FilingThen]:
 def person_as_of(
     *,
     id_number: str,
+    actor: Actor | None,
     at: datetime.datetime,
     city: str | None = None,
     visit: str | None = None,
     day: datetime.date | None = None,
 ) -> dict:
     """The person, their insured periods and filings as held at ``at``; with ``city`` and ``visit``,
-    what eligibility would have answered then for ``day`` (the instant's own date by default)."""
-    person = Person.objects.filter(id_number=id_number).first()
+    what eligibility would have answered then for ``day`` (the instant's own date by default). The lookup by
+    number is counted for ``actor`` (``registry.selectors.person_looked_up``)."""
+    person = person_looked_up(actor=actor, id_number=id_number)
     try:
         then = person.history.as_of(at) if person is not None else None
     except Person.DoesNotExist:

@@ -2,7 +2,7 @@
 
 1. List pages accept only the filters they offer.
 2. A history page never writes: a past version is read, never saved back.
-3. A search for an ID number that matches nobody is a counted guess.
+3. A search by a personal number (ID, phone, card) that matches nothing is a counted guess.
 4. An add form's initial values from the address are read as their fields read them: junk is a 400.
 
 On (1):
@@ -17,13 +17,14 @@ on every model admin, including those of the packages we use.
 from __future__ import annotations
 
 import re
+import unicodedata
 
-from django.apps import apps
 from django.contrib import admin, messages
 from django.contrib.admin.utils import get_fields_from_path
 from django.core.exceptions import BadRequest, FieldDoesNotExist, PermissionDenied, ValidationError
 from django.db import models
 from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.text import smart_split, unescape_string_literal
 from django.utils.translation import gettext as _
 
 from config.actors import actor_of
@@ -114,27 +115,40 @@ class HistoryNeverWrites:
         return super().history_form_view(request, object_id, version_id, extra_context)
 
 
-# An 18-character ID number as typed into a search box (digits, a final X), spaces and hyphens aside.
-_ID_SEARCH = re.compile(r"^\d{17}[\dXx]$")
+# A personal number as typed into a search box, once read as stored (NFKC, separators dropped, upper case):
+# an ID number, a mobile, a bank or social security card number (an optional letter, seven digits or more).
+_PERSONAL_NUMBER = re.compile(r"^[A-Z]?\d{7,}[\dX]?$")
+_SEARCH_SEPARATORS = re.compile(r"[\s\-\u2010-\u2015\u2212._]")
+
+
+def _as_number(term: str) -> str:
+    return _SEARCH_SEPARATORS.sub("", unicodedata.normalize("NFKC", term)).upper()
 
 
 class SearchGuessesCounted:
-    """A search for an ID number that matches nobody counts as a guess of the searching user's
-    (``config.limits.personal_lookup_guesses``, as the API's filters and eligibility count theirs); past
-    the limit such searches find nothing and say why, whether the number is somebody's or not."""
+    """A search by a personal number is a counted lookup of the searching user's
+    (``config.limits.personal_lookup_guesses``, as the API's filters and eligibility count theirs): one that
+    finds nothing counts, and past the limit every such search finds nothing and says why, whether the number
+    is somebody's or not. Terms are read as Django's search reads them (quoted or not, several at once; the
+    autocomplete's too), and a number in any spelling is searched as stored."""
 
     def get_search_results(self, request, queryset, search_term):
-        number = re.sub(r"[\s-]", "", search_term or "").upper()
-        if not _ID_SEARCH.match(number) or not any("id_number" in f for f in self.get_search_fields(request)):
+        terms = [
+            unescape_string_literal(term) if term[:1] in "\"'" and term[-1:] == term[:1] and len(term) > 1 else term
+            for term in smart_split(search_term or "")
+        ]
+        numbers = {i: _as_number(term) for i, term in enumerate(terms) if _PERSONAL_NUMBER.match(_as_number(term))}
+        if not numbers or not self.get_search_fields(request):
             return super().get_search_results(request, queryset, search_term)
         guesses = personal_lookup_guesses(actor_of(request.user))
         if guesses.wait() is not None:
             messages.error(request, _("Too many searches for numbers that match nobody; try again later."))
             return queryset.none(), False
-        # The person model lives above config: looked up by name, not imported.
-        if not apps.get_model("registry", "Person").objects.filter(id_number=number).exists():
+        typed = [numbers.get(i) or (f'"{term}"' if " " in term else term) for i, term in enumerate(terms)]
+        found, may_have_duplicates = super().get_search_results(request, queryset, " ".join(typed))
+        if not found.exists():
             guesses.record()
-        return super().get_search_results(request, queryset, number)
+        return found, may_have_duplicates
 
 
 class InitialDataChecked:

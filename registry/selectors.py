@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from config.actors import Actor, ActorKind
 from config.errors import ValidationFailed
-from config.limits import check_all, named_person_guesses
+from config.limits import check_all, named_person_guesses, personal_lookup_guesses
 from registry.choices import HolidayKind
 from registry.identifiers import name_key, normalize_identifier
 from registry.models import Holiday, HolidayYear, Institution, Person, Region
@@ -56,12 +56,25 @@ def person_for_request(*, actor: Actor, id_number: str | None, name: str | None 
         raise ValidationFailed(_("Name the person by ID number."), errors={"id_number": [_("This field is required.")]})
     if actor.is_hospital:
         return _person_named_by_hospital(actor, id_number, name)
-    person = Person.objects.select_related("insured_region").filter(id_number=normalize_id_query(id_number)).first()
+    person = person_looked_up(actor=actor, id_number=id_number)
     if person is None:
         raise ValidationFailed(
             _("No insured person of this bureau has this ID number."),
             errors={"id_number": [_("Not an insured person here.")]},
         )
+    return person
+
+
+def person_looked_up(*, actor: Actor | None, id_number: str) -> Person | None:
+    """The person an ID number names, as a counted lookup (``config.limits.personal_lookup_guesses``): past the
+    caller's limit every lookup is refused (429) whether the number is somebody's or not, and a number of
+    nobody counts. The one way staff paths look a person up by number: filings and claims made for a person,
+    the auditor's as-of view and event feed, the persons list's filter."""
+    guesses = personal_lookup_guesses(actor)
+    guesses.check()
+    person = Person.objects.select_related("insured_region").filter(id_number=normalize_id_query(id_number)).first()
+    if person is None:
+        guesses.record()
     return person
 
 
@@ -71,7 +84,8 @@ def _person_named_by_hospital(actor: Actor, id_number: str, name: str | None) ->
         raise ValidationFailed(
             _("Name the person by ID number and name."), errors={"name": [_("This field is required.")]}
         )
-    guesses = named_person_guesses(actor, number)
+    # Its pairs, and as every lookup by number of this key (its eligibility questions included).
+    guesses = [*named_person_guesses(actor, number), personal_lookup_guesses(actor)]
     check_all(guesses)
     person = Person.objects.select_related("insured_region").filter(id_number=number).first()
     if person is None or name_key(person.name) != name_key(name):

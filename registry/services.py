@@ -19,6 +19,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from config.actors import Actor
 from config.errors import Conflict, ValidationFailed
+from config.limits import personal_lookup_guesses
 from config.personal import mask_free_text
 from config.transitions import authorize
 from registry.choices import (
@@ -134,6 +135,8 @@ def _clean_insured_status(value) -> str:
 
 def person_create(*, data: dict, actor: Actor) -> Person:
     authorize(actor, PERSON_WRITERS)
+    # "Already registered" tells whether a number is somebody's: refused past the caller's limit of lookups.
+    personal_lookup_guesses(actor).check()
     cleaned = person_validate(data)
     if Person.objects.filter(id_number=cleaned["id_number"]).exists():
         raise _person_exists()

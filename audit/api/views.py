@@ -17,11 +17,12 @@ from audit.api.serializers import (
     PersonDataAccessSerializer,
 )
 from audit.permissions import AUDITORS
+from config.actors import actor_of
 from config.api.exceptions import ERRORS
 from config.api.inputs import parse_input
 from config.api.permissions import allow
 from registry.models import PersonDataAccess
-from registry.selectors import normalize_id_query
+from registry.selectors import person_looked_up
 
 
 class CSVRenderer(BaseRenderer):
@@ -58,6 +59,8 @@ class AuditEventsView(APIView):
     def get(self, request):
         query = {k: v for k, v in request.query_params.items() if k != "format"}
         params = parse_input(EventQuerySerializer, query)
+        if params.get("id_number"):  # a lookup by number, counted like every other
+            person_looked_up(actor=actor_of(request.user), id_number=params["id_number"])
         cursor = selectors.Cursor.decode(params.pop("cursor")) if params.get("cursor") else None
         size = params.pop("page_size")
         filters = selectors.EventFilters(**{k: v for k, v in params.items() if k != "cursor"})
@@ -92,5 +95,5 @@ class PersonAsOfView(APIView):
     @extend_schema(tags=["audit"], parameters=[AsOfQuerySerializer], responses={200: AsOfSerializer, **ERRORS})
     def get(self, request, id_number: str):
         params = parse_input(AsOfQuerySerializer, request.query_params)
-        answer = asof.person_as_of(id_number=normalize_id_query(id_number), **params)
+        answer = asof.person_as_of(id_number=id_number, actor=actor_of(request.user), **params)
         return Response(AsOfSerializer(answer).data)

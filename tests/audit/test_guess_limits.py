@@ -79,3 +79,103 @@ def test_admin_searches_for_numbers_of_nobody_are_limited():
         assert staff.get("/admin/registry/person/", {"q": nobody(n)}).status_code == 200
     found = staff.get("/admin/registry/person/", {"q": person.id_number}).content.decode()
     assert person.name not in found and "请稍后再试" in found
+
+
+# --- side doors a hostile review found open ----------------------------------------------------------------------
+
+
+def exhaust(client, path="/api/v1/filings/"):
+    for n in range(LIMIT):
+        client.get(path, {"id_number": nobody(n)})
+    assert client.get(path, {"id_number": nobody(LIMIT)}).status_code == 429
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        lambda number: f'"{number}"',
+        lambda number: f"{number} {number}",
+        lambda number: f"{number[:6]}-{number[6:]}",
+    ],
+    ids=["quoted", "twice", "dashed"],
+)
+def test_admin_searches_past_the_limit_find_nothing_however_the_number_is_typed(typed):
+    person = PersonFactory(phone="13906001234")
+    FilingFactory(person=person)
+    staff = Client()
+    staff.force_login(UserFactory(role="reviewer"))
+    for n in range(LIMIT):
+        staff.get("/admin/registry/person/", {"q": typed(nobody(n))})
+    for url, term in [
+        ("/admin/registry/person/", typed(person.id_number)),
+        ("/admin/filings/filing/", typed(person.id_number)),
+        ("/admin/registry/person/", "13906001234"),
+    ]:
+        page = staff.get(url, {"q": term})
+        assert page.status_code == 200 and page.context["cl"].result_count == 0, (url, term)
+    answer = staff.get(
+        "/admin/autocomplete/",
+        {"app_label": "filings", "model_name": "filing", "field_name": "person", "term": typed(person.id_number)},
+    )
+    assert answer.status_code == 200 and answer.json()["results"] == []
+
+
+def test_admin_phone_searches_that_find_nobody_are_counted():
+    staff = Client()
+    staff.force_login(UserFactory(role="counter"))
+    for n in range(LIMIT):
+        staff.get("/admin/registry/person/", {"q": f"1390600{n:04d}"})
+    person = PersonFactory(phone="13906009999")
+    page = staff.get("/admin/registry/person/", {"q": person.phone})
+    assert page.context["cl"].result_count == 0
+
+
+def test_a_counter_filing_for_a_number_past_the_limit_is_refused_whoever_it_is(counter):
+    person = PersonFactory()
+    exhaust(counter)
+    for number in (person.id_number, nobody(99)):
+        response = counter.post("/api/v1/filings/", {"id_number": number, "filing_type": "other_temporary"})
+        assert response.status_code == 429, response.content
+
+
+def test_a_counter_filing_for_nobody_counts_as_a_guess(counter):
+    for n in range(LIMIT):
+        response = counter.post("/api/v1/filings/", {"id_number": nobody(n), "filing_type": "other_temporary"})
+        assert response.status_code == 400
+    assert counter.get("/api/v1/filings/", {"id_number": nobody(LIMIT)}).status_code == 429
+
+
+def test_registering_a_person_past_the_limit_does_not_say_whether_they_exist(counter):
+    person = PersonFactory()
+    exhaust(counter)
+    body = {"id_number": person.id_number, "name": "王五", "insurance_type": "employee"}
+    response = counter.post("/api/v1/persons/", body)
+    assert response.status_code == 429
+
+
+def test_the_auditors_as_of_view_and_event_feed_count_their_lookups(auditor):
+    person = PersonFactory()
+    at = {"at": "2026-06-01T00:00:00+08:00"}
+    for n in range(LIMIT):
+        assert auditor.get(f"/api/v1/audit/persons/{nobody(n)}/as-of/", at).status_code == 404
+    assert auditor.get(f"/api/v1/audit/persons/{person.id_number}/as-of/", at).status_code == 429
+    assert auditor.get("/api/v1/audit/events/", {"id_number": person.id_number}).status_code == 429
+
+
+def test_the_admin_event_browser_counts_its_number_filter():
+    person = PersonFactory()
+    staff = Client()
+    staff.force_login(UserFactory(role="auditor"))
+    for n in range(LIMIT):
+        staff.get("/admin/audit/auditevent/", {"id_number": nobody(n)})
+    page = staff.get("/admin/audit/auditevent/", {"id_number": person.id_number})
+    assert page.status_code == 200 and page.context["rows"] == [] and page.context["cursor_error"]
+
+
+def test_a_hospital_past_its_limit_gets_no_referral_answer(hospital):
+    person = PersonFactory(name="赵六")
+    ask = {"city": "310100", "visit": "inpatient"}
+    for n in range(LIMIT):
+        hospital.get("/api/v1/eligibility/", {**ask, "id_number": nobody(n)})
+    body = {"filing_type": "referral", "id_number": person.id_number, "name": "赵六"}
+    assert hospital.post("/api/v1/filings/", body, format="json").status_code == 429
