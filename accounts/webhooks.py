@@ -66,6 +66,7 @@ NAT64 = ipaddress.IPv6Network("64:ff9b::/96")  # RFC 6052 well-known prefix
 NAT64_LOCAL = ipaddress.IPv6Network("64:ff9b:1::/48")  # RFC 8215 local use: IANA, not globally reachable
 GLOBAL_UNICAST = ipaddress.IPv6Network("2000::/3")
 SHARED = ipaddress.IPv4Network("100.64.0.0/10")  # RFC 6598 (carrier-grade NAT)
+DOCUMENTATION_V6 = ipaddress.IPv6Network("3fff::/20")  # RFC 9637 (2024), newer than Python's own tables
 
 # A host whose last label is a number is an IPv4 address to a browser (the WHATWG URL standard)
 # and to inet_aton (2130706433, 0x7f.1, 017700000001, 127.1 are all 127.0.0.1); only a.b.c.d in
@@ -133,6 +134,8 @@ def _reason(ip: IPAddress) -> str | None:
         return "shared"
     if ip.is_private:
         return "private"
+    if isinstance(ip, ipaddress.IPv6Address) and ip in DOCUMENTATION_V6:
+        return "reserved"
     if ip.is_reserved or (isinstance(ip, ipaddress.IPv6Address) and ip not in GLOBAL_UNICAST):
         return "reserved"
     if not ip.is_global:

@@ -126,6 +126,7 @@ def test_an_ipv6_address_carrying_a_public_ipv4_address_is_accepted(production_r
         ("::1", "loopback"),
         ("::", "unspecified"),
         ("2001:db8::1", "private"),  # documentation
+        ("3fff::1", "reserved"),  # documentation, RFC 9637
         ("fc00::1", "private"),  # unique local
         ("fec0::1", "reserved"),  # site-local, deprecated: outside 2000::/3
         ("ff02::1", "multicast"),
