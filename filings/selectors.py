@@ -284,13 +284,22 @@ def eligibility_check(
                 "Filing %(ref)s covers this place and day only at the institutions it designates; this "
                 "institution is not one of them."
             )
+            % {"ref": designation.refused.filing}
+            if designation.named
+            else _("Filing %(ref)s covers this place only at designated institutions, and names none.")
             % {"ref": designation.refused.filing},
             _(
                 "Change the filing's designated institutions to name this one (a self-service change takes "
                 "effect at once), or go to one of them: %(names)s. Otherwise the person pays in full and "
                 "claims manual reimbursement."
             )
-            % {"names": "、".join((designation.named or {}).values()) or "-"},
+            % {"names": "、".join(designation.named.values())}
+            if designation.named
+            else _(
+                "The filing names no designated institution: change it to name one to three, this one among "
+                "them (a self-service change takes effect at once). Otherwise the person pays in full and "
+                "claims manual reimbursement."
+            ),
             filing=designation.refused.filing,
         )
     if person["pending__reference"]:
@@ -318,12 +327,18 @@ def eligibility_check(
         None,
     )
     if elsewhere:
+        if on < timezone.localdate():
+            # A change starts today at the earliest, and a retroactive filing would overlap the one that
+            # covers that day elsewhere: for a past day, only a manual claim is left.
+            fix = _claim_manually(on=on, place=place)
+        else:
+            fix = _("Change the filing to this destination, then settle directly. %(remedy)s") % {"remedy": remedy}
         return answer(
             False,
             None,
             "filed_elsewhere",
             _("The person's filing %(ref)s is for another destination.") % {"ref": elsewhere},
-            _("Change the filing to this destination, then settle directly. %(remedy)s") % {"remedy": remedy},
+            fix,
         )
     return answer(False, None, "no_filing", _("No effective filing covers this place and day."), remedy)
 
@@ -343,18 +358,32 @@ def _remedy_without_filing(*, on: datetime.date, place: dict) -> str:
             "(at most %(months)d months back: on %(earliest)s or later); otherwise the person pays in full "
             "and claims manual reimbursement."
         ) % {"months": months, "earliest": earliest.isoformat()}
-    deadline_months = place["claim_deadline_months"] or CLAIM_DEADLINE_MONTHS_DEFAULT
     return _(
         "This day lies beyond what a retroactive filing can still cover (at most %(months)d months back: "
-        "on %(earliest)s or later): the person pays in full and claims manual reimbursement (手工报销) "
-        "within %(deadline)d months of discharge (for a discharge on %(on)s: by %(by)s)."
-    ) % {
-        "months": months,
-        "earliest": earliest.isoformat(),
-        "deadline": deadline_months,
-        "on": on.isoformat(),
-        "by": add_months(on, deadline_months).isoformat(),
-    }
+        "on %(earliest)s or later). %(claim)s"
+    ) % {"months": months, "earliest": earliest.isoformat(), "claim": _claim_manually(on=on, place=place)}
+
+
+def _claim_manually(*, on: datetime.date, place: dict) -> str:
+    """The manual claim left for care on ``on``: its deadline after discharge, and whether it has passed."""
+    deadline_months = place["claim_deadline_months"] or CLAIM_DEADLINE_MONTHS_DEFAULT
+    by = add_months(on, deadline_months)
+    values = {"deadline": deadline_months, "on": on.isoformat(), "by": by.isoformat()}
+    if by < timezone.localdate():
+        return (
+            _(
+                "A manual claim (手工报销) is due within %(deadline)d months of discharge: for a discharge on %(on)s "
+                "that was %(by)s, already past; only a later discharge leaves time."
+            )
+            % values
+        )
+    return (
+        _(
+            "The person pays in full and claims manual reimbursement (手工报销) within %(deadline)d months of "
+            "discharge (for a discharge on %(on)s: by %(by)s)."
+        )
+        % values
+    )
 
 
 # Without a claims policy row in force: the model's default (SPEC §4: 12 months after discharge).
@@ -436,15 +465,20 @@ def coverage_on(
     return designated_only(grounds, place=place, city_code=city_code, on=on, institution_code=institution_code).kept
 
 
-def designated_institutions_required(*, region: Region, filing_type: str, on: datetime.date) -> bool:
-    """Whether a filing of this type for this destination binds care to the institutions it names: a rule in force
-    for the destination, its province, or (for a province) one of its cities."""
+def designated_institutions_required(
+    *, region: Region, filing_type: str, start: datetime.date, end: datetime.date | None
+) -> bool:
+    """Whether a filing of this type for this destination, covering ``start`` to ``end`` (None: open-ended),
+    binds care to the institutions it names on any of its days: a rule for the destination, its province, or
+    (for a province) one of its cities, in force on one of them. A filing made before a rule takes effect, or
+    one running into it, names its institutions too. ``start == end``: that one day."""
     place = Q(destination_id=region.code) | Q(destination__parent_id=region.code)
     if region.parent_id:
         place |= Q(destination_id=region.parent_id)
     return (
-        DesignatedInstitutionRule.objects.in_force(on)
-        .filter(place, Q(filing_type="") | Q(filing_type=filing_type))
+        DesignatedInstitutionRule.objects.filter(place, Q(filing_type="") | Q(filing_type=filing_type))
+        .filter(Q(effective_to__isnull=True) | Q(effective_to__gte=start))
+        .filter(effective_from__lte=end or datetime.date.max)
         .exists()
     )
 
@@ -491,7 +525,10 @@ def designated_only(
     for ground in grounds:
         if ground.filing in bound:
             named = named or bound[ground.filing]
-            if institution_code is not None and institution_code not in bound[ground.filing]:
+            # A filing that names none (made before the rule) is covered nowhere until it names some.
+            if not bound[ground.filing] or (
+                institution_code is not None and institution_code not in bound[ground.filing]
+            ):
                 refused = refused or ground
                 continue
         kept.append(ground)

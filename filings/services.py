@@ -384,8 +384,10 @@ def rule_designated_institutions(draft: FilingDraft) -> None:
     elif region is not None and any(region.code not in (i.city_id, i.city.parent_id) for i in institutions):
         draft.error("institutions", _("Designated institutions must be inside the destination."))
     elif not codes and region is not None and draft.filing_type is not None:
-        on = draft.out.get("start_date") or draft.today
-        if selectors.designated_institutions_required(region=region, filing_type=draft.filing_type, on=on):
+        start, end = draft.out.get("start_date") or draft.today, draft.out.get("end_date")
+        if selectors.designated_institutions_required(
+            region=region, filing_type=draft.filing_type, start=start, end=end
+        ):
             draft.error(
                 "institutions",
                 _("Filings for this destination name their designated institutions (one to three): name them."),
@@ -562,31 +564,70 @@ class Carried:
     summary: dict
 
 
-def _carried_by_change(old: Filing, fields: dict, today: datetime.date) -> Carried:
-    """What the new filing inherits, so that a change never costs the person what they already gave and never
-    postpones what they owe (SPEC §3.4):
+def _chain(filing: Filing) -> list[Filing]:
+    """The filing and every one it replaced, newest first (a change's ancestry; bounded by its changes)."""
+    chain = [filing]
+    while chain[-1].replaces_id is not None:
+        chain.append(Filing.objects.get(pk=chain[-1].replaces_id))
+    return chain
 
-    - the documents delivered (each item's current file) that the new filing's type still asks for: the
-      same files, readable from both filings; only what is still missing is asked for;
-    - a commitment letter's fulfilment, when the documents carried are all it promised;
-    - a commitment's due date, never moved later: a promise keeps its first due date however often the
-      filing is changed; only when the old promise was kept and the new type promises documents not yet
-      delivered are those due from the change (a new promise, not a postponed one).
+
+def _promised_items(filing: Filing) -> set[str]:
+    """What a filing resting on a commitment letter promised: the required items a letter may replace, by the
+    requirements in force when it was submitted."""
+    if filing.proof_basis != ProofBasis.COMMITMENT:
+        return set()
+    on = timezone.localtime(filing.submitted_at).date()
+    return {
+        r.item
+        for r in selectors.filing_requirements(filing_type=filing.filing_type, on=on)
+        if r.commitment_may_replace and r.required
+    }
+
+
+def _carried_by_change(old: Filing, fields: dict, today: datetime.date) -> Carried:
+    """What the new filing inherits from the whole chain it continues, so that a change never costs the person
+    what they already gave and never postpones what they owe (SPEC §3.4):
+
+    - the documents delivered anywhere in the chain (each item's latest current file) that the new type asks
+      for: the same files, readable from every filing; only what is still missing is asked for;
+    - a commitment letter's fulfilment, when the documents carried are all it promises;
+    - its due date, never moved later: a promise of the chain never kept holds its due date, and each item
+      still missing keeps the first due date at which any filing of the chain promised it, however often and
+      through whatever types the filing is changed; only after every earlier promise was kept is an item
+      never promised before due from the change (a new promise, not a postponed one).
     """
     requirements = list(selectors.filing_requirements(filing_type=fields["filing_type"], on=today))
     wanted = {r.item for r in requirements}
-    materials = [m for m in old.materials.filter(superseded_at__isnull=True) if m.item in wanted]
+    chain = _chain(old)
+    latest: dict[str, FilingMaterial] = {}
+    for filing in chain:  # newest first: an item's latest delivery wins
+        for material in filing.materials.filter(superseded_at__isnull=True):
+            latest.setdefault(material.item, material)
+    materials = [m for item, m in sorted(latest.items()) if item in wanted]
     delivered = {m.item for m in materials}
     carried: dict = {}
     if fields["proof_basis"] == ProofBasis.COMMITMENT:
         promised = {r.item for r in requirements if r.commitment_may_replace and r.required}
-        fulfilled = promised <= delivered
-        if fulfilled:
-            carried["commitment_fulfilled_at"] = old.commitment_fulfilled_at or timezone.now()
-        # The old due date stays unless the old promise was kept and the new type promises more.
-        kept = old.commitment_fulfilled_at is not None
-        if old.proof_basis == ProofBasis.COMMITMENT and old.commitment_due_date and (fulfilled or not kept):
-            carried["commitment_due_date"] = min(fields["commitment_due_date"], old.commitment_due_date)
+        if promised <= delivered:
+            fulfilled_before = [f.commitment_fulfilled_at for f in chain if f.commitment_fulfilled_at]
+            carried["commitment_fulfilled_at"] = max(fulfilled_before) if fulfilled_before else timezone.now()
+        first_due: dict[str, datetime.date] = {}
+        for filing in chain:
+            if filing.commitment_due_date is None:
+                continue
+            for item in _promised_items(filing):
+                first_due[item] = min(first_due.get(item, filing.commitment_due_date), filing.commitment_due_date)
+        missing = promised - delivered
+        earlier = [first_due[item] for item in (missing or promised) if item in first_due]
+        # A promise of the chain never kept: its due date holds whatever the new type asks for.
+        earlier += [
+            f.commitment_due_date
+            for f in chain
+            if f.proof_basis == ProofBasis.COMMITMENT and f.commitment_due_date and f.commitment_fulfilled_at is None
+        ]
+        if earlier:
+            carried["commitment_due_date"] = min([fields["commitment_due_date"], *earlier])
     due = carried.get("commitment_due_date", fields.get("commitment_due_date"))
     summary = {
         "materials": sorted(delivered),

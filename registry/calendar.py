@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from config.actors import Actor
 from config.errors import InvalidTransition, NotFound, StaleVersion, ValidationFailed
 from config.transitions import StateMachine, Step
-from registry.models import Holiday, HolidayYear
+from registry.models import CALENDAR_FIRST_YEAR, CALENDAR_LAST_YEAR, Holiday, HolidayYear
 from registry.selectors import statutory_days_missing, working_calendar, working_days_reach
 
 # Sent with ``years`` (the years whose calendar changed) and ``actor``, inside the transaction of the
@@ -100,7 +100,11 @@ def on_recompute_due(record, step: Step) -> None:
 
 
 def holiday_year_check(*, year: int) -> None:
-    """Refuse to call ``year`` published while a festival day the law fixes is not off in its table."""
+    """Refuse to call ``year`` published while a festival day the law fixes is not off in its table (or a year
+    outside 1900–2100, which no row can hold: said so, before the table is asked about it)."""
+    if not CALENDAR_FIRST_YEAR <= year <= CALENDAR_LAST_YEAR:
+        message = _("Enter a year from 1900 to 2100.")
+        raise ValidationFailed(message, errors={"year": [message]})
     missing = statutory_days_missing(year=year)
     if missing:
         days = "、".join(f"{day.isoformat()} {name}" for day, name in missing.items())

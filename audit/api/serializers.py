@@ -3,7 +3,7 @@
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from config.api.inputs import InputSerializer
+from config.api.inputs import QueryInputSerializer
 from filings.choices import FilingAction, FilingState
 from registry.choices import VisitKind
 from registry.masking import mask_free_text, mask_id_number, masked_changes
@@ -14,7 +14,7 @@ ACTIONS = sorted(set(FilingAction.values) | set(ClaimAction.values))
 STATES = sorted(set(FilingState.values) | set(ClaimState.values))
 
 
-class EventQuerySerializer(InputSerializer):
+class EventQuerySerializer(QueryInputSerializer):
     record_type = serializers.ChoiceField(choices=["filing", "claim"], required=False)
     reference = serializers.CharField(max_length=20, required=False)
     id_number = serializers.CharField(max_length=18, required=False)
@@ -79,7 +79,7 @@ class PersonDataAccessSerializer(serializers.ModelSerializer):
         return mask_free_text(obj.reason)
 
 
-class AsOfQuerySerializer(InputSerializer):
+class AsOfQuerySerializer(QueryInputSerializer):
     at = serializers.DateTimeField(help_text=_("The instant, e.g. 2026-05-01T10:00:00+08:00."))
     city = serializers.RegexField(r"^\d{6}$", required=False, help_text=_("With visit: what eligibility answered."))
     visit = serializers.ChoiceField(choices=VisitKind.choices, required=False)

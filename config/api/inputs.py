@@ -64,11 +64,12 @@ def bound_dates(field) -> None:
 class InputSerializer(serializers.Serializer):
     """Input shapes only; after a failed ``is_valid()`` it still hands over the fields that parsed.
 
-    Every date field of an input serializer is bounded to the years 1900–2100 (``bounded_date``). A
-    ``strict`` one refuses a key it does not declare, naming it, instead of ignoring it.
+    Every date field of an input serializer is bounded to the years 1900–2100 (``bounded_date``). A JSON
+    body's key the serializer does not declare is refused, named (``strict``; the schema says so with
+    ``additionalProperties: false``), instead of being silently ignored.
     """
 
-    strict = False
+    strict = True
 
     def get_fields(self):
         fields = super().get_fields()
@@ -102,8 +103,9 @@ class InputSerializer(serializers.Serializer):
         }
 
     def unknown(self, data) -> dict:
-        """{key: [message]} for each key of a strict serializer's input that it does not declare."""
-        if not self.strict or not isinstance(data, Mapping):
+        """{key: [message]} for each key of a strict serializer's JSON body that it does not declare. A query
+        string or a form is not held to it (``?format=csv``, a page number, a browser's extra fields)."""
+        if not self.strict or not isinstance(data, Mapping) or hasattr(data, "getlist"):
             return {}
         return {
             str(name): [_("Unknown field: this request does not take it.")] for name in data if name not in self.fields
@@ -123,6 +125,13 @@ class InputSerializer(serializers.Serializer):
                 continue
             self.set_value(parsed, field.source_attrs, value)
         return parsed
+
+
+class QueryInputSerializer(InputSerializer):
+    """A query string's parameters: one the serializer does not declare is ignored, not refused (``?format=``,
+    a cache-buster a browser or a proxy adds)."""
+
+    strict = False
 
 
 def flatten_errors(detail, prefix: str = "") -> dict[str, list[str]]:

@@ -22,6 +22,8 @@ and none but tab, line feed and carriage return in the strings of a JSON body
 
 from __future__ import annotations
 
+import json
+
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 from drf_spectacular.plumbing import force_instance, is_basic_serializer
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
@@ -145,8 +147,7 @@ class AutoSchema(SpectacularAutoSchema):
         return codes
 
 
-# Any JSON value whose strings and keys hold no control character: what a body may carry in fields an
-# operation does not read (they are ignored, but checked at the edge like everything else).
+# Any JSON value whose strings and keys hold no control character (a free JSON field, where one is declared).
 CLEAN_VALUE = "CleanJSONValue"
 
 
@@ -183,9 +184,9 @@ def restrict_strings(result, generator, request, public):
         if schema.get("type") == "string" and not {"enum", "format", "pattern"} & set(schema):
             schema["pattern"] = pattern
         if pattern == BODY_TEXT and schema.get("type") == "object" and "properties" in schema:
-            # Fields the operation does not read are ignored, but their text is checked too.
-            schema.setdefault("propertyNames", {"pattern": BODY_TEXT})
-            schema.setdefault("additionalProperties", {"$ref": f"#/components/schemas/{CLEAN_VALUE}"})
+            # A JSON body declares exactly its fields: an unknown key is a 400 naming it
+            # (config.api.inputs.InputSerializer.strict).
+            schema["additionalProperties"] = False
         for key in ("items", "additionalProperties"):
             if isinstance(schema.get(key), dict):
                 restrict(schema[key], pattern)
@@ -207,5 +208,6 @@ def restrict_strings(result, generator, request, public):
             for media_type, content in (operation.get("requestBody") or {}).get("content", {}).items():
                 if media_type == "application/json":
                     restrict(content.get("schema", {}), BODY_TEXT)
-    components[CLEAN_VALUE] = clean_value_schema()
+    if f"#/components/schemas/{CLEAN_VALUE}" in json.dumps(result, default=str):  # a free JSON value still
+        components[CLEAN_VALUE] = clean_value_schema()
     return result

@@ -5,7 +5,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from config.api.fast import FastOutput
-from config.api.inputs import InputSerializer, limit
+from config.api.inputs import InputSerializer, QueryInputSerializer, limit
 from config.api.serializers import StateEventSerializer
 from filings.choices import EligibilityBasis, FilingMode, FilingType, ProofBasis
 from filings.models import Filing, FilingEvent, FilingMaterial, FilingMaterialRequirement
@@ -75,7 +75,6 @@ class ReasonSerializer(InputSerializer):
 class FilingChangeSerializer(ReasonSerializer):
     """What a change may set; anything else (a commitment's due date, a state) is refused by name."""
 
-    strict = True
     filing_type = serializers.ChoiceField(choices=FilingType.choices, required=False)
     destination = serializers.CharField(max_length=6, required=False)
     start_date = serializers.DateField(required=False)
@@ -217,8 +216,9 @@ class FilingDetailSerializer(FilingSerializer):
             return obj.institutions_binding
         from filings.selectors import designated_institutions_required
 
+        today = timezone.localdate()
         return designated_institutions_required(
-            region=obj.destination, filing_type=obj.filing_type, on=timezone.localdate()
+            region=obj.destination, filing_type=obj.filing_type, start=today, end=today
         )
 
     @extend_schema_field(ChecklistItemSerializer(many=True))
@@ -231,7 +231,7 @@ class FilingDetailSerializer(FilingSerializer):
 FilingEventSerializer = StateEventSerializer.for_subject(FilingEvent, "filing")
 
 
-class EligibilityQuerySerializer(InputSerializer):
+class EligibilityQuerySerializer(QueryInputSerializer):
     id_number = serializers.CharField(max_length=18)
     city = serializers.RegexField(r"^\d{6}$", help_text="City code of the place of treatment.")
     date = serializers.DateField(required=False, help_text="Day of treatment; today by default.")

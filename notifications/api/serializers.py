@@ -3,11 +3,11 @@
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from config.api.inputs import InputSerializer
+from config.api.inputs import QueryInputSerializer
 from notifications.choices import NotificationKind, RecordType
 
 
-class NotificationQuerySerializer(InputSerializer):
+class NotificationQuerySerializer(QueryInputSerializer):
     after = serializers.CharField(
         max_length=200, required=False, help_text=_("The `next` cursor of the previous answer; omit it to start.")
     )

@@ -4,7 +4,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from config.api.fast import FastOutput
-from config.api.inputs import InputSerializer, limit
+from config.api.inputs import InputSerializer, QueryInputSerializer, limit
 from registry.choices import INSURANCE_TYPE_NATIONAL_CODE, InsuranceType, InsuredStatus, RevealPurpose
 from registry.masking import REVEALABLE_FIELDS, mask_id_number, mask_phone, masked, reader_may_see
 from registry.models import Institution, Person, Region
@@ -109,7 +109,7 @@ class PersonPatchSerializer(PersonInputSerializer):
     id_number = None
 
 
-class RevealQuerySerializer(InputSerializer):
+class RevealQuerySerializer(QueryInputSerializer):
     reveal = serializers.MultipleChoiceField(
         choices=list(REVEALABLE_FIELDS), help_text="Fields to show in full; the reveal is recorded for auditors."
     )

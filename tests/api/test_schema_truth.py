@@ -8,7 +8,7 @@ import pytest
 from jsonschema import Draft4Validator
 from rest_framework.test import APIClient
 
-from tests.factories import ClaimFactory, FilingFactory, PersonFactory
+from tests.factories import ClaimFactory, FilingFactory, PersonFactory, valid_id_number
 
 SCHEMA_URL = "/api/schema/"
 
@@ -60,7 +60,28 @@ def test_text_the_edge_refuses_is_outside_the_schema(schema):
     assert parameters["name"]["schema"]["pattern"] == r"^[^\x00-\x1F\x7F]*$"
     body = schema["components"]["schemas"]["FilingInputRequest"]
     assert body["properties"]["contact_name"]["pattern"] == r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F]*$"
-    assert body["propertyNames"] == {"pattern": r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F]*$"}
+    assert body["additionalProperties"] is False
+
+
+def test_every_json_body_declares_exactly_its_fields(schema):
+    """``additionalProperties: false`` on every JSON request body (the server refuses an unknown key, naming it);
+    no recursive "any JSON" type left for a generator to trip on."""
+    components = schema["components"]["schemas"]
+    assert "CleanJSONValue" not in components
+    for label, operation in operations(schema):
+        content = (operation.get("requestBody") or {}).get("content", {}).get("application/json")
+        if content is None:
+            continue
+        ref = content["schema"].get("$ref", "")
+        body = components[ref.rsplit("/", 1)[-1]] if ref else content["schema"]
+        assert body.get("additionalProperties") is False, label
+
+
+@pytest.mark.django_db
+def test_an_unknown_key_in_a_json_body_is_400_naming_it(counter):
+    body = {"id_number": valid_id_number(777), "name": "王五", "insurance_type": "employee", "colour": "blue"}
+    response = counter.post("/api/v1/persons/", body, format="json")
+    assert response.status_code == 400 and list(response.json()["errors"]) == ["colour"]
 
 
 def validator(schema, component):

@@ -176,3 +176,40 @@ def test_a_change_that_tries_to_set_the_commitment_is_refused_naming_the_field(m
     assert field in response.json()["errors"]
     assert (Filing.objects.count(), FilingEvent.objects.count(), FilingMaterial.objects.count()) == before
     assert Filing.objects.get(pk=promised.pk).state == "effective"
+
+
+# --- through whatever types: the chain, not only the filing replaced (hostile review) -----------------------------
+
+
+def test_a_round_trip_through_a_type_without_a_promise_keeps_the_first_due_date(me, promised):
+    first_due = filed_months_ago(promised, days_left=10)
+    temporary = change(
+        me,
+        promised.reference,
+        filing_type="other_temporary",
+        proof_basis="documents",
+        end_date=add_months(today(), 6).isoformat(),
+    )
+    assert temporary.commitment_due_date is None
+    back = change(me, temporary.reference, filing_type="retiree_resettled", proof_basis="commitment")
+    assert back.commitment_due_date == first_due and back.commitment_fulfilled_at is None
+
+
+def test_an_item_promised_earlier_keeps_its_due_date_after_another_promise_was_kept(me, promised):
+    first_due = filed_months_ago(promised, days_left=10)
+    resident = change(me, promised.reference, filing_type="long_term_resident")
+    assert resident.commitment_due_date == first_due
+    upload(me, resident.reference, "residence_proof")
+    assert Filing.objects.get(pk=resident.pk).commitment_fulfilled_at is not None
+    retiree = change(me, resident.reference, filing_type="retiree_resettled")
+    assert retiree.commitment_fulfilled_at is None
+    assert retiree.commitment_due_date == first_due  # household_proof was promised first on that date
+
+    # And the residence proof delivered two filings back is carried again when a type asks for it.
+    resident_again = change(me, retiree.reference, filing_type="long_term_resident")
+    assert set(FilingMaterial.objects.filter(filing=resident_again).values_list("item", flat=True)) == {
+        "residence_proof"
+    }
+    assert resident_again.commitment_fulfilled_at is not None
+    assert filings_revoke_overdue_commitments(today=first_due + datetime.timedelta(days=1)) == []
+    assert Filing.objects.get(pk=resident_again.pk).state == "effective"

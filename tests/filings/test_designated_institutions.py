@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from filings.models import DesignatedInstitutionRule, Filing
 from filings.selectors import eligibility_check
+from registry.workdays import add_months
 from reimbursements.selectors import claim_basis
 from tests.factories import ClaimFactory, FilingFactory, InstitutionFactory, PersonFactory, UserFactory
 
@@ -198,3 +199,23 @@ def test_the_admin_refuses_an_overlapping_rule_and_writes_nothing():
     assert response.status_code == 200
     assert "effective_from" in response.context["adminform"].form.errors
     assert DesignatedInstitutionRule.objects.count() == 1
+
+
+def test_a_filing_running_into_a_rule_that_takes_effect_later_names_its_institutions(client_for, named):
+    rule({"destination_id": "310100", "effective_from": day(200)})
+    person = PersonFactory()
+    open_ended = client_for(person=person).post(FILINGS, filing_body(person), format="json")
+    assert open_ended.status_code == 400 and "institutions" in open_ended.json()["errors"]
+    other = PersonFactory()
+    ends_before = filing_body(other, filing_type="other_temporary", end_date=add_months(today(), 6).isoformat())
+    response = client_for(person=other).post(FILINGS, ends_before, format="json")
+    assert response.status_code == 201, response.content
+
+
+def test_a_filing_made_before_the_rule_and_naming_none_is_covered_nowhere_until_changed(named):
+    bare = FilingFactory(person=PersonFactory(), filing_type="long_term_resident", destination_id="310000")
+    rule({"destination_id": "310000"})
+    for institution in (named, None):
+        answer, _queries = ask(bare, institution)
+        assert (answer.covered, answer.reason_code) == (False, "not_designated_institution")
+        assert bare.reference in answer.reason and "未选定" in answer.reason  # names none: the remedy says so

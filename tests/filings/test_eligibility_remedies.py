@@ -328,3 +328,18 @@ def test_every_outcome_of_this_issue_takes_one_query(person):
     assert outcomes["pending"] == "filing_pending"
     assert outcomes["retroactive bound"] == "no_filing"
     assert outcomes["covered, not connected"] == outcomes["emergency episode"] == "filed"
+
+
+def test_filed_elsewhere_on_a_past_day_leaves_only_a_manual_claim(client_for, person):
+    """A change starts today at the earliest and a retroactive filing would overlap: the remedy says claim."""
+    filing = FilingFactory(person=person, destination_id="440000", start_date=day(-200), end_date=None)
+    on = day(-30)
+    answer = ask(person, on=on)
+    assert answer.reason_code == "filed_elsewhere"
+    assert add_months(on, 12).isoformat() in answer.remedy  # the claims' deadline after a discharge that day
+    assert add_months(today(), -12).isoformat() not in answer.remedy  # no retroactive filing proposed
+    refused = client_for(person=person).post(
+        f"{FILINGS}{filing.reference}/change/", {"destination": "310000", "start_date": on.isoformat()}
+    )
+    assert refused.status_code == 400  # what the remedy no longer proposes
+    assert "change" not in answer.remedy.lower() and "变更" not in answer.remedy

@@ -64,3 +64,20 @@ def test_a_missing_calendar_for_the_current_year_is_told_all_year(on):
     on(datetime.datetime(2027, 3, 1, 9, 0, tzinfo=SHANGHAI))
     html = index(Role.ADMIN)
     assert "2027年的节假日安排尚未录入" in html and "2028年" not in html
+
+
+@pytest.mark.parametrize("year", ["0", "1899", "2101", "65535", "70000"])
+def test_marking_a_year_outside_1900_to_2100_is_refused_naming_it(year):
+    from django.test import Client
+
+    from registry.models import HolidayYear
+    from tests.factories import UserFactory
+
+    admin = Client()
+    admin.force_login(UserFactory(role="admin"))
+    before = HolidayYear.objects.count()
+    response = admin.post("/admin/registry/holidayyear/add/", {"year": year})
+    assert response.status_code in (200, 400)
+    if response.status_code == 200:
+        assert "year" in response.context["adminform"].form.errors
+    assert HolidayYear.objects.count() == before
