@@ -24,11 +24,12 @@ from registry.validators import normalize_phone
 DATA = Path(__file__).resolve().parent / "data"
 
 DEMO_PERSONS = [
-    # name, birth date, sequence, insurance type, phone
-    ("张三", "19560312", "031", InsuranceType.EMPLOYEE, "13906001234"),
-    ("李四", "19800521", "052", InsuranceType.EMPLOYEE, "13812345678"),
-    ("王芳", "19920808", "084", InsuranceType.RESIDENT, "0592-5551234"),
-    ("陈明", "19481130", "115", InsuranceType.RESIDENT, "13700001111"),
+    # name, birth date, sequence, insurance type, phone, retired (as the enrolment import says): 张三 is the
+    # resettled retiree of the README's first walk-through
+    ("张三", "19560312", "031", InsuranceType.EMPLOYEE, "13906001234", True),
+    ("李四", "19800521", "052", InsuranceType.EMPLOYEE, "13812345678", False),
+    ("王芳", "19920808", "084", InsuranceType.RESIDENT, "0592-5551234", False),
+    ("陈明", "19481130", "115", InsuranceType.RESIDENT, "13700001111", True),
 ]
 
 
@@ -58,10 +59,15 @@ def load_institutions() -> int:
 
 def load_persons() -> list[Person]:
     persons = []
-    for name, birth, sequence, insurance_type, phone in DEMO_PERSONS:
+    for name, birth, sequence, insurance_type, phone, retired in DEMO_PERSONS:
         person, created = Person.objects.get_or_create(
             id_number=demo_id_number(birth, sequence),
-            defaults={"name": name, "insurance_type": insurance_type, "phone": normalize_phone(phone)},
+            defaults={
+                "name": name,
+                "insurance_type": insurance_type,
+                "phone": normalize_phone(phone),
+                "retired": retired,
+            },
         )
         if created:
             insured_period_open(person, starts_on=None)  # insured since before the records begin
