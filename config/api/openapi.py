@@ -211,3 +211,17 @@ def restrict_strings(result, generator, request, public):
     if f"#/components/schemas/{CLEAN_VALUE}" in json.dumps(result, default=str):  # a free JSON value still
         components[CLEAN_VALUE] = clean_value_schema()
     return result
+
+
+def references_in_one_shape(result, generator, request, public):
+    """Post-processing hook: a property that names a component is written ``allOf: [{$ref}]`` always.
+
+    drf-spectacular wraps the reference only when it adds a title or description beside it, and the title
+    is the field's translated label, which differs from the field's name in Chinese and not in English: the
+    schema's shape then changed with ``Accept-Language``, and so did the clients generated from it.
+    """
+    for component in result.get("components", {}).get("schemas", {}).values():
+        for name, schema in (component.get("properties") or {}).items():
+            if isinstance(schema, dict) and set(schema) == {"$ref"}:
+                component["properties"][name] = {"allOf": [{"$ref": schema["$ref"]}]}
+    return result

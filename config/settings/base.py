@@ -326,7 +326,11 @@ SPECTACULAR_SETTINGS = {
         "InsuranceTypeInputEnum": "registry.api.serializers.INSURANCE_TYPE_INPUT",
     },
     # What the edge refuses in text, written into the schema (config/api/openapi.py).
-    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "config.api.openapi.restrict_strings"],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "config.api.openapi.restrict_strings",
+        "config.api.openapi.references_in_one_shape",
+    ],
 }
 
 LOGGING = logging_config(level=os.environ.get("LOG_LEVEL", "INFO"))

@@ -158,3 +158,34 @@ def test_a_json_null_body_for_a_claim_checklist_item_is_a_400_not_a_500(counter)
         "POST", f"/api/v1/claims/{claim.reference}/materials/hospital_invoice/", "null", "application/json"
     )
     assert answer.status_code == 400
+
+
+def _shape(node):
+    """What a generated client is built from: names, operation ids, enums and references; not the prose."""
+    if isinstance(node, dict):
+        return {
+            key: _shape(value)
+            for key, value in node.items()
+            if key not in ("description", "summary", "title", "x-spec-enum-id")
+        }
+    if isinstance(node, list):
+        return [_shape(item) for item in node]
+    return node
+
+
+@pytest.mark.django_db
+def test_the_schema_is_the_same_in_every_language():
+    """Component names, operation ids, enums and shapes do not depend on ``Accept-Language`` (issue 29)."""
+    client = APIClient()
+
+    def schema_in(language: str) -> dict:
+        answer = client.get(SCHEMA_URL, HTTP_ACCEPT="application/vnd.oai.openapi+json", HTTP_ACCEPT_LANGUAGE=language)
+        assert answer.status_code == 200
+        return answer.json()
+
+    chinese, english = schema_in("zh-hans"), schema_in("en")
+    assert set(chinese["components"]["schemas"]) == set(english["components"]["schemas"])
+    ids = [op["operationId"] for path in chinese["paths"].values() for op in path.values() if isinstance(op, dict)]
+    assert len(ids) == len(set(ids)), "duplicate operation ids"
+    assert _shape(chinese["paths"]) == _shape(english["paths"])
+    assert _shape(chinese["components"]["schemas"]) == _shape(english["components"]["schemas"])
