@@ -29,7 +29,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 
-from django.db import OperationalError, connections
+from django.db import OperationalError, connections, transaction
 
 logger = logging.getLogger(__name__)
 
@@ -125,7 +125,7 @@ class BatchWriter:
                 return True
             connection = connections[self.alias]
             try:
-                with _atomic(self.alias):
+                with transaction.atomic(using=self.alias):
                     self.write_rows(connection, rows)
             except Exception:
                 logger.exception("eligibility record: %d rows not written, kept to retry", len(rows))
@@ -147,9 +147,3 @@ class BatchWriter:
         if not self.flush():
             logger.error("eligibility record: %d rows lost at exit", self.waiting())
         self._pid = None
-
-
-def _atomic(alias: str):
-    from django.db import transaction
-
-    return transaction.atomic(using=alias)

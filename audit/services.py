@@ -111,11 +111,6 @@ def eligibility_question_record(
 _writer: BatchWriter | None = None
 
 
-def eligibility_questions_flush() -> bool:
-    """Write the rows this process holds now (tests, and a server's shutdown hook); False if refused."""
-    return _writer.flush() if _writer is not None else True
-
-
 def write_questions(connection, rows) -> None:
     """Write recorded answers (rows in the order of ``COLUMNS`` with the number in place of its digest), one
     statement per row sent in one round trip; the digest is computed here, off the request when batched."""

@@ -572,17 +572,17 @@ def _chain(filing: Filing) -> list[Filing]:
     return chain
 
 
+def _promised(requirements) -> set[str]:
+    """The items a commitment letter promises among ``requirements``: the required ones a letter may replace."""
+    return {r.item for r in requirements if r.commitment_may_replace and r.required}
+
+
 def _promised_items(filing: Filing) -> set[str]:
-    """What a filing resting on a commitment letter promised: the required items a letter may replace, by the
-    requirements in force when it was submitted."""
+    """What a filing resting on a commitment letter promised, by the requirements in force when it was submitted."""
     if filing.proof_basis != ProofBasis.COMMITMENT:
         return set()
     on = timezone.localtime(filing.submitted_at).date()
-    return {
-        r.item
-        for r in selectors.filing_requirements(filing_type=filing.filing_type, on=on)
-        if r.commitment_may_replace and r.required
-    }
+    return _promised(selectors.filing_requirements(filing_type=filing.filing_type, on=on))
 
 
 def _carried_by_change(old: Filing, fields: dict, today: datetime.date) -> Carried:
@@ -608,7 +608,7 @@ def _carried_by_change(old: Filing, fields: dict, today: datetime.date) -> Carri
     delivered = {m.item for m in materials}
     carried: dict = {}
     if fields["proof_basis"] == ProofBasis.COMMITMENT:
-        promised = {r.item for r in requirements if r.commitment_may_replace and r.required}
+        promised = _promised(requirements)
         if promised <= delivered:
             fulfilled_before = [f.commitment_fulfilled_at for f in chain if f.commitment_fulfilled_at]
             carried["commitment_fulfilled_at"] = max(fulfilled_before) if fulfilled_before else timezone.now()
@@ -996,7 +996,7 @@ def filing_material_upload(*, filing_id: int, item: str, upload, actor: Actor, c
         material.save()
         rate.record()
         if filing.proof_basis == ProofBasis.COMMITMENT and filing.commitment_fulfilled_at is None:
-            promised = {code for code, r in requirements.items() if r.commitment_may_replace and r.required}
+            promised = _promised(requirements.values())
             received = set(filing.materials.values_list("item", flat=True))
             if promised <= received:
                 filing.commitment_fulfilled_at = timezone.now()

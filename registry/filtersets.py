@@ -3,10 +3,9 @@
 import django_filters
 
 from config.actors import actor_of
-from config.limits import personal_lookup_guesses
 from registry.choices import VISIT_SETTLEMENT_FIELD, VisitKind
 from registry.models import Institution, Person, Region
-from registry.selectors import normalize_id_query
+from registry.selectors import normalize_id_query, person_looked_up
 
 
 class IdNumberFilter(django_filters.CharFilter):
@@ -21,13 +20,9 @@ class IdNumberFilter(django_filters.CharFilter):
         limit the caller is refused (429) whether the next number would match or not."""
         if value in (None, ""):
             return qs
-        number = normalize_id_query(value)
         request = getattr(self.parent, "request", None)
-        guesses = personal_lookup_guesses(actor_of(request.user) if request is not None else None)
-        guesses.check()
-        if not Person.objects.filter(id_number=number).exists():
-            guesses.record()
-        return qs.filter(**{self.field_name: number})
+        person_looked_up(actor=actor_of(request.user) if request is not None else None, id_number=value)
+        return qs.filter(**{self.field_name: normalize_id_query(value)})
 
 
 class RegionFilterSet(django_filters.FilterSet):
