@@ -6,7 +6,7 @@ PORT ?= 8000
 HOST ?= 127.0.0.1
 export DJANGO_SETTINGS_MODULE ?= config.settings.dev
 
-.PHONY: run test venv install install-dev migrate demo serve lint bench messages clean browser worker faults schema-check
+.PHONY: run test venv install install-dev migrate demo serve lint bench messages clean browser worker faults schema-check clients-deps clients-check
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -52,6 +52,23 @@ test: install-dev
 ## any 5xx or any answer the OpenAPI schema does not describe (bench/schema_check.py; 2–3 minutes).
 schema-check: install-dev
 	$(BIN)/python bench/schema_check.py
+
+## make clients-check: the schema from a live server, a TypeScript client (@hey-api/openapi-ts, tsc --strict)
+## and a Python client (openapi-python-client) generated with no warning, and the README's walk-throughs run
+## with each (clients/check.py; Node.js 20.19 or newer and npm on PATH; about a minute).
+clients/node_modules/.installed: clients/package.json clients/package-lock.json
+	cd clients && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+clients/.venv/.installed: clients/requirements.txt
+	$(PYTHON) -m venv clients/.venv
+	clients/.venv/bin/pip install --quiet -r clients/requirements.txt
+	touch $@
+
+clients-deps: clients/node_modules/.installed clients/.venv/.installed
+
+clients-check: install-dev clients-deps
+	$(BIN)/python clients/check.py
 
 ## make browser: headless Chromium and a Chinese font for tests/browser (Debian packages; browser
 ## downloads do not work here). Installs what is missing as root or with non-interactive sudo, else

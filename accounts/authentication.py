@@ -21,7 +21,6 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
-from drf_spectacular.plumbing import build_bearer_security_scheme_object
 from knox.auth import TokenAuthentication as KnoxTokenAuthentication
 from knox.crypto import hash_token
 from knox.models import AuthToken
@@ -32,6 +31,7 @@ from accounts.models import ChannelAPIKey
 from accounts.principals import ChannelPrincipal, PersonPrincipal
 from accounts.services import person_session_resolve
 from accounts.throttles import credential_failures
+from config.actors import CHANNEL_BACKEND, STAFF_CAPACITIES, Capacity
 
 
 def _credential(request, keyword: str) -> str | None:
@@ -88,6 +88,7 @@ class StaffTokenAuthentication(FailureLimitedAuthentication, KnoxTokenAuthentica
 
     keyword = "Token"
     failure_scope = "token_failures"
+    capacities = STAFF_CAPACITIES
 
     def check_credential(self, request):
         return self.authenticate_credentials(_credential(request, self.keyword))
@@ -108,21 +109,12 @@ class StaffTokenAuthentication(FailureLimitedAuthentication, KnoxTokenAuthentica
         return auth_token.user, auth_token
 
 
-class StaffTokenScheme(OpenApiAuthenticationExtension):
-    """The schema's ``tokenAuth``: ``Authorization: Token <token>``."""
-
-    target_class = "accounts.authentication.StaffTokenAuthentication"
-    name = "tokenAuth"
-
-    def get_security_definition(self, auto_schema):
-        return build_bearer_security_scheme_object(header_name="Authorization", token_prefix="Token")
-
-
 class ChannelKeyAuthentication(FailureLimitedAuthentication):
     """``Authorization: Api-Key <key>`` of a channel backend or a hospital."""
 
     keyword = "Api-Key"
     failure_scope = "api_key_failures"
+    capacities = frozenset({Capacity.HOSPITAL, CHANNEL_BACKEND})
 
     def check_credential(self, request):
         key = _credential(request, self.keyword)
@@ -178,6 +170,7 @@ class PersonSessionAuthentication(FailureLimitedAuthentication):
 
     keyword = "Bearer"
     failure_scope = "bearer_failures"
+    capacities = frozenset({Capacity.PERSON})
 
     def check_credential(self, request):
         token = _credential(request, self.keyword)
@@ -188,21 +181,61 @@ class PersonSessionAuthentication(FailureLimitedAuthentication):
         return principal, session
 
 
-class ChannelKeyScheme(OpenApiAuthenticationExtension):
-    """The schema's ``apiKeyAuth``: ``Authorization: Api-Key <key>``."""
+class CallerScheme(OpenApiAuthenticationExtension):
+    """A credential in the schema, its Authorization prefix in the scheme itself.
 
+    ``Bearer`` is an HTTP bearer scheme (generators send the prefix themselves). ``Token`` and ``Api-Key`` are
+    not registered HTTP schemes, which generators refuse (``type: http, scheme: Token`` is dropped, with a
+    warning): they are API keys in the Authorization header whose ``x-auth-scheme`` names the prefix, also
+    stated in the description. Each has a name of its own, so a client tells them apart.
+
+    An operation lists a scheme only when the callers it carries (the authentication class's
+    ``capacities``) include one the operation's permissions admit (``AutoSchema.admitted_capacities``).
+    """
+
+    prefix: str
+    description: str
+
+    def get_security_definition(self, auto_schema):
+        if self.prefix == "Bearer":
+            return {"type": "http", "scheme": "bearer", "description": self.description}
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
+            "x-auth-scheme": self.prefix,
+            "description": self.description,
+        }
+
+    def get_security_requirement(self, auto_schema):
+        admitted = auto_schema.admitted_capacities()
+        if admitted is not None and not (self.target.capacities & admitted):
+            return None
+        return {self.name: []}
+
+
+class StaffTokenScheme(CallerScheme):
+    target_class = "accounts.authentication.StaffTokenAuthentication"
+    name = "staffToken"
+    prefix = "Token"
+    description = (
+        "Staff: send `Authorization: Token <token>` (the prefix `Token`, a space, then the token from "
+        "`createStaffToken`, POST /auth/token/)."
+    )
+
+
+class ChannelKeyScheme(CallerScheme):
     target_class = "accounts.authentication.ChannelKeyAuthentication"
-    name = "apiKeyAuth"
+    name = "channelKey"
+    prefix = "Api-Key"
+    description = (
+        "A channel backend's or a hospital's API key: send `Authorization: Api-Key <key>` (the prefix `Api-Key`, a "
+        "space, then the key issued in the admin)."
+    )
 
-    def get_security_definition(self, auto_schema):
-        return build_bearer_security_scheme_object(header_name="Authorization", token_prefix="Api-Key")
 
-
-class PersonSessionScheme(OpenApiAuthenticationExtension):
-    """The schema's ``bearerAuth``: ``Authorization: Bearer <token>`` of a person session."""
-
+class PersonSessionScheme(CallerScheme):
     target_class = "accounts.authentication.PersonSessionAuthentication"
-    name = "bearerAuth"
-
-    def get_security_definition(self, auto_schema):
-        return build_bearer_security_scheme_object(header_name="Authorization", token_prefix="Bearer")
+    name = "personSession"
+    prefix = "Bearer"
+    description = "A person, through a channel: `Authorization: Bearer <token>` from `createPersonSession`."

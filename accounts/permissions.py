@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rest_framework.permissions import BasePermission
 
-from config.actors import ActorKind, actor_of
+from config.actors import CHANNEL_BACKEND, ActorKind, actor_of
 
 
 class IsChannelBackend(BasePermission):
@@ -13,3 +13,6 @@ class IsChannelBackend(BasePermission):
     def has_permission(self, request, view) -> bool:
         actor = actor_of(request.user)
         return actor is not None and actor.kind == ActorKind.CHANNEL and not actor.is_hospital
+
+    def admitted(self, view) -> frozenset:
+        return frozenset({CHANNEL_BACKEND})

@@ -453,7 +453,7 @@ def seed_records(base: str, secrets: dict, persons: list) -> dict:
     claims = [call(base, "POST", "claims/", person, claim("SC000001"))["reference"]]
     paid = call(base, "POST", "claims/", counter, claim("SC000002", id_number=others[0]))
     for item in [m["item"] for m in paid.get("materials", []) if m.get("required")]:
-        call(base, "POST", f"claims/{paid['reference']}/materials/{item}/", counter, {"status": "accepted"})
+        call(base, "POST", f"claims/{paid['reference']}/materials/{item}/status/", counter, {"status": "accepted"})
     call(base, "POST", f"claims/{paid['reference']}/start-review/", reviewer, {})
     call(base, "POST", f"claims/{paid['reference']}/approve/", reviewer, {})
     call(base, "POST", f"claims/{paid['reference']}/pay/", admin, {"payment_reference": "SC-PAY-1"})

@@ -40,6 +40,9 @@ class Capacity(enum.StrEnum):
 STAFF_CAPACITIES = frozenset({Capacity.COUNTER, Capacity.REVIEWER, Capacity.AUDITOR, Capacity.ADMIN})
 # Who may read records: staff read all of them, a person their own (scoped by the selectors).
 READERS = STAFF_CAPACITIES | {Capacity.PERSON}
+# Not a capacity: a channel backend's own key (not a hospital's), which opens person sessions and reads its
+# channel's notification feed. Permissions name it for the schema's list of callers (config.api.openapi).
+CHANNEL_BACKEND = "channel_backend"
 # The channel recorded when staff act (at the counter, in the admin).
 COUNTER_CHANNEL = "counter"
 

@@ -83,6 +83,24 @@ FILING_TRANSITIONS: dict[tuple[str | None, str], str] = {
 }
 
 
+class EligibilityReasonCode(models.TextChoices):
+    """Why eligibility answered as it did: ``reason_code`` of every answer (the selector checks each one)."""
+
+    LOCAL = "local", _("Care in the insured city")
+    IN_PROVINCE = "in_province", _("Inside the insured province, no filing needed")
+    FILED = "filed", _("An effective filing covers the place and day")
+    EMERGENCY = "emergency", _("Emergency treated as filed")
+    NOT_INSURED_HERE = "not_insured_here", _("Not insured with this bureau")
+    NOT_ACTIVELY_INSURED = "not_actively_insured", _("Not insured on that day")
+    NOT_QUALIFIED = "not_qualified", _("No chronic/special outpatient qualification")
+    NOT_SETTLED_DIRECTLY = "not_settled_directly", _("The chronic disease is not settled directly")
+    INSTITUTION_NOT_CONNECTED = "institution_not_connected", _("The institution is not connected")
+    NOT_DESIGNATED_INSTITUTION = "not_designated_institution", _("Not an institution the filing names")
+    FILING_PENDING = "filing_pending", _("A filing awaits review")
+    FILED_ELSEWHERE = "filed_elsewhere", _("The filing is for another destination")
+    NO_FILING = "no_filing", _("No filing covers the place and day")
+
+
 class EligibilityBasis(models.TextChoices):
     FILING = "filing", _("An effective filing")
     EMERGENCY = "emergency", _("Emergency treated as filed")

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from config.actors import Actor
 from config.errors import NotFound, ValidationFailed
 from config.models import joined_columns
-from filings.choices import EligibilityBasis, FilingState, FilingType
+from filings.choices import EligibilityBasis, EligibilityReasonCode, FilingState, FilingType
 from filings.models import (
     DesignatedInstitutionRule,
     Filing,
@@ -212,7 +212,7 @@ def eligibility_check(
             covered=covered,
             basis=basis,
             filing=filing,
-            reason_code=reason_code,
+            reason_code=EligibilityReasonCode(reason_code).value,  # a code outside the enum is a defect: ValueError
             reason=str(reason),
             remedy=str(remedy) if remedy else None,
             valid_until=valid_until,

@@ -70,6 +70,7 @@ class StaffTokenView(APIView):
     throttle_classes = [StaffLoginThrottle]
 
     @extend_schema(
+        auth=[],
         request=TokenRequestSerializer,
         responses={
             200: TokenResponseSerializer,

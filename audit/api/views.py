@@ -1,7 +1,7 @@
 """Auditors' API: every event across records (cursor pages or a streamed CSV), and who revealed what."""
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
@@ -81,7 +81,7 @@ class PersonDataAccessView(generics.ListAPIView):
     def get_queryset(self):
         return PersonDataAccess.objects.select_related("person")
 
-    @extend_schema(tags=["audit"], responses={200: PersonDataAccessSerializer(many=True), 403: OpenApiResponse()})
+    @extend_schema(tags=["audit"], responses={200: PersonDataAccessSerializer(many=True), **ERRORS})
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import OperationalError
@@ -14,15 +15,16 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from config.api.inputs import flatten_errors
-from config.errors import ApplicationError
+from config.errors import ERROR_CODE_CHOICES, ApplicationError, ErrorCode
 
 logger = logging.getLogger(__name__)
+ERROR_CODES = frozenset(ErrorCode)
 
 
 class ErrorSerializer(serializers.Serializer):
     """Documents the error body in the OpenAPI schema."""
 
-    code = serializers.CharField(help_text="Stable machine-readable error code.")
+    code = serializers.ChoiceField(choices=ERROR_CODE_CHOICES, help_text="Stable machine-readable error code.")
     message = serializers.CharField(help_text="Human-readable summary (Simplified Chinese by default).")
     errors = serializers.DictField(
         child=serializers.ListField(child=serializers.CharField()),
@@ -35,6 +37,12 @@ ERRORS = {400: ErrorSerializer, 401: ErrorSerializer, 403: ErrorSerializer, 404:
 
 
 def error_body(code: str, message: str, errors: dict | None = None) -> dict:
+    """The one error body. ``code`` is one of ``ErrorCode`` (the schema's enum); another is a defect, raised in
+    tests (``STRICT_ERROR_CODES``) and logged in production, where the answer still goes out."""
+    if code not in ERROR_CODES:
+        if getattr(settings, "STRICT_ERROR_CODES", False):
+            raise LookupError(f"error code {code!r} is not in config.errors.ErrorCode")
+        logger.error("error code %r is not in config.errors.ErrorCode", code)
     return {"code": code, "message": str(message), "errors": errors or {}}
 
 

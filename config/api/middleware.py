@@ -24,6 +24,8 @@ from django.middleware.csrf import CsrfViewMiddleware
 from django.template import loader
 from django.utils.translation import gettext as _
 
+from config.api.exceptions import error_body
+
 API_PREFIX = "/api/"
 CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 # Errors that mean the database is unreachable (connection refused, closed, shutting down).
@@ -36,7 +38,7 @@ def is_api(request) -> bool:
 
 
 def json_error(status: int, code: str, message: str, errors: dict | None = None, **headers) -> HttpResponse:
-    body = {"code": code, "message": str(message), "errors": errors or {}}
+    body = error_body(code, message, errors)
     response = HttpResponse(json.dumps(body, ensure_ascii=False), status=status, content_type="application/json")
     for name, value in headers.items():
         response[name.replace("_", "-")] = value

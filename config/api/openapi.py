@@ -22,14 +22,22 @@ and none but tab, line feed and carriage return in the strings of a JSON body
 
 from __future__ import annotations
 
+import inspect
 import json
 
+from django.db import DatabaseError
+from django.db.models import Choices
+from drf_spectacular.drainage import warn
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
-from drf_spectacular.plumbing import force_instance, is_basic_serializer
+from drf_spectacular.plumbing import deep_import_string, force_instance, get_lib_doc_excludes, is_basic_serializer
+from drf_spectacular.settings import spectacular_settings
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
+from rest_framework.fields import empty
 from rest_framework.permissions import AllowAny
 
 from config.api.exceptions import ErrorSerializer
+from config.api.inputs import InputSerializer, QueryInputSerializer
+from config.api.operations import OPERATIONS
 
 # What a query, path or header value may hold (ControlCharacterMiddleware refuses the rest).
 PARAMETER_TEXT = r"^[^\x00-\x1F\x7F]*$"
@@ -48,6 +56,16 @@ ERROR_DESCRIPTIONS = {
     "415": "A media type this operation does not read (`unsupported_media_type`).",
     "429": "Too many failed attempts (`throttled`); `Retry-After` says when to come back.",
     "503": "The database does not answer (`service_unavailable`); retry after `Retry-After` seconds.",
+}
+
+ETAG_HEADER = {
+    "schema": {"type": "string"},
+    "description": 'The record\'s version, quoted (`"7"`): send it back as `If-Match` to act on this version only.',
+}
+REPLAYED_HEADER = {
+    "schema": {"type": "string"},
+    "description": "`true` on an answer replayed for a repeated `Idempotency-Key` (the first answer, unchanged); "
+    "absent otherwise.",
 }
 
 RETRY_AFTER_HEADER = {
@@ -80,6 +98,12 @@ def upload_refusals(conflicts: str) -> dict[int, OpenApiResponse]:
             ),
         ),
     }
+
+
+def lib_doc_excludes() -> list:
+    """Classes whose docstrings are about our machinery, not about a shape (``GET_LIB_DOC_EXCLUDES``): a request
+    component inherits no description from ``InputSerializer``."""
+    return [*get_lib_doc_excludes(), InputSerializer, QueryInputSerializer]
 
 
 class AutoSchema(SpectacularAutoSchema):
@@ -126,6 +150,60 @@ class AutoSchema(SpectacularAutoSchema):
             ):
                 parameter["allowEmptyValue"] = True
         return result
+
+    def _map_basic_serializer(self, serializer, direction):
+        """In an answer every field is required, so generated clients type them as always there.
+
+        DRF writes every field of a serializer, null where the value is, except one it may skip: a writable field
+        declared ``required=False``, without a default and not nullable, when the data lacks it (parts of a
+        breakdown frozen before they existed). Those stay optional; request bodies keep DRF's own required list.
+        """
+        result = super()._map_basic_serializer(serializer, direction)
+        if direction == "response" and result.get("properties"):
+            declared = getattr(serializer, "_declared_fields", {})
+            skippable = {
+                name
+                for name, field in serializer.fields.items()
+                if name in declared
+                and not (field.required or field.read_only or field.allow_null)
+                and field.default is empty
+            }
+            result["required"] = sorted(set(result["properties"]) - skippable)
+        return result
+
+    def admitted_capacities(self) -> frozenset | None:
+        """Who the view's permissions admit for this operation (None: anyone its credentials authenticate).
+
+        A permission class that knows offers ``admitted(view)``; the credential schemes then list only the
+        ones that can carry an admitted caller (``accounts.authentication.CallerScheme``).
+        """
+        admitted = None
+        for permission in self.view.get_permissions():
+            admits = getattr(permission, "admitted", None)
+            if admits is not None:
+                capacities = frozenset(admits(self.view))
+                admitted = capacities if admitted is None else admitted & capacities
+        return admitted
+
+    def _get_response_headers_for_code(self, status_code, direction="response"):
+        """``ETag`` on a record's answers (its version, for ``If-Match``); ``Idempotent-Replayed`` where a key is
+        taken."""
+        headers = super()._get_response_headers_for_code(status_code, direction)
+        if not str(status_code).startswith("2"):
+            return headers
+        parameters = {p.name for p in self.get_override_parameters() if isinstance(p, OpenApiParameter)}
+        if getattr(self.view, "answers_etag", False) and self._answers_record():
+            headers.setdefault("ETag", ETAG_HEADER)
+        if "Idempotency-Key" in parameters:
+            headers.setdefault("Idempotent-Replayed", REPLAYED_HEADER)
+        return headers
+
+    def _answers_record(self) -> bool:
+        """A record's detail or a transition on it (not its list, history or documents)."""
+        action = getattr(self.view, "action", None)
+        return action in ("retrieve", "create", "partial_update") or action in getattr(
+            self.view, "transition_actions", {}
+        )
 
     def error_codes(self, responses: dict) -> list[int]:
         codes = [400, 503]
@@ -224,4 +302,98 @@ def references_in_one_shape(result, generator, request, public):
         for name, schema in (component.get("properties") or {}).items():
             if isinstance(schema, dict) and set(schema) == {"$ref"}:
                 component["properties"][name] = {"allOf": [{"$ref": schema["$ref"]}]}
+    return result
+
+
+def name_operations(result, generator, request, public):
+    """Post-processing hook: each operation's id and summary from ``config.api.operations.OPERATIONS``."""
+    for path, methods in result.get("paths", {}).items():
+        for method, operation in methods.items():
+            if not isinstance(operation, dict) or "operationId" not in operation:
+                continue
+            named = OPERATIONS.get(operation["operationId"])
+            if named is None:
+                warn(f"{method.upper()} {path} ({operation['operationId']}) has no name in config.api.operations")
+                continue
+            operation["operationId"], summary = named
+            operation.setdefault("summary", summary)
+    return result
+
+
+def _override_values() -> dict[str, list]:
+    """``ENUM_NAME_OVERRIDES`` as name -> values (its choices classes, lists and import paths)."""
+    named = {}
+    for name, choices in spectacular_settings.ENUM_NAME_OVERRIDES.items():
+        if isinstance(choices, str):
+            choices = deep_import_string(choices)
+        if inspect.isclass(choices) and issubclass(choices, Choices):
+            choices = choices.choices
+        named[name] = [c if c is None or isinstance(c, (str, int)) else c[0] for c in choices]
+    return named
+
+
+def named_enums(result, generator, request, public):
+    """Post-processing hook: every enum of a parameter is a named component, one per set of values.
+
+    drf-spectacular names the enums of body and answer fields (``ENUM_NAME_OVERRIDES`` fixes those names) but
+    writes a parameter's enum in place, where generators name it after the parameter's translated title.
+    Here a parameter's enum refers to the component with the same values, made from ``ENUM_NAME_OVERRIDES``
+    when no field uses it; titles of parameters are dropped (they are translated, and named types after
+    them). An enum no name covers is reported as a schema warning.
+    """
+    components = result.setdefault("components", {}).setdefault("schemas", {})
+    by_values = {frozenset(schema["enum"]): name for name, schema in components.items() if "enum" in schema}
+    overrides = _override_values()
+    for name, values in overrides.items():
+        by_values.setdefault(frozenset(values), name)
+
+    def refer(schema: dict, where: str) -> dict:
+        if "enum" not in schema:
+            return schema
+        name = by_values.get(frozenset(schema["enum"]))
+        if name is None:
+            warn(f"the enum of {where} {schema['enum']} has no name in ENUM_NAME_OVERRIDES")
+            return schema
+        if name not in components:
+            values = overrides[name]
+            components[name] = {"enum": values, "type": "integer" if isinstance(values[0], int) else "string"}
+        return {"$ref": f"#/components/schemas/{name}"}
+
+    for path, methods in result.get("paths", {}).items():
+        for operation in methods.values():
+            if not isinstance(operation, dict):
+                continue
+            for parameter in operation.get("parameters", []):
+                schema = parameter.get("schema", {})
+                schema.pop("title", None)
+                where = f"{parameter['name']} of {path}"
+                if isinstance(schema.get("items"), dict):
+                    schema["items"] = refer(schema["items"], where)
+                else:
+                    parameter["schema"] = refer(schema, where)
+    result["components"]["schemas"] = dict(sorted(components.items()))
+    return result
+
+
+def path_enum(result, *, prefix: str, parameter: str, name: str, values, description: str) -> dict:
+    """Make the path ``parameter`` of every path under ``prefix`` the enum component ``name`` of ``values``.
+
+    ``values`` is a callable reading policy data: when the database cannot answer (a schema generated before
+    migrating, ``check --deploy``) the parameter keeps its pattern.
+    """
+    try:
+        values = sorted(values())
+    except DatabaseError:
+        return result
+    if not values:
+        return result
+    result["components"]["schemas"][name] = {"type": "string", "enum": values, "description": description}
+    for path, methods in result.get("paths", {}).items():
+        if not path.startswith(prefix) or f"{{{parameter}}}" not in path:
+            continue
+        for operation in methods.values():
+            for entry in operation.get("parameters", []) if isinstance(operation, dict) else []:
+                if entry["in"] == "path" and entry["name"] == parameter:
+                    entry["schema"] = {"$ref": f"#/components/schemas/{name}"}
+    result["components"]["schemas"] = dict(sorted(result["components"]["schemas"].items()))
     return result

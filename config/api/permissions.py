@@ -23,16 +23,13 @@ class ActionCapacities(BasePermission):
 
     def has_permission(self, request, view) -> bool:
         actor = actor_of(request.user)
-        if actor is None:
-            return False
-        action = getattr(view, "action", None) or request.method.lower()
+        return actor is not None and actor.may(self.admitted(view))
+
+    def admitted(self, view) -> frozenset:
+        action = getattr(view, "action", None) or view.request.method.lower()
         if hasattr(view, "capacities_for"):
-            capacities = view.capacities_for(action)
-        else:
-            capacities = getattr(view, "action_capacities", {}).get(
-                action, getattr(view, "default_capacities", READERS)
-            )
-        return actor.may(capacities)
+            return view.capacities_for(action)
+        return getattr(view, "action_capacities", {}).get(action, getattr(view, "default_capacities", READERS))
 
 
 def allow(*capacities) -> type[BasePermission]:
@@ -45,6 +42,9 @@ def allow(*capacities) -> type[BasePermission]:
         def has_permission(self, request, view) -> bool:
             actor = actor_of(request.user)
             return actor is not None and actor.may(allowed)
+
+        def admitted(self, view) -> frozenset:
+            return allowed
 
     Allowed.__name__ = "Allow_" + "_".join(sorted(allowed))
     return Allowed

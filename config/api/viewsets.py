@@ -21,6 +21,9 @@ from config.api.inputs import InputSerializer, parse_input
 from config.api.permissions import ActionCapacities
 from config.transitions import StateMachine
 
+# The path of one checklist item of a record: /<records>/{reference}/materials/{item}/.
+MATERIAL_PATH = r"materials/(?P<item>[a-z0-9_-]+)"
+
 
 class RecordViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     machine: StateMachine
@@ -28,6 +31,7 @@ class RecordViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     lookup_field = "reference"
     lookup_value_regex = "[A-Z0-9]+"
     permission_classes = [ActionCapacities]
+    answers_etag = True  # a record's detail and transitions answer ETag: its version (config.api.openapi)
     # View actions that are transitions: view action -> machine action.
     transition_actions: dict[str, str] = {}
     # Other view actions and who may call them (everything else: readers).

@@ -36,3 +36,4 @@ DATABASE_REPLICA_ALIAS = None
 # Each eligibility answer's row is written at once, in the test's transaction (tests/audit/test_recorder.py
 # tests the batches).
 ELIGIBILITY_RECORD_BATCH_SECONDS = 0
+STRICT_ERROR_CODES = True  # an error code missing from config.errors.ErrorCode fails the test that sends it

@@ -7,7 +7,7 @@ from rest_framework import serializers
 from config.api.fast import FastOutput
 from config.api.inputs import InputSerializer, QueryInputSerializer, limit
 from config.api.serializers import StateEventSerializer
-from filings.choices import EligibilityBasis, FilingMode, FilingType, ProofBasis
+from filings.choices import EligibilityBasis, EligibilityReasonCode, FilingMode, FilingType, ProofBasis
 from filings.models import Filing, FilingEvent, FilingMaterial, FilingMaterialRequirement
 from registry.choices import VisitKind
 from registry.masking import mask_id_number, mask_phone, reader_may_see
@@ -249,7 +249,7 @@ class EligibilitySerializer(serializers.Serializer):
     covered = serializers.BooleanField()
     basis = serializers.ChoiceField(choices=EligibilityBasis.choices, allow_null=True)
     filing = serializers.CharField(allow_null=True)
-    reason_code = serializers.CharField()
+    reason_code = serializers.ChoiceField(choices=EligibilityReasonCode.choices)
     reason = serializers.CharField()
     remedy = serializers.CharField(allow_null=True)
     valid_until = serializers.DateField(allow_null=True)

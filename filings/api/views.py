@@ -19,7 +19,7 @@ from config.api.inputs import parse_input
 from config.api.openapi import upload_refusals
 from config.api.permissions import allow
 from config.api.serializers import represent
-from config.api.viewsets import RecordViewSet, transition_endpoint
+from config.api.viewsets import MATERIAL_PATH, RecordViewSet, transition_endpoint
 from config.errors import PermissionRefused
 from config.files import check_upload, document_response
 from config.limits import EligibilityQuota, personal_lookup_guesses
@@ -177,7 +177,7 @@ class FilingViewSet(RecordViewSet):
     @action(
         detail=True,
         methods=["get", "post"],
-        url_path=r"materials/(?P<item>[a-z0-9_-]+)",
+        url_path=MATERIAL_PATH,
         parser_classes=[MultiPartParser, FormParser],
     )
     def materials(self, request, reference=None, item=None):

@@ -5,7 +5,7 @@ from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.actors import actor_of
+from config.actors import CHANNEL_BACKEND, Capacity, actor_of
 from config.api.exceptions import ERRORS
 from config.api.inputs import parse_input
 from config.errors import PermissionRefused
@@ -28,6 +28,9 @@ class FeedReaders(BasePermission):
             return False
         return True
 
+    def admitted(self, view) -> frozenset:
+        return frozenset({Capacity.PERSON, CHANNEL_BACKEND})
+
 
 class NotificationFeedView(APIView):
     permission_classes = [FeedReaders]
@@ -41,7 +44,9 @@ class NotificationFeedView(APIView):
             "get 403: staff see deliveries in the admin. Poll with the `next` cursor of the previous "
             "answer as `after`; a cursor this feed did not hand out is a 400 naming `after`. Channels "
             "with a webhook also receive each notification as a signed POST (header "
-            '`X-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">`).'
+            '`X-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">`) whose body is one '
+            "`Notification`: the schema has one shape per kind, told apart by `kind` (its discriminator), for "
+            "webhook receivers as for this feed."
         ),
         parameters=[NotificationQuerySerializer],
         responses={200: NotificationPageSerializer, **ERRORS},

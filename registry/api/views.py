@@ -84,6 +84,7 @@ class PersonViewSet(
     filterset_class = PersonFilterSet
     permission_classes = [ActionCapacities]
     action_capacities = {"create": PERSON_WRITERS, "partial_update": PERSON_WRITERS}
+    answers_etag = True  # its detail, creation and update answer ETag, its version
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self):

@@ -102,13 +102,20 @@ class ClaimPaySerializer(InputSerializer):
     payment_reference = serializers.CharField(max_length=limit(Claim, "payment_reference"))
 
 
+# The statuses counter staff set (``missing`` is where an item starts, never set by hand).
+MATERIAL_STATUS_SET_CHOICES = [
+    (s.value, s.label) for s in (MaterialStatus.RECEIVED, MaterialStatus.ACCEPTED, MaterialStatus.REJECTED)
+]
+
+
 class MaterialStatusSerializer(InputSerializer):
-    status = serializers.ChoiceField(
-        choices=[(s, s) for s in (MaterialStatus.RECEIVED, MaterialStatus.ACCEPTED, MaterialStatus.REJECTED)],
+    status = serializers.ChoiceField(choices=MATERIAL_STATUS_SET_CHOICES)
+    reason = serializers.CharField(
+        max_length=limit(ClaimMaterial, "status_reason"),
         required=False,
+        allow_blank=True,
+        help_text="Required when the status is rejected: what is wrong with the item.",
     )
-    reason = serializers.CharField(max_length=limit(ClaimMaterial, "status_reason"), required=False, allow_blank=True)
-    file = serializers.FileField(required=False, help_text="PDF, JPEG or PNG, at most 10 MB.")
 
 
 class ClaimMaterialSerializer(serializers.ModelSerializer):

@@ -4,7 +4,7 @@ from collections.abc import Mapping
 
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -16,11 +16,11 @@ from config.api.idempotency import idempotent
 from config.api.inputs import parse_input
 from config.api.openapi import upload_refusals
 from config.api.parsers import JSONParser
-from config.api.viewsets import RecordViewSet, transition_endpoint
-from config.errors import ApplicationError, PermissionRefused, ValidationFailed
+from config.api.viewsets import MATERIAL_PATH, RecordViewSet, transition_endpoint
+from config.errors import ApplicationError, ValidationFailed
 from config.files import check_upload, document_response
 from filings import selectors as filing_selectors
-from filings.api.serializers import RequirementSerializer
+from filings.api.serializers import MaterialUploadSerializer, RequirementSerializer
 from filings.choices import FilingType
 from reimbursements import selectors, services
 from reimbursements.api.serializers import (
@@ -94,7 +94,9 @@ class ClaimViewSet(RecordViewSet):
 
     def capacities_for(self, view_action: str) -> frozenset:
         if view_action == "materials" and self.request.method == "POST":
-            return UPLOAD_CAPACITIES | MATERIAL_STATUS_CAPACITIES
+            return UPLOAD_CAPACITIES
+        if view_action == "material_status":
+            return MATERIAL_STATUS_CAPACITIES
         return super().capacities_for(view_action)
 
     def get_queryset(self):
@@ -180,15 +182,15 @@ class ClaimViewSet(RecordViewSet):
     @extend_schema(
         methods=["POST"],
         tags=TAGS,
-        request={"multipart/form-data": MaterialStatusSerializer, "application/json": MaterialStatusSerializer},
+        request={"multipart/form-data": MaterialUploadSerializer},
         responses={
             200: ClaimMaterialSerializer,
             **upload_refusals("`checklist_closed`: the claim's checklist no longer changes in its state."),
             **ERRORS,
         },
         description=(
-            "A person uploads a file for the item; counter staff set its status. A file replaces the item's "
-            "current one, which is kept but no longer counts towards the claim's total."
+            "Upload a file (PDF, JPEG or PNG) for the item: the person, or counter staff on their behalf. It "
+            "replaces the item's current file, which is kept but no longer counts towards the claim's total."
         ),
     )
     @extend_schema(
@@ -200,29 +202,41 @@ class ClaimViewSet(RecordViewSet):
     @action(
         detail=True,
         methods=["get", "post"],
-        url_path=r"materials/(?P<item>[a-z0-9_-]+)",
-        parser_classes=[JSONParser, MultiPartParser, FormParser],
+        url_path=MATERIAL_PATH,
+        parser_classes=[MultiPartParser, FormParser],
     )
     def materials(self, request, reference=None, item=None):
-        """POST: a person uploads a file for an item; counter staff set its status. GET: download the file."""
+        """POST: upload a file for an item. GET: download the item's file."""
         claim = self.get_record()
         if request.method == "GET":
             return document_response(selectors.claim_material_with_file(claim=claim, item=item))
-        # A body that is no JSON object (null, a list) has no "status": the input check below refuses it.
-        sets_status = isinstance(request.data, Mapping) and "status" in request.data
-        if sets_status and not self.actor.may(MATERIAL_STATUS_CAPACITIES):
-            raise PermissionRefused(_("Only counter staff set the status of a checklist item."))
-        body = parse_input(MaterialStatusSerializer, request.data)
-        upload = body.get("file")
-        content_type = check_upload(upload) if upload is not None else ""
+        upload = parse_input(MaterialUploadSerializer, request.data)["file"]
         material = services.claim_material_update(
-            claim_id=claim.pk,
-            item=item,
-            actor=self.actor,
-            status=body.get("status"),
-            reason=body.get("reason", ""),
-            upload=upload,
-            content_type=content_type,
+            claim_id=claim.pk, item=item, actor=self.actor, upload=upload, content_type=check_upload(upload)
+        )
+        return Response(ClaimMaterialSerializer(material).data)
+
+    @idempotent
+    @extend_schema(
+        tags=TAGS,
+        request=MaterialStatusSerializer,
+        responses={
+            200: ClaimMaterialSerializer,
+            409: OpenApiResponse(
+                ErrorSerializer,
+                description="`checklist_closed`: the claim's checklist no longer changes in its state. Also "
+                "`idempotency_key_reused`, `idempotency_request_in_progress`.",
+            ),
+            **ERRORS,
+        },
+        description="Counter staff set the item's status: received, accepted, or rejected with a reason.",
+    )
+    @action(detail=True, methods=["post"], url_path=MATERIAL_PATH + "/status", parser_classes=[JSONParser])
+    def material_status(self, request, reference=None, item=None):
+        claim = self.get_record()
+        body = parse_input(MaterialStatusSerializer, request.data)
+        material = services.claim_material_update(
+            claim_id=claim.pk, item=item, actor=self.actor, status=body["status"], reason=body.get("reason", "")
         )
         return Response(ClaimMaterialSerializer(material).data)
 

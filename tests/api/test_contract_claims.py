@@ -174,10 +174,10 @@ class TestClaimWithdraw(ClaimContract, ActionContract):
 
 
 class TestClaimMaterialStatus(ClaimContract, ActionContract):
-    """Counter staff set a checklist status; the owner may not (403, whatever the body); a stranger finds nothing."""
+    """Counter staff set a checklist status; persons, owner or not, may not (403 before any lookup)."""
 
-    callers = COUNTER_WORK | {"stranger": 404}
-    action = "materials/hospital_invoice/"
+    callers = COUNTER_WORK
+    action = "materials/hospital_invoice/status/"
     body = {"status": "accepted"}
     invalid = {"status": "lost"}
 

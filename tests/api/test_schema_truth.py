@@ -48,8 +48,8 @@ def test_every_operation_documents_the_errors_of_the_edge_and_of_credentials(sch
 def test_only_uploads_read_anything_but_json(schema):
     for label, operation in operations(schema):
         media_types = set((operation.get("requestBody") or {}).get("content", {}))
-        if "/materials/" in label and label.startswith("POST"):
-            assert "multipart/form-data" in media_types, label
+        if label.startswith("POST") and label.rstrip("/").endswith("{item}"):
+            assert media_types == {"multipart/form-data"}, label
         else:
             assert media_types <= {"application/json"}, label
 
@@ -155,9 +155,24 @@ def test_a_form_body_is_a_415_where_the_api_reads_json(counter):
 def test_a_json_null_body_for_a_claim_checklist_item_is_a_400_not_a_500(counter):
     claim = ClaimFactory()
     answer = counter.generic(
-        "POST", f"/api/v1/claims/{claim.reference}/materials/hospital_invoice/", "null", "application/json"
+        "POST", f"/api/v1/claims/{claim.reference}/materials/hospital_invoice/status/", "null", "application/json"
     )
     assert answer.status_code == 400
+
+
+@pytest.mark.django_db
+def test_an_upload_and_a_status_change_are_two_operations_with_one_body_each(counter):
+    """JSON to the upload is 415; a file to the status change is 415; each body names its own fields."""
+    claim = ClaimFactory()
+    base = f"/api/v1/claims/{claim.reference}/materials/hospital_invoice/"
+    as_json = counter.post(base, {"status": "accepted"}, format="json")
+    assert (as_json.status_code, as_json.json()["code"]) == (415, "unsupported_media_type")
+    as_form = counter.post(base + "status/", {"status": "accepted"}, format="multipart")
+    assert (as_form.status_code, as_form.json()["code"]) == (415, "unsupported_media_type")
+    no_file = counter.post(base, {}, format="multipart")
+    assert no_file.status_code == 400 and "file" in no_file.json()["errors"]
+    no_status = counter.post(base + "status/", {"reason": "x"}, format="json")
+    assert no_status.status_code == 400 and "status" in no_status.json()["errors"]
 
 
 def _shape(node):

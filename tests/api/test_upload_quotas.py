@@ -147,7 +147,7 @@ class TestFilesPerItem:
         ClaimPolicyFactory(max_files_per_item=1)
         assert upload(me, claim_item(claim)).status_code == 200
         for status in ("received", "accepted"):
-            assert counter.post(claim_item(claim), {"status": status}).status_code == 200
+            assert counter.post(claim_item(claim) + "status/", {"status": status}, format="json").status_code == 200
         assert ClaimMaterial.objects.get(claim=claim, item="discharge_summary").files_uploaded == 1
 
 

@@ -494,7 +494,7 @@ def build_world() -> World:
         answer = build.call("claim at the counter", Role.COUNTER, "post", "/api/v1/claims/", body, expect=201)
         ref = claims["paid"] = answer["reference"]
         items = [entry["item"] for entry in answer["materials"]]
-        url = f"/api/v1/claims/{ref}/materials/{items[0]}/"
+        url = f"/api/v1/claims/{ref}/materials/{items[0]}/status/"
         rejection = {"status": "rejected", "reason": typed("发票模糊")}
         build.call("claim item rejected", Role.COUNTER, "post", url, rejection, expect=200)
         url = f"/api/v1/claims/{ref}/request-materials/"
@@ -506,7 +506,7 @@ def build_world() -> World:
         url = f"/api/v1/claims/{ref}/submit/"
         build.call("claim resubmitted", "owner", "post", url, {"reason": typed("已补交")}, expect=200)
         for item in items:
-            url = f"/api/v1/claims/{ref}/materials/{item}/"
+            url = f"/api/v1/claims/{ref}/materials/{item}/status/"
             build.call("claim items accepted", Role.COUNTER, "post", url, {"status": "accepted"}, expect=200)
         build.call("claim review started", Role.REVIEWER, "post", f"/api/v1/claims/{ref}/start-review/", expect=200)
         build.call("claim approved", Role.REVIEWER, "post", f"/api/v1/claims/{ref}/approve/", expect=200)
@@ -528,7 +528,7 @@ def build_world() -> World:
         body = _claim_body(days_ago=20, serial=4, id_number=OWNER_ID, bank_account=OWNER_BANK, **agent)
         answer = build.call("pending claim at the counter", Role.COUNTER, "post", "/api/v1/claims/", body, expect=201)
         ref = claims["pending"] = answer["reference"]
-        url = f"/api/v1/claims/{ref}/materials/{answer['materials'][0]['item']}/"
+        url = f"/api/v1/claims/{ref}/materials/{answer['materials'][0]['item']}/status/"
         build.call("pending claim item rejected", Role.COUNTER, "post", url, rejection, expect=200)
 
         # A reveal of his numbers, its reason naming others' (stored masked), and records made before

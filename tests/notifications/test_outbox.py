@@ -200,3 +200,36 @@ def test_the_system_actor_is_recorded_on_what_the_jobs_change():
     event = FilingEvent.objects.get(filing=filing, action=FilingAction.EXPIRE)
     assert event.actor_label == "system" and event.actor is None
     assert Actor.system().label == "system"
+
+
+def test_every_kind_the_services_write_matches_its_schema_in_the_feed_and_the_webhook_body():
+    """One schema per kind, told apart by ``kind`` (the discriminator's mapping): what the outbox writes, as the
+    feed answers it and a webhook posts it, validates against the variant its kind names."""
+    from rest_framework.test import APIClient
+
+    from notifications.choices import NotificationKind
+    from tests.api.test_schema_truth import validator
+
+    today = timezone.localdate()
+    person = PersonFactory()
+    rejected = fast_track_filing(person)
+    filing_services.filing_transition(filing_id=rejected.pk, action=FilingAction.REJECT, actor=reviewer(), reason="x")
+    effective = self_service_filing(PersonFactory())
+    revoker = as_person(effective.person)
+    filing_services.filing_transition(filing_id=effective.pk, action=FilingAction.REVOKE, actor=revoker, reason="y")
+    FilingFactory(start_date=today - datetime.timedelta(days=300), end_date=today + datetime.timedelta(days=10))
+    FilingFactory(proof_basis="commitment", commitment_due_date=today + datetime.timedelta(days=5))
+    services.notifications_remind_expiring(today=today)
+    services.notifications_remind_commitments(today=today)
+    ClaimFactory(state=ClaimState.PAID)
+    claim_services.claim_transition(claim_id=ClaimFactory().pk, action=ClaimAction.REQUEST_MATERIALS, actor=counter())
+    claim_services.claim_transition(claim_id=ClaimFactory().pk, action=ClaimAction.REJECT, actor=reviewer(), reason="z")
+
+    schema = APIClient().get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    mapping = schema["components"]["schemas"]["Notification"]["discriminator"]["mapping"]
+    written = {notification.kind: notification for notification in Notification.objects.all()}
+    assert set(written) == set(NotificationKind.values) == set(mapping)
+    for kind, notification in written.items():
+        body = services.notification_document(notification)
+        variant = mapping[kind].rsplit("/", 1)[-1]
+        assert list(validator(schema, variant).iter_errors(json.loads(json.dumps(body)))) == [], kind

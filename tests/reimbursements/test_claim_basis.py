@@ -274,14 +274,14 @@ def test_emergency_is_treated_as_filed_only_with_its_rescue_record(
     assert (claim["basis"], claim["filing"]) == (without_record[0], None)
     assert (claim["estimate"]["own_share"], claim["estimate"]["payable"]) == without_record[1:]
 
-    received = counter.post(f"{URL}{ref}/materials/rescue_record/", {"status": "received"})
+    received = counter.post(f"{URL}{ref}/materials/rescue_record/status/", {"status": "received"})
     assert received.status_code == 200, received.content
     claim = me.get(f"{URL}{ref}/").json()
     assert claim["basis"] == with_record[0]
     assert (claim["estimate"]["own_share"], claim["estimate"]["payable"]) == with_record[1:]
 
     # A rescue record found wanting takes the basis away again.
-    counter.post(f"{URL}{ref}/materials/rescue_record/", {"status": "rejected", "reason": "无抢救记录"})
+    counter.post(f"{URL}{ref}/materials/rescue_record/status/", {"status": "rejected", "reason": "无抢救记录"})
     assert me.get(f"{URL}{ref}/").json()["basis"] == without_record[0]
 
     approved = approve(reviewer, ref)  # accepting it restores the basis
@@ -293,7 +293,7 @@ def test_rescue_record_outranks_a_retroactive_filing(me, counter, person):
     filing_for(person, submitted_at=local(TODAY, 9, 0))  # made after discharge
     claim = me.post(URL, claim_body(claim_kind="emergency", setting="inpatient", reason="emergency")).json()
     assert claim["basis"] == "retroactive_filing"
-    counter.post(f"{URL}{claim['reference']}/materials/rescue_record/", {"status": "accepted"})
+    counter.post(f"{URL}{claim['reference']}/materials/rescue_record/status/", {"status": "accepted"})
     claim = me.get(f"{URL}{claim['reference']}/").json()
     assert (claim["basis"], claim["filing"], claim["estimate"]["payable"]) == ("emergency", None, EMERGENCY)
 

@@ -125,7 +125,8 @@ def test_the_whole_walk_from_submission_to_payment(me, person, counter, reviewer
         )
         assert upload.status_code == 200, upload.content
         assert upload.json()["status"] == "received"
-        assert counter.post(f"{URL}{ref}/materials/{item}/", {"status": "accepted"}).json()["status"] == "accepted"
+        accepted = counter.post(f"{URL}{ref}/materials/{item}/status/", {"status": "accepted"})
+        assert accepted.json()["status"] == "accepted"
     response = counter.post(f"{URL}{ref}/request-materials/")
     assert response.json()["state"] == "materials_incomplete"
     event = ClaimEvent.objects.filter(claim__reference=ref).last()
@@ -134,8 +135,8 @@ def test_the_whole_walk_from_submission_to_payment(me, person, counter, reviewer
 
     # 4. The person supplements, counter staff accept at the counter, the person resubmits.
     for item in ("discharge_summary", "id_copy"):
-        counter.post(f"{URL}{ref}/materials/{item}/", {"status": "received"})
-        counter.post(f"{URL}{ref}/materials/{item}/", {"status": "accepted"})
+        counter.post(f"{URL}{ref}/materials/{item}/status/", {"status": "received"})
+        counter.post(f"{URL}{ref}/materials/{item}/status/", {"status": "accepted"})
     response = me.post(f"{URL}{ref}/submit/")
     assert response.json()["state"] == "submitted"
     assert response.json()["missing"] == []
@@ -175,19 +176,19 @@ def test_the_whole_walk_from_submission_to_payment(me, person, counter, reviewer
 def test_checklist_is_closed_under_review(me, counter, reviewer, person):
     ref = me.post(URL, claim_body()).json()["reference"]
     for item in INPATIENT_ITEMS:
-        counter.post(f"{URL}{ref}/materials/{item}/", {"status": "accepted"})
+        counter.post(f"{URL}{ref}/materials/{item}/status/", {"status": "accepted"})
     reviewer.post(f"{URL}{ref}/start-review/")
-    response = counter.post(f"{URL}{ref}/materials/id_copy/", {"status": "rejected", "reason": "模糊"})
+    response = counter.post(f"{URL}{ref}/materials/id_copy/status/", {"status": "rejected", "reason": "模糊"})
     assert response.status_code == 409
     assert ClaimMaterial.objects.get(claim__reference=ref, item="id_copy").status == "accepted"
 
 
 def test_rejected_item_needs_a_reason_and_a_person_cannot_accept(me, counter):
     ref = me.post(URL, claim_body()).json()["reference"]
-    response = counter.post(f"{URL}{ref}/materials/id_copy/", {"status": "rejected"})
+    response = counter.post(f"{URL}{ref}/materials/id_copy/status/", {"status": "rejected"})
     assert response.status_code == 400 and "reason" in response.json()["errors"]
-    assert me.post(f"{URL}{ref}/materials/id_copy/", {"status": "accepted"}).status_code == 403
-    ok = counter.post(f"{URL}{ref}/materials/id_copy/", {"status": "rejected", "reason": "复印件模糊"}).json()
+    assert me.post(f"{URL}{ref}/materials/id_copy/status/", {"status": "accepted"}).status_code == 403
+    ok = counter.post(f"{URL}{ref}/materials/id_copy/status/", {"status": "rejected", "reason": "复印件模糊"}).json()
     assert (ok["status"], ok["reason"]) == ("rejected", "复印件模糊")
 
 
@@ -253,7 +254,7 @@ def test_second_claim_of_the_year_finds_the_deductible_used(me, person, counter,
         body["invoices"][0]["issued_on"] = days_ago(stay[1])
         ref = me.post(URL, body).json()["reference"]
         for item in INPATIENT_ITEMS:
-            counter.post(f"{URL}{ref}/materials/{item}/", {"status": "accepted"})
+            counter.post(f"{URL}{ref}/materials/{item}/status/", {"status": "accepted"})
         reviewer.post(f"{URL}{ref}/start-review/")
         refs.append(reviewer.post(f"{URL}{ref}/approve/").json())
     assert refs[0]["payable_amount"] == "3400.00"  # (5000 − 1000) × 0.85

@@ -820,7 +820,7 @@ def test_of_two_bases_the_better_one_is_chosen(
     ref = claim["reference"]
     assert (claim["basis"], claim["estimate"]["payable"]) == (basis_before, payable_before)
 
-    received = counter.post(f"{URL}{ref}/materials/rescue_record/", {"status": "received"})
+    received = counter.post(f"{URL}{ref}/materials/rescue_record/status/", {"status": "received"})
     assert received.status_code == 200, received.content
     claim = me.get(f"{URL}{ref}/").json()
     assert (claim["basis"], claim["estimate"]["payable"]) == (basis_after, payable_after)
