@@ -1,6 +1,18 @@
-"""Contract classes declare their caller table; this hook turns it into one test per caller."""
+"""Contract classes declare their caller table; this hook turns it into one test per caller. The schema served."""
+
+import pytest
+from rest_framework.test import APIClient
 
 from tests.api.mixins import CALLERS
+
+SCHEMA_URL = "/api/schema/"
+
+
+@pytest.fixture(scope="module")
+def schema(django_db_blocker):
+    """The OpenAPI schema as a client generator fetches it (once per module)."""
+    with django_db_blocker.unblock():
+        return APIClient().get(SCHEMA_URL, HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
 
 
 def pytest_generate_tests(metafunc):

@@ -12,26 +12,14 @@ from rest_framework.test import APIClient
 
 from config.errors import ErrorCode
 from filings.choices import EligibilityReasonCode
+from tests.api.conftest import SCHEMA_URL
+from tests.api.test_schema_truth import operations
 from tests.factories import FilingPolicyFactory
 
-SCHEMA_URL = "/api/schema/"
 VERBS = (
     "list get create update check approve reject withdraw revoke change correct download upload set request start "
     "resubmit pay end"
 ).split()
-
-
-@pytest.fixture(scope="module")
-def schema(django_db_blocker):
-    with django_db_blocker.unblock():
-        return APIClient().get(SCHEMA_URL, HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
-
-
-def operations(schema):
-    for path, methods in schema["paths"].items():
-        for method, operation in methods.items():
-            if isinstance(operation, dict):
-                yield f"{method.upper()} {path}", operation
 
 
 def by_id(schema) -> dict[str, dict]:

@@ -8,21 +8,15 @@ import pytest
 from jsonschema import Draft4Validator
 from rest_framework.test import APIClient
 
+from tests.api.conftest import SCHEMA_URL
 from tests.factories import ClaimFactory, FilingFactory, PersonFactory, valid_id_number
-
-SCHEMA_URL = "/api/schema/"
-
-
-@pytest.fixture(scope="module")
-def schema(django_db_blocker):
-    with django_db_blocker.unblock():
-        return APIClient().get(SCHEMA_URL, HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
 
 
 def operations(schema):
     for path, methods in schema["paths"].items():
         for method, operation in methods.items():
-            yield f"{method.upper()} {path}", operation
+            if isinstance(operation, dict):
+                yield f"{method.upper()} {path}", operation
 
 
 def test_every_operation_documents_the_errors_of_the_edge_and_of_credentials(schema):
