@@ -14,10 +14,19 @@ besides the ones its view declares, all in the one error format (``ErrorSerializ
 - 413 and 415 where it reads a body (too large; a media type it does not parse);
 - 503 everywhere, with ``Retry-After``: the database does not answer.
 
-``restrict_strings`` (a post-processing hook) writes into the schema what the edge refuses in
-text: no control characters in query, path and header values (``ControlCharacterMiddleware``)
-and none but tab, line feed and carriage return in the strings of a JSON body
-(``config.api.parsers``).
+It also declares the ``ETag`` and ``Idempotent-Replayed`` response headers, marks every field an answer
+always carries as required, and lists in each operation only the credential schemes whose callers its
+permissions admit (``admitted_capacities``; the schemes are ``accounts.authentication.CallerScheme``).
+
+Post-processing hooks (``SPECTACULAR_SETTINGS``), so that a generated client builds on the schema as is:
+
+- ``restrict_strings`` writes what the edge refuses in text: no control characters in query, path and
+  header values (``ControlCharacterMiddleware``) and none but tab, line feed and carriage return in the
+  strings of a JSON body (``config.api.parsers``); a JSON body declares exactly its fields;
+- ``references_in_one_shape`` keeps the shape the same in every language;
+- ``named_enums`` makes every parameter's enum a named component, one per set of values;
+- ``name_operations`` writes the operation ids and summaries of ``config.api.operations``;
+- ``path_enum`` serves the apps' own hooks (a checklist ``{item}`` is the enum of the policy's codes).
 """
 
 from __future__ import annotations
