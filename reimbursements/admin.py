@@ -148,6 +148,15 @@ OptionalReasonForm = reason_task_form(services.CLAIMS, required=False)
 RequiredReasonForm = reason_task_form(services.CLAIMS, required=True)
 
 
+class MaterialsRequestForm(RequiredReasonForm):
+    """补正: the reason starts as the list of required items not yet accepted, for staff to keep or edit."""
+
+    def __init__(self, *args, record=None, **kwargs):
+        super().__init__(*args, record=record, **kwargs)
+        if record is not None:
+            self.fields["reason"].initial = services.materials_request_reason(record)
+
+
 class PaymentTaskForm(TaskForm):
     payment_reference = forms.CharField(label=_("payment reference"), max_length=limit(Claim, "payment_reference"))
 
@@ -209,7 +218,7 @@ CLAIM_TASKS = (
         services.CLAIMS,
         ClaimAction.REQUEST_MATERIALS,
         _transition(ClaimAction.REQUEST_MATERIALS),
-        form_class=RequiredReasonForm,
+        form_class=MaterialsRequestForm,
     ),
     machine_task(services.CLAIMS, ClaimAction.START_REVIEW, _transition(ClaimAction.START_REVIEW)),
     machine_task(services.CLAIMS, ClaimAction.APPROVE, _transition(ClaimAction.APPROVE), confirm=_approval_facts),

@@ -494,3 +494,13 @@ def claim_recalculation(*, claim: Claim) -> Calculation:
 def claim_missing_items(*, claim: Claim) -> list[str]:
     """Required checklist items not yet accepted: what the person must still bring."""
     return [m.item for m in claim.materials.all() if m.required and m.status != MaterialStatus.ACCEPTED]
+
+
+def claim_undelivered_items(*, claim: Claim) -> list[str]:
+    """Required checklist items with nothing usable delivered: missing, or rejected and not brought again.
+
+    A received item (a scan uploaded, an original handed in) awaits the counter's check: it counts as
+    delivered, so a person may resubmit after 补正 without waiting for the counter.
+    """
+    undelivered = (MaterialStatus.MISSING, MaterialStatus.REJECTED)
+    return [m.item for m in claim.materials.all() if m.required and m.status in undelivered]

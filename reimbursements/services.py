@@ -430,20 +430,35 @@ def review_due_from(day: datetime.date) -> DueDate:
 
 
 def _on_resubmit(claim: Claim, step: Step) -> None:
-    """Resubmitted after supplementing materials: the event says what was still missing then, and
-    the review time starts again."""
+    """Resubmitted after supplementing materials: refused while a required item has nothing delivered (the
+    list named), since the review clock would restart for nothing; else the event says what still awaits the
+    counter's check, and the review time starts again."""
+    undelivered = selectors.claim_undelivered_items(claim=claim)
+    if undelivered:
+        names = dict(claim.materials.values_list("item", "name"))
+        raise Conflict(
+            _("Required materials are still missing: %(items)s.") % {"items": "、".join(names[i] for i in undelivered)},
+            code="materials_missing",
+            errors={"materials": undelivered},
+        )
     step.changes["missing"] = selectors.claim_missing_items(claim=claim)
     due = review_due_from(step.today)
     claim.review_due, claim.review_due_provisional = due.day, due.provisional
     step.changes["review_due"] = claim.review_due.isoformat()
 
 
+def materials_request_reason(claim: Claim) -> str:
+    """What a 补正 asks for when staff write nothing else: the required items not yet accepted, by name."""
+    missing = selectors.claim_missing_items(claim=claim)
+    names = dict(claim.materials.values_list("item", "name"))
+    return _("Please supply: %(items)s.") % {"items": "、".join(names[i] for i in missing)} if missing else ""
+
+
 def _on_request_materials(claim: Claim, step: Step) -> None:
     missing = selectors.claim_missing_items(claim=claim)
     if not missing:
         raise Conflict(_("Every required item is accepted; nothing is missing."), code="nothing_missing")
-    names = dict(claim.materials.values_list("item", "name"))
-    step.reason = step.reason or _("Please supply: %(items)s.") % {"items": "、".join(names[i] for i in missing)}
+    step.reason = step.reason or materials_request_reason(claim)
     step.changes["missing"] = missing
 
 
@@ -728,7 +743,10 @@ def claim_material_update(
             material.file.save(name, upload, save=False)
             material.content_type, material.size = content_type, upload.size
             material.files_uploaded += 1
-            status = status or MaterialStatus.RECEIVED
+            # A new file never lowers the item: received or accepted stays; missing or rejected becomes received.
+            if status is None:
+                lowered = material.status in (MaterialStatus.MISSING, MaterialStatus.REJECTED)
+                status = MaterialStatus.RECEIVED if lowered else material.status
         if status is None:
             raise ValidationFailed(_("Upload a file or set a status."), errors={"status": [_("Required.")]})
         material.status = status

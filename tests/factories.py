@@ -22,6 +22,7 @@ from registry import services as registry_services
 from registry.choices import HolidayKind, InsuranceType, InsuredStatus, PeriodStatus, RegionLevel
 from registry.demo import demo_id_number
 from registry.models import ChronicDisease, ChronicQualification, Holiday, Institution, InsuredPeriod, Person, Region
+from reimbursements import selectors as claim_selectors
 from reimbursements import services as claim_services
 from reimbursements.choices import ClaimAction, ClaimState, MaterialStatus
 from reimbursements.models import (
@@ -241,6 +242,13 @@ def claim_accept_all(claim: Claim, *, user: User | None = None) -> None:
     actor = (user or UserFactory(role=Role.COUNTER)).actor
     for item in claim.materials.values_list("item", flat=True):
         claim_services.claim_material_update(claim_id=claim.pk, item=item, actor=actor, status=MaterialStatus.ACCEPTED)
+
+
+def claim_deliver_all(claim: Claim, *, user: User | None = None) -> None:
+    """Counter staff record every required item still missing as received (the person brought it)."""
+    actor = (user or UserFactory(role=Role.COUNTER)).actor
+    for item in claim_selectors.claim_undelivered_items(claim=claim):
+        claim_services.claim_material_update(claim_id=claim.pk, item=item, actor=actor, status=MaterialStatus.RECEIVED)
 
 
 class ClaimFactory(factory.django.DjangoModelFactory):

@@ -27,7 +27,7 @@ from tests.api.mixins import (
     Scene,
     pdf_upload,
 )
-from tests.factories import ClaimFactory, PersonFactory, claim_accept_all
+from tests.factories import ClaimFactory, PersonFactory, claim_accept_all, claim_deliver_all
 
 pytestmark = pytest.mark.django_db
 
@@ -106,11 +106,45 @@ class TestClaimSubmit(CreateObjectContract):
 
 
 class TestClaimResubmit(ClaimContract, ActionContract):
+    """After 补正, once every required item is delivered (received counts: the counter checks it later)."""
+
     callers = ACT_FOR_PERSON
     claim_state = "materials_incomplete"
     action = "submit/"
     invalid = REASON_TOO_LONG
     expected_state, expected_event = "submitted", "submit"
+
+    def make_record(self, owner):
+        claim = super().make_record(owner)
+        claim_deliver_all(claim)
+        return claim
+
+
+def test_a_resubmission_with_a_required_item_still_missing_is_refused_naming_it(counter):
+    claim = ClaimFactory(state="materials_incomplete")
+    claim_deliver_all(claim)
+    item = claim.materials.filter(required=True).first()
+    counter.post(
+        f"/api/v1/claims/{claim.reference}/materials/{item.item}/status/", {"status": "rejected", "reason": "模糊"}
+    )
+    before = claim.events.count()
+    refused = counter.post(f"/api/v1/claims/{claim.reference}/submit/", {})
+    assert refused.status_code == 409, refused.content
+    assert (refused.json()["code"], refused.json()["errors"]["materials"]) == ("materials_missing", [item.item])
+    assert item.name in refused.json()["message"]
+    claim.refresh_from_db()
+    assert (claim.state, claim.events.count()) == ("materials_incomplete", before)
+
+
+def test_an_upload_never_lowers_an_items_status(counter):
+    claim = ClaimFactory()
+    item = claim.materials.filter(required=True).first().item
+    base = f"/api/v1/claims/{claim.reference}/materials/{item}/"
+    assert counter.post(base + "status/", {"status": "accepted"}).json()["status"] == "accepted"
+    again = counter.post(base, {"file": pdf_upload()}, format="multipart")
+    assert (again.status_code, again.json()["status"], again.json()["has_file"]) == (200, "accepted", True)
+    counter.post(base + "status/", {"status": "rejected", "reason": "看不清"})
+    assert counter.post(base, {"file": pdf_upload()}, format="multipart").json()["status"] == "received"
 
 
 class TestClaimRequestMaterials(ClaimContract, ActionContract):

@@ -355,6 +355,7 @@ BUILD_STEPS = [
     "claim item rejected",
     "claim materials requested",
     "claim document uploaded",
+    "claim items received",
     "claim resubmitted",
     "claim items accepted",
     "claim review started",
@@ -503,6 +504,9 @@ def build_world() -> World:
         upload["file"].name = "发票.pdf"
         url = f"/api/v1/claims/{ref}/materials/{items[0]}/"
         build.call("claim document uploaded", "owner", "post", url, upload, expect=200, multipart=True)
+        for item in items[1:]:  # the originals of the rest handed in at the counter
+            url = f"/api/v1/claims/{ref}/materials/{item}/status/"
+            build.call("claim items received", Role.COUNTER, "post", url, {"status": "received"}, expect=200)
         url = f"/api/v1/claims/{ref}/submit/"
         build.call("claim resubmitted", "owner", "post", url, {"reason": typed("已补交")}, expect=200)
         for item in items:

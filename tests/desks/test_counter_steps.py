@@ -10,8 +10,17 @@ from django.utils import timezone
 
 from accounts.choices import Role
 from filings.models import Filing, FilingMaterial
+from reimbursements import services as claim_services
 from reimbursements.models import Claim, ClaimInvoice
-from tests.factories import PDF, ClaimFactory, FilingFactory, PersonFactory, UserFactory
+from tests.factories import (
+    PDF,
+    ClaimFactory,
+    FilingFactory,
+    PersonFactory,
+    UserFactory,
+    claim_accept_all,
+    claim_deliver_all,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -120,6 +129,7 @@ def test_the_reviewer_may_not_make_a_claim(counter):
 
 def test_the_counter_resubmits_a_claim_after_corrections(counter):
     claim = ClaimFactory(state="materials_incomplete")
+    claim_deliver_all(claim)
     response = counter.post(f"/admin/reimbursements/claim/{claim.pk}/do/submit/", {"reason": "补齐出院小结"})
     assert response.status_code == 302
     claim.refresh_from_db()
@@ -176,3 +186,17 @@ def test_a_live_filing_is_named_with_a_link_when_the_counter_files_again(counter
     assert response.status_code == 200
     html = response.content.decode()
     assert f'href="/admin/filings/filing/{live.pk}/change/"' in html and live.reference in html
+
+
+def test_the_materials_request_form_starts_with_the_missing_items_by_name(counter):
+    claim = ClaimFactory()
+    claim_accept_all(claim)
+    item = claim.materials.filter(required=True).first()
+    clerk = UserFactory(role="counter").actor
+    claim_services.claim_material_update(
+        claim_id=claim.pk, item=item.item, actor=clerk, status="rejected", reason="模糊"
+    )
+    page = counter.get(f"/admin/reimbursements/claim/{claim.pk}/do/request_materials/")
+    assert page.status_code == 200
+    assert page.context["form"].fields["reason"].initial == f"请补正以下材料：{item.name}。"
+    assert item.name in page.content.decode()

@@ -9,7 +9,7 @@ from django.utils import timezone
 from accounts.choices import Role
 from reimbursements import services
 from reimbursements.models import Claim
-from tests.factories import ClaimFactory, FilingFactory, UserFactory, claim_accept_all
+from tests.factories import ClaimFactory, FilingFactory, UserFactory, claim_accept_all, claim_deliver_all
 
 pytestmark = pytest.mark.django_db
 
@@ -84,6 +84,7 @@ def test_a_claim_is_due_working_days_after_submission_and_again_after_correction
         claim_id=claim.pk, action="request_materials", actor=UserFactory(role=Role.COUNTER).actor, reason="缺发票"
     )
     Claim.objects.filter(pk=claim.pk).update(review_due=YESTERDAY)
+    claim_deliver_all(claim)
     services.claim_transition(claim_id=claim.pk, action="submit", actor=UserFactory(role=Role.COUNTER).actor)
     claim.refresh_from_db()
     assert claim.review_due > TODAY
