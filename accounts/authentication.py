@@ -16,6 +16,7 @@ from __future__ import annotations
 import binascii
 import hashlib
 import time
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.utils import timezone
@@ -181,22 +182,16 @@ class PersonSessionAuthentication(FailureLimitedAuthentication):
         return principal, session
 
 
-class CallerScheme(OpenApiAuthenticationExtension):
-    """A credential in the schema, its Authorization prefix in the scheme itself.
+@dataclass(frozen=True)
+class Caller:
+    """One kind of caller as the schema names it: its scheme's name, prefix, capacities and description."""
 
-    ``Bearer`` is an HTTP bearer scheme (generators send the prefix themselves). ``Token`` and ``Api-Key`` are
-    not registered HTTP schemes, which generators refuse (``type: http, scheme: Token`` is dropped, with a
-    warning): they are API keys in the Authorization header whose ``x-auth-scheme`` names the prefix, also
-    stated in the description. Each has a name of its own, so a client tells them apart.
-
-    An operation lists a scheme only when the callers it carries (the authentication class's
-    ``capacities``) include one the operation's permissions admit (``AutoSchema.admitted_capacities``).
-    """
-
+    name: str
     prefix: str
+    capacities: frozenset
     description: str
 
-    def get_security_definition(self, auto_schema):
+    def definition(self) -> dict:
         if self.prefix == "Bearer":
             return {"type": "http", "scheme": "bearer", "description": self.description}
         return {
@@ -207,35 +202,77 @@ class CallerScheme(OpenApiAuthenticationExtension):
             "description": self.description,
         }
 
+
+class CallerScheme(OpenApiAuthenticationExtension):
+    """The credentials of one authentication class in the schema, a scheme per kind of caller it carries.
+
+    ``Bearer`` is an HTTP bearer scheme (generators send the prefix themselves). ``Token`` and ``Api-Key`` are
+    not registered HTTP schemes, which generators refuse (``type: http, scheme: Token`` is dropped, with a
+    warning): they are API keys in the Authorization header whose ``x-auth-scheme`` names the prefix, also
+    stated in the description. A channel key carries two kinds of caller, a channel's backend and a
+    hospital, with one prefix: two schemes, ``channelKey`` and ``hospitalKey``, so that an operation says
+    which of them may call it.
+
+    An operation lists a scheme only when its callers' capacities include one the operation's permissions
+    admit (``AutoSchema.admitted_capacities``).
+    """
+
+    callers: tuple[Caller, ...]
+
+    @property
+    def name(self) -> list[str]:
+        return [caller.name for caller in self.callers]
+
+    def get_security_definition(self, auto_schema):
+        return [caller.definition() for caller in self.callers]
+
     def get_security_requirement(self, auto_schema):
         admitted = auto_schema.admitted_capacities()
-        if admitted is not None and not (self.target.capacities & admitted):
-            return None
-        return {self.name: []}
+        return [
+            {caller.name: []} for caller in self.callers if admitted is None or caller.capacities & admitted
+        ] or None
 
 
 class StaffTokenScheme(CallerScheme):
     target_class = "accounts.authentication.StaffTokenAuthentication"
-    name = "staffToken"
-    prefix = "Token"
-    description = (
-        "Staff: send `Authorization: Token <token>` (the prefix `Token`, a space, then the token from "
-        "`createStaffToken`, POST /auth/token/)."
+    callers = (
+        Caller(
+            "staffToken",
+            "Token",
+            STAFF_CAPACITIES,
+            "Staff: send `Authorization: Token <token>` (the prefix `Token`, a space, then the token from "
+            "`createStaffToken`, POST /auth/token/).",
+        ),
     )
 
 
 class ChannelKeyScheme(CallerScheme):
     target_class = "accounts.authentication.ChannelKeyAuthentication"
-    name = "channelKey"
-    prefix = "Api-Key"
-    description = (
-        "A channel backend's or a hospital's API key: send `Authorization: Api-Key <key>` (the prefix `Api-Key`, a "
-        "space, then the key issued in the admin)."
+    callers = (
+        Caller(
+            "channelKey",
+            "Api-Key",
+            frozenset({CHANNEL_BACKEND}),
+            "A channel backend's own API key (WeChat, 闽政通, the web hall, the national app): send "
+            "`Authorization: Api-Key <key>` (the prefix `Api-Key`, a space, then the key issued in the admin).",
+        ),
+        Caller(
+            "hospitalKey",
+            "Api-Key",
+            frozenset({Capacity.HOSPITAL}),
+            "A hospital's API key (a key of the hospital channel, bound to its institution): send "
+            "`Authorization: Api-Key <key>`, as a channel key.",
+        ),
     )
 
 
 class PersonSessionScheme(CallerScheme):
     target_class = "accounts.authentication.PersonSessionAuthentication"
-    name = "personSession"
-    prefix = "Bearer"
-    description = "A person, through a channel: `Authorization: Bearer <token>` from `createPersonSession`."
+    callers = (
+        Caller(
+            "personSession",
+            "Bearer",
+            frozenset({Capacity.PERSON}),
+            "A person, through a channel: `Authorization: Bearer <token>` from `createPersonSession`.",
+        ),
+    )

@@ -164,7 +164,7 @@ def main() -> int:
     )
     assert expect(uploaded, ClaimMaterial, "upload").has_file
     accept = MaterialStatusRequest(status=MaterialStatusSet.ACCEPTED)
-    first, *rest = [ClaimMaterialItem(item.item) for item in claim.materials if item.required]
+    first, *rest = [item.item for item in claim.materials if item.required]
     expect(
         set_claim_material_status.sync(claim.reference, first, client=staff["COUNTER"], body=accept),
         ClaimMaterial,

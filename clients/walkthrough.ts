@@ -152,7 +152,7 @@ async function main(): Promise<void> {
   const accept: MaterialStatusRequest = { status: "accepted" };
   const required: ClaimMaterialItem[] = claim.materials
     .filter((item) => item.required)
-    .map((item) => item.item as ClaimMaterialItem);
+    .map((item) => item.item);
   const [first, ...rest] = required;
   await setClaimMaterialStatus({ throwOnError: true, client: counter, path: { reference, item: first }, body: accept });
   const asked_for = await requestClaimMaterials({ throwOnError: true, client: counter, path: { reference }, body: {} });

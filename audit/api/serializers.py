@@ -4,18 +4,20 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from config.api.inputs import QueryInputSerializer
-from filings.choices import FilingAction, FilingState
-from registry.choices import VisitKind
+from filings.choices import EligibilityBasis, EligibilityReasonCode, FilingAction, FilingState, FilingType
+from registry.choices import InsuranceType, InsuredStatus, PeriodStatus, VisitKind
 from registry.masking import mask_free_text, mask_id_number, masked_changes
 from registry.models import PersonDataAccess
 from reimbursements.choices import ClaimAction, ClaimState
 
+# The kinds of record whose events the feed holds (named in the schema as RecordType, by its values).
+RECORD_TYPES = [("filing", _("Filing")), ("claim", _("Claim"))]
 ACTIONS = sorted(set(FilingAction.values) | set(ClaimAction.values))
 STATES = sorted(set(FilingState.values) | set(ClaimState.values))
 
 
 class EventQuerySerializer(QueryInputSerializer):
-    record_type = serializers.ChoiceField(choices=["filing", "claim"], required=False)
+    record_type = serializers.ChoiceField(choices=RECORD_TYPES, required=False)
     reference = serializers.CharField(max_length=20, required=False)
     id_number = serializers.CharField(max_length=18, required=False)
     action = serializers.ChoiceField(choices=ACTIONS, required=False)
@@ -35,12 +37,14 @@ class EventQuerySerializer(QueryInputSerializer):
 
 
 class AuditEventSerializer(serializers.Serializer):
-    record_type = serializers.CharField()
+    record_type = serializers.ChoiceField(choices=RECORD_TYPES)
     reference = serializers.CharField()
     id_number = serializers.SerializerMethodField(help_text=_("Masked; reveal it on the person."))
-    action = serializers.CharField()
-    from_state = serializers.CharField()
-    to_state = serializers.CharField()
+    action = serializers.ChoiceField(choices=ACTIONS)
+    from_state = serializers.ChoiceField(
+        choices=STATES, allow_blank=True, help_text=_("Blank for a record's first event.")
+    )
+    to_state = serializers.ChoiceField(choices=STATES)
     actor = serializers.CharField(source="actor_label")
     channel = serializers.CharField(source="channel_id", allow_null=True)
     at = serializers.DateTimeField()
@@ -95,18 +99,45 @@ class AsOfQuerySerializer(QueryInputSerializer):
 
 class FilingThenSerializer(serializers.Serializer):
     reference = serializers.CharField()
-    filing_type = serializers.CharField()
+    filing_type = serializers.ChoiceField(choices=FilingType.choices)
     destination = serializers.CharField()
     start_date = serializers.DateField()
     end_date = serializers.DateField(allow_null=True)
-    state = serializers.CharField(help_text=_("The state its events had given it at that instant."))
+    state = serializers.ChoiceField(
+        choices=FilingState.choices, help_text=_("The state its events had given it at that instant.")
+    )
     covered_until = serializers.DateField(allow_null=True)
     events = serializers.IntegerField(help_text=_("How many of its events had happened by then."))
 
 
+class PersonThenSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    insurance_type = serializers.ChoiceField(choices=InsuranceType.choices)
+    insured_status = serializers.ChoiceField(choices=InsuredStatus.choices)
+    insured_region = serializers.CharField(allow_null=True)
+
+
+class InsuredPeriodThenSerializer(serializers.Serializer):
+    starts_on = serializers.DateField(allow_null=True)
+    ends_on = serializers.DateField(allow_null=True)
+    insurance_type = serializers.ChoiceField(choices=InsuranceType.choices)
+    status = serializers.ChoiceField(choices=PeriodStatus.choices)
+
+
+class EligibilityThenSerializer(serializers.Serializer):
+    """What the records of that instant said of the day and place asked (the filing and insured periods)."""
+
+    day = serializers.DateField()
+    covered = serializers.BooleanField()
+    basis = serializers.ChoiceField(choices=EligibilityBasis.choices, allow_null=True)
+    filing = serializers.CharField(allow_null=True)
+    reason_code = serializers.ChoiceField(choices=EligibilityReasonCode.choices)
+
+
 class AsOfSerializer(serializers.Serializer):
     at = serializers.DateTimeField()
-    person = serializers.DictField()
-    insured_periods = serializers.ListField(child=serializers.DictField())
+    person = PersonThenSerializer()
+    insured_periods = InsuredPeriodThenSerializer(many=True)
     filings = FilingThenSerializer(many=True)
-    eligibility = serializers.DictField(allow_null=True)
+    eligibility = EligibilityThenSerializer(allow_null=True)

@@ -1,7 +1,7 @@
 """Auditors' API: every event across records (cursor pages or a streamed CSV), and who revealed what."""
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
@@ -49,27 +49,41 @@ class AuditEventsView(APIView):
         return super().finalize_response(request, response, *args, **kwargs)
 
     @extend_schema(
-        tags=["audit"],
-        parameters=[
-            EventQuerySerializer,
-            OpenApiParameter("format", OpenApiTypes.STR, enum=["json", "csv"], description="csv: stream every row."),
-        ],
-        responses={200: AuditEventPageSerializer, **ERRORS},
+        tags=["audit"], parameters=[EventQuerySerializer], responses={200: AuditEventPageSerializer, **ERRORS}
     )
     def get(self, request):
-        query = {k: v for k, v in request.query_params.items() if k != "format"}
-        params = parse_input(EventQuerySerializer, query)
-        if params.get("id_number"):  # a lookup by number, counted like every other
-            person_looked_up(actor=actor_of(request.user), id_number=params["id_number"])
-        cursor = selectors.Cursor.decode(params.pop("cursor")) if params.get("cursor") else None
-        size = params.pop("page_size")
-        filters = selectors.EventFilters(**{k: v for k, v in params.items() if k != "cursor"})
-        if request.query_params.get("format") == "csv":
+        filters, cursor, size = self.filters(request)
+        if request.query_params.get("format") == "csv":  # before exportAuditEvents: still answered
             return exports.events_csv(filters)
         rows, following = selectors.event_page(filters=filters, cursor=cursor, size=size)
         return Response(
             {"next": following.encode() if following else None, "results": AuditEventSerializer(rows, many=True).data}
         )
+
+    def filters(self, request):
+        """The query's filters, cursor and page size; a lookup by ID number is counted like every other."""
+        query = {k: v for k, v in request.query_params.items() if k != "format"}
+        params = parse_input(EventQuerySerializer, query)
+        if params.get("id_number"):
+            person_looked_up(actor=actor_of(request.user), id_number=params["id_number"])
+        cursor = selectors.Cursor.decode(params.pop("cursor")) if params.get("cursor") else None
+        size = params.pop("page_size")
+        return selectors.EventFilters(**{k: v for k, v in params.items() if k != "cursor"}), cursor, size
+
+
+class AuditEventsExportView(AuditEventsView):
+    """Every state event the filters select, oldest first, streamed as one CSV (UTF-8 with BOM, for Excel)."""
+
+    renderer_classes = [CSVRenderer, JSONRenderer]
+
+    @extend_schema(
+        tags=["audit"],
+        parameters=[EventQuerySerializer],
+        responses={(200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="The rows, as CSV."), **ERRORS},
+    )
+    def get(self, request):
+        filters, _cursor, _size = self.filters(request)
+        return exports.events_csv(filters)
 
 
 class PersonDataAccessView(generics.ListAPIView):

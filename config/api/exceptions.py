@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import OperationalError
 from django.http import Http404
@@ -60,6 +60,11 @@ def exception_handler(exc, context):
             status=503,
             headers={"Retry-After": "5"},
         )
+    if isinstance(exc, SuspiciousOperation):
+        # Django refuses a form with too many fields or files (DATA_UPLOAD_MAX_NUMBER_FIELDS/FILES) while the body
+        # is read: a 400 in the one error format, not Django's HTML page.
+        message = _("The request body could not be read: too many fields or files.")
+        return Response(error_body("invalid", message, {"body": [message]}), status=400)
     if isinstance(exc, DjangoValidationError):
         detail = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
         exc = exceptions.ValidationError(detail=detail)

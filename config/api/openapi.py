@@ -130,6 +130,9 @@ class AutoSchema(SpectacularAutoSchema):
                 )
             if code >= "400" and not response.get("description") and code in ERROR_DESCRIPTIONS:
                 response["description"] = ERROR_DESCRIPTIONS[code]
+            if code >= "400" and "application/json" in response.get("content", {}):
+                # Errors are answered in the one JSON format whatever was asked (a CSV export's included).
+                response["content"] = {"application/json": response["content"]["application/json"]}
         return dict(sorted(responses.items()))
 
     def _get_filter_parameters(self):
@@ -350,11 +353,30 @@ def named_enums(result, generator, request, public):
     when no field uses it; titles of parameters are dropped (they are translated, and named types after
     them). An enum no name covers is reported as a schema warning.
     """
+    overrides = _override_values()
+    named = {frozenset(values) - {None, ""}: name for name, values in overrides.items()}
+    # A field's enum whose values a named set holds takes that name, whatever its labels (drf-spectacular
+    # matches overrides by values and labels, and named it after the field otherwise).
+    renamed = {
+        name: named[frozenset(schema["enum"])]
+        for name, schema in result.get("components", {}).get("schemas", {}).items()
+        if "enum" in schema and name not in overrides and named.get(frozenset(schema["enum"]), name) != name
+    }
+    if renamed:
+        text = json.dumps(result)
+        for old, new in renamed.items():
+            text = text.replace(f'"#/components/schemas/{old}"', f'"#/components/schemas/{new}"')
+        rewritten = json.loads(text)
+        result.clear()
+        result.update(rewritten)
+        schemas = result["components"]["schemas"]
+        for old, new in renamed.items():
+            schemas.setdefault(new, schemas[old])
+            del schemas[old]
     components = result.setdefault("components", {}).setdefault("schemas", {})
     by_values = {frozenset(schema["enum"]): name for name, schema in components.items() if "enum" in schema}
-    overrides = _override_values()
-    for name, values in overrides.items():
-        by_values.setdefault(frozenset(values), name)
+    for values, name in named.items():
+        by_values.setdefault(values, name)
 
     def refer(schema: dict, where: str) -> dict:
         if "enum" not in schema:
@@ -384,8 +406,9 @@ def named_enums(result, generator, request, public):
     return result
 
 
-def path_enum(result, *, prefix: str, parameter: str, name: str, values, description: str) -> dict:
-    """Make the path ``parameter`` of every path under ``prefix`` the enum component ``name`` of ``values``.
+def path_enum(result, *, prefix: str, parameter: str, name: str, values, description: str, answers: tuple = ()) -> dict:
+    """Make the path ``parameter`` of every path under ``prefix`` the enum component ``name`` of ``values``,
+    and the ``answers`` fields that hold such a value (``(component, property)``; a list's items) too.
 
     ``values`` is a callable reading policy data: when the database cannot answer (a schema generated before
     migrating, ``check --deploy``) the parameter keeps its pattern.
@@ -396,7 +419,15 @@ def path_enum(result, *, prefix: str, parameter: str, name: str, values, descrip
         return result
     if not values:
         return result
-    result["components"]["schemas"][name] = {"type": "string", "enum": values, "description": description}
+    components = result["components"]["schemas"]
+    components[name] = {"type": "string", "enum": values, "description": description}
+    ref = {"$ref": f"#/components/schemas/{name}"}
+    for component, field in answers:
+        schema = components[component]["properties"][field]
+        if schema.get("type") == "array":
+            schema["items"] = ref
+        else:
+            components[component]["properties"][field] = {"allOf": [ref], "readOnly": True}
     for path, methods in result.get("paths", {}).items():
         if not path.startswith(prefix) or f"{{{parameter}}}" not in path:
             continue

@@ -22,6 +22,12 @@ class StandardPagination(PageNumberPagination):
             raise ValidationFailed(message, errors={self.page_size_query_param: [message]})
         return min(int(raw), self.max_page_size)
 
+    def get_paginated_response_schema(self, schema):
+        """``next`` and ``previous`` are always there (null at the ends): required, like ``count`` and ``results``."""
+        answer = super().get_paginated_response_schema(schema)
+        answer["required"] = ["count", "next", "previous", "results"]
+        return answer
+
     def get_schema_operation_parameters(self, view):
         parameters = super().get_schema_operation_parameters(view)
         for parameter in parameters:

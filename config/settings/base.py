@@ -326,6 +326,7 @@ SPECTACULAR_SETTINGS = {
         "ClaimKind": "reimbursements.choices.ClaimKind",
         "ClaimReason": "reimbursements.choices.ClaimReason",
         "ClaimState": "reimbursements.choices.ClaimState",
+        "BenefitVisit": "reimbursements.choices.BenefitVisit",
         "CareSetting": "reimbursements.choices.Setting",
         "DeductibleScope": "reimbursements.choices.DeductibleScope",
         "EligibilityBasis": "filings.choices.EligibilityBasis",
@@ -351,6 +352,8 @@ SPECTACULAR_SETTINGS = {
         "RegionLevel": "registry.choices.RegionLevel",
         "RequirementClaimKind": "reimbursements.choices.REQUIREMENT_KIND_CHOICES",
         "RevealPurpose": "registry.choices.RevealPurpose",
+        "StaffRole": "accounts.choices.Role",
+        "PeriodStatus": "registry.choices.PeriodStatus",
         "VisitKind": "registry.choices.VisitKind",
     },
     # What the edge refuses in text, written into the schema (config/api/openapi.py).

@@ -14,4 +14,5 @@ def material_items(result, generator, request, public):
         name="FilingMaterialItem",
         values=lambda: set(FilingMaterialRequirement.objects.values_list("item", flat=True)),
         description="An item code of the filing checklist policy (GET /requirements/?filing_type= lists them).",
+        answers=(("ChecklistItem", "item"), ("FilingMaterial", "item"), ("Requirement", "item")),
     )

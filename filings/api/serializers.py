@@ -95,7 +95,13 @@ class ContactSerializer(ReasonSerializer):
     contact_phone = _text("contact_phone", required=False)
 
 
-class RevokeSerializer(ReasonSerializer):
+class RequiredReasonSerializer(InputSerializer):
+    """A transition that needs a reason (a rejection): the reason is required."""
+
+    reason = _text("end_reason")
+
+
+class RevokeSerializer(RequiredReasonSerializer):
     effective_to = serializers.DateField(
         required=False, allow_null=True, help_text="Last day the filing still covers; yesterday by default."
     )

@@ -36,6 +36,7 @@ from filings.api.serializers import (
     FilingSerializer,
     MaterialUploadSerializer,
     ReasonSerializer,
+    RequiredReasonSerializer,
     RevokeSerializer,
 )
 from filings.choices import FilingAction
@@ -138,7 +139,7 @@ class FilingViewSet(RecordViewSet):
         return self.record_response(self.reload(new.pk), status_code=status.HTTP_201_CREATED)
 
     approve = transition_endpoint("approve", ReasonSerializer, responses=DETAIL, tags=TAGS)
-    reject = transition_endpoint("reject", ReasonSerializer, responses=DETAIL, tags=TAGS)
+    reject = transition_endpoint("reject", RequiredReasonSerializer, responses=DETAIL, tags=TAGS)
     withdraw = transition_endpoint("withdraw", ReasonSerializer, responses=DETAIL, tags=TAGS)
     revoke = transition_endpoint("revoke", RevokeSerializer, responses=DETAIL, tags=TAGS)
     contact = transition_endpoint(

@@ -5,9 +5,9 @@ from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema_fiel
 from rest_framework import serializers
 
 from config.api.inputs import QueryInputSerializer
-from filings.choices import FilingType
+from filings.choices import FilingState, FilingType
 from notifications.choices import NotificationKind, RecordType
-from reimbursements.choices import ClaimKind
+from reimbursements.choices import ClaimKind, ClaimState
 
 
 class NotificationQuerySerializer(QueryInputSerializer):
@@ -28,13 +28,15 @@ class PayloadSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=NotificationKind.choices)
     record_type = serializers.ChoiceField(choices=RecordType.choices)
     reference = serializers.CharField()
-    state = serializers.CharField(help_text=_("The record's state when the notification was made."))
     person = NotifiedPersonSerializer()
     title = serializers.CharField(help_text=_("In Simplified Chinese, whatever the language of the request."))
     message = serializers.CharField(help_text=_("In Simplified Chinese; free text in it is masked."))
 
 
 class FilingFactsSerializer(PayloadSerializer):
+    state = serializers.ChoiceField(
+        choices=FilingState.choices, help_text=_("The record's state when the notification was made.")
+    )
     filing_type = serializers.ChoiceField(choices=FilingType.choices)
     destination = serializers.CharField(help_text=_("The destination's region code."))
     start_date = serializers.DateField()
@@ -44,6 +46,9 @@ class FilingFactsSerializer(PayloadSerializer):
 
 
 class ClaimFactsSerializer(PayloadSerializer):
+    state = serializers.ChoiceField(
+        choices=ClaimState.choices, help_text=_("The record's state when the notification was made.")
+    )
     claim_kind = serializers.ChoiceField(choices=ClaimKind.choices)
     admission_date = serializers.DateField()
     discharge_date = serializers.DateField()

@@ -18,6 +18,14 @@ class RegionSerializer(serializers.ModelSerializer):
         fields = ["code", "name", "level", "parent"]
 
 
+class DirectSettlementSerializer(serializers.Serializer):
+    """Which visits an institution settles directly across provinces (documents the answer only)."""
+
+    inpatient = serializers.BooleanField()
+    outpatient = serializers.BooleanField()
+    chronic_outpatient = serializers.BooleanField()
+
+
 class InstitutionSerializer(serializers.ModelSerializer):
     city = serializers.CharField(source="city_id")
     city_name = serializers.CharField(source="city.name")
@@ -27,16 +35,7 @@ class InstitutionSerializer(serializers.ModelSerializer):
         model = Institution
         fields = ["code", "name", "city", "city_name", "level", "direct_settlement"]
 
-    @extend_schema_field(
-        {
-            "type": "object",
-            "properties": {
-                "inpatient": {"type": "boolean"},
-                "outpatient": {"type": "boolean"},
-                "chronic_outpatient": {"type": "boolean"},
-            },
-        }
-    )
+    @extend_schema_field(DirectSettlementSerializer)
     def get_direct_settlement(self, obj: Institution) -> dict:
         return {
             "inpatient": obj.settles_inpatient,

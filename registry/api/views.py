@@ -146,7 +146,7 @@ class PersonViewSet(
         person = self.get_object()
         version = expected_version(request)
         data = parse_input(
-            PersonInputSerializer,
+            PersonPatchSerializer,
             request.data,
             partial=True,
             rules=lambda parsed: services.person_validate(parsed, partial=True),

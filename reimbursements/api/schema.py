@@ -14,4 +14,10 @@ def material_items(result, generator, request, public):
         name="ClaimMaterialItem",
         values=lambda: set(ClaimMaterialRequirement.objects.values_list("item", flat=True)),
         description="An item code of the claim checklist policy (GET /requirements/?claim_kind= lists them).",
+        answers=(
+            ("ClaimMaterial", "item"),
+            ("ClaimRequirement", "item"),
+            ("ClaimDetail", "missing"),
+            ("ClaimMaterialsRequestedPayload", "missing"),
+        ),
     )

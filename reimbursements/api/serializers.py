@@ -16,6 +16,7 @@ from registry.choices import InstitutionLevel
 from registry.models import Person
 from reimbursements.choices import (
     BREAKDOWN_STEP_LABELS,
+    BenefitVisit,
     ClaimBasis,
     ClaimKind,
     ClaimReason,
@@ -96,6 +97,12 @@ class ClaimInputSerializer(InputSerializer):
 
 class ClaimTransitionSerializer(InputSerializer):
     reason = _optional_text("end_reason")
+
+
+class ClaimRejectSerializer(InputSerializer):
+    """Refusing payment needs a reason."""
+
+    reason = serializers.CharField(max_length=limit(Claim, "end_reason"))
 
 
 class ClaimPaySerializer(InputSerializer):
@@ -183,7 +190,7 @@ class BreakdownPoolSerializer(serializers.Serializer):
 
 class BreakdownDeductibleSerializer(serializers.Serializer):
     scope = serializers.ChoiceField(choices=DeductibleScope.choices)
-    visit_kind = serializers.CharField()
+    visit_kind = serializers.ChoiceField(choices=BenefitVisit.choices)
     amount = serializers.CharField(help_text="The deductible of the benefit row (yuan).")
     used_before = serializers.CharField(help_text="Per-year deductibles: already paid this year for this visit kind.")
     this_claim = serializers.CharField()
@@ -212,6 +219,13 @@ class InvoiceSerializer(serializers.ModelSerializer):
     class Meta:
         model = ClaimInvoice
         fields = ["code", "number", "amount", "issued_on"]
+
+
+class ClaimPersonSerializer(serializers.Serializer):
+    """The person a claim is for, by id and name (documents the answer only)."""
+
+    id = serializers.IntegerField()
+    name = serializers.CharField()
 
 
 class ClaimSerializer(FastOutput, serializers.ModelSerializer):
@@ -278,7 +292,7 @@ class ClaimSerializer(FastOutput, serializers.ModelSerializer):
             "version",
         ]
 
-    @extend_schema_field({"type": "object", "properties": {"id": {"type": "integer"}, "name": {"type": "string"}}})
+    @extend_schema_field(ClaimPersonSerializer)
     def get_person(self, obj) -> dict:
         return {"id": obj.person_id, "name": obj.person.name}
 

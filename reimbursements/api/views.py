@@ -29,6 +29,7 @@ from reimbursements.api.serializers import (
     ClaimInputSerializer,
     ClaimMaterialSerializer,
     ClaimPaySerializer,
+    ClaimRejectSerializer,
     ClaimRequirementSerializer,
     ClaimRevealQuerySerializer,
     ClaimSerializer,
@@ -174,7 +175,7 @@ class ClaimViewSet(RecordViewSet):
         tags=TAGS,
         description="Approve: computes the amount and freezes it with its breakdown.",
     )
-    reject = transition_endpoint("reject", ClaimTransitionSerializer, responses=DETAIL, tags=TAGS)
+    reject = transition_endpoint("reject", ClaimRejectSerializer, responses=DETAIL, tags=TAGS)
     pay = transition_endpoint("pay", ClaimPaySerializer, responses=DETAIL, tags=TAGS)
     withdraw = transition_endpoint("withdraw", ClaimTransitionSerializer, responses=DETAIL, tags=TAGS)
 

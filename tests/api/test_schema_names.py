@@ -18,7 +18,7 @@ from tests.factories import FilingPolicyFactory
 
 VERBS = (
     "list get create update check approve reject withdraw revoke change correct download upload set request start "
-    "resubmit pay end"
+    "resubmit pay end export"
 ).split()
 
 
@@ -93,7 +93,7 @@ def test_each_credential_scheme_names_its_prefix_and_operations_list_only_their_
     assert (schemes["personSession"]["type"], schemes["personSession"]["scheme"]) == ("http", "bearer")
     assert schemes["staffToken"]["x-auth-scheme"] == "Token"
     assert "Authorization: Token <" in schemes["staffToken"]["description"]
-    assert schemes["channelKey"]["x-auth-scheme"] == "Api-Key"
+    assert schemes["channelKey"]["x-auth-scheme"] == schemes["hospitalKey"]["x-auth-scheme"] == "Api-Key"
     callers = {
         operation_id: sorted(name for entry in operation.get("security", []) for name in entry)
         for operation_id, operation in by_id(schema).items()
@@ -103,9 +103,10 @@ def test_each_credential_scheme_names_its_prefix_and_operations_list_only_their_
     assert callers["setClaimMaterialStatus"] == callers["payClaim"] == ["staffToken"]
     assert callers["createPersonSession"] == ["channelKey"]
     assert callers["endPersonSession"] == ["personSession"]
-    assert callers["checkEligibility"] == ["channelKey", "staffToken"]
+    assert callers["checkEligibility"] == ["hospitalKey", "staffToken"]  # a channel backend's key is refused
     assert callers["listNotifications"] == ["channelKey", "personSession"]
-    assert callers["createFiling"] == ["channelKey", "personSession", "staffToken"]
+    assert callers["createFiling"] == ["hospitalKey", "personSession", "staffToken"]  # a hospital's referral
+    assert callers["listRegions"] == ["channelKey", "hospitalKey", "personSession", "staffToken"]
     assert callers["createClaim"] == callers["revokeFiling"] == ["personSession", "staffToken"]
 
 

@@ -4,6 +4,8 @@ The live check is ``bench/schema_check.py`` (schemathesis against gunicorn, in `
 tests pin what it found, so that a change that brings a finding back fails here first.
 """
 
+import io
+
 import pytest
 from jsonschema import Draft4Validator
 from rest_framework.test import APIClient
@@ -198,3 +200,13 @@ def test_the_schema_is_the_same_in_every_language():
     assert len(ids) == len(set(ids)), "duplicate operation ids"
     assert _shape(chinese["paths"]) == _shape(english["paths"])
     assert _shape(chinese["components"]["schemas"]) == _shape(english["components"]["schemas"])
+
+
+@pytest.mark.django_db
+def test_a_form_with_too_many_files_is_a_json_400_not_an_html_page(counter, settings):
+    settings.DATA_UPLOAD_MAX_NUMBER_FILES = 2
+    claim = ClaimFactory()
+    files = {f"file{n}": io.BytesIO(b"%PDF-1.4 x") for n in range(3)}
+    answer = counter.post(f"/api/v1/claims/{claim.reference}/materials/hospital_invoice/", files, format="multipart")
+    assert (answer.status_code, answer["Content-Type"]) == (400, "application/json")
+    assert answer.json()["code"] == "invalid" and "body" in answer.json()["errors"]

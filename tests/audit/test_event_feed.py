@@ -506,6 +506,19 @@ def test_csv_of_everything_masks_every_id_number(auditor, feed):
     assert not FULL_ID.search(content.decode("utf-8"))
 
 
+def test_the_export_operation_answers_the_same_csv_and_refuses_in_json(auditor, counter, feed):
+    """exportAuditEvents (its own path, one answer type) streams what ``?format=csv`` streamed; errors stay JSON."""
+    params = {"record_type": "claim", "action": "approve"}
+    exported = auditor.get(f"{URL}csv/", params)
+    assert exported["Content-Type"].startswith("text/csv")
+    assert csv_of(exported)[1] == csv_of(auditor.get(URL, {**params, "format": "csv"}))[1]
+    assert len(csv_of(auditor.get(f"{URL}csv/"))[1]) == len(ORDER)
+    refused = auditor.get(f"{URL}csv/", {"action": "dance"})
+    assert (refused.status_code, refused.json()["code"]) == (400, "invalid")
+    assert refused["Content-Type"] == "application/json"
+    assert counter.get(f"{URL}csv/").status_code == 403
+
+
 def test_csv_ignores_page_size_and_cursor_and_streams_every_row(auditor, feed):
     cursor = auditor.get(URL, {"page_size": 2}).json()["next"]
     _content, rows = csv_of(auditor.get(URL, {"format": "csv", "page_size": 2, "cursor": cursor}))
