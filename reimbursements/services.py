@@ -429,18 +429,26 @@ def review_due_from(day: datetime.date) -> DueDate:
     return due_date_after(day, selectors.claim_policy_in_force(on=day).review_working_days)
 
 
+def _item_names(claim: Claim, items: list[str]) -> str:
+    """Checklist items by their names, as staff and persons read them: 出院小结、费用清单."""
+    names = dict(claim.materials.values_list("item", "name"))
+    return "、".join(names[item] for item in items)
+
+
+def _refuse_missing(claim: Claim, items: list[str], message) -> None:
+    """409 ``materials_missing`` naming ``items`` (their codes in ``errors.materials``), when there are any."""
+    if items:
+        raise Conflict(
+            message % {"items": _item_names(claim, items)}, code="materials_missing", errors={"materials": items}
+        )
+
+
 def _on_resubmit(claim: Claim, step: Step) -> None:
     """Resubmitted after supplementing materials: refused while a required item has nothing delivered (the
     list named), since the review clock would restart for nothing; else the event says what still awaits the
     counter's check, and the review time starts again."""
     undelivered = selectors.claim_undelivered_items(claim=claim)
-    if undelivered:
-        names = dict(claim.materials.values_list("item", "name"))
-        raise Conflict(
-            _("Required materials are still missing: %(items)s.") % {"items": "、".join(names[i] for i in undelivered)},
-            code="materials_missing",
-            errors={"materials": undelivered},
-        )
+    _refuse_missing(claim, undelivered, _("Required materials are still missing: %(items)s."))
     step.changes["missing"] = selectors.claim_missing_items(claim=claim)
     due = review_due_from(step.today)
     claim.review_due, claim.review_due_provisional = due.day, due.provisional
@@ -450,8 +458,7 @@ def _on_resubmit(claim: Claim, step: Step) -> None:
 def materials_request_reason(claim: Claim) -> str:
     """What a 补正 asks for when staff write nothing else: the required items not yet accepted, by name."""
     missing = selectors.claim_missing_items(claim=claim)
-    names = dict(claim.materials.values_list("item", "name"))
-    return _("Please supply: %(items)s.") % {"items": "、".join(names[i] for i in missing)} if missing else ""
+    return _("Please supply: %(items)s.") % {"items": _item_names(claim, missing)} if missing else ""
 
 
 def _on_request_materials(claim: Claim, step: Step) -> None:
@@ -464,13 +471,7 @@ def _on_request_materials(claim: Claim, step: Step) -> None:
 
 def _on_start_review(claim: Claim, step: Step) -> None:
     missing = selectors.claim_missing_items(claim=claim)
-    if missing:
-        names = dict(claim.materials.values_list("item", "name"))
-        raise Conflict(
-            _("Required materials are not all accepted: %(items)s.") % {"items": "、".join(names[i] for i in missing)},
-            code="materials_missing",
-            errors={"materials": missing},
-        )
+    _refuse_missing(claim, missing, _("Required materials are not all accepted: %(items)s."))
     claim.review_started_at = step.now
 
 
