@@ -10,6 +10,7 @@ from knox.admin import AuthTokenAdmin as KnoxAuthTokenAdmin  # noqa: F401  (regi
 from knox.models import AuthToken
 from rest_framework_api_key.models import APIKey
 
+from accounts.forms import StaffChangeForm, StaffCreationForm
 from accounts.models import Channel, ChannelAPIKey, PersonSession, StaffToken, User
 from accounts.webhooks import mask_secret, new_webhook_secret
 from config.admin import ViewOnlyMixin
@@ -17,12 +18,14 @@ from config.admin import ViewOnlyMixin
 
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
+    add_form = StaffCreationForm
+    form = StaffChangeForm
     list_display = ["username", "role", "first_name", "last_name", "is_active", "last_login"]
     list_filter = ["role", "is_active", "is_superuser"]
     fieldsets = (
         (None, {"fields": ("username", "password", "role")}),
         (_("Personal info"), {"fields": ("first_name", "last_name", "email")}),
-        (_("Permissions"), {"fields": ("is_active", "is_staff", "is_superuser")}),
+        (_("Permissions"), {"fields": ("is_active", "is_superuser")}),
         (_("Important dates"), {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("username", "role", "password1", "password2")}),)

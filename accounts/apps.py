@@ -7,10 +7,15 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts and credentials")
 
     def ready(self) -> None:
+        from django.contrib import admin
         from django.db.models.signals import post_migrate
 
         import accounts.signals  # noqa: F401  (staff tokens die with their user's password)
+        from accounts.forms import StaffLoginForm
         from accounts.roles import sync_role_permissions
+
+        # The admin's login says why a right password may not log in (deactivated, no role).
+        admin.site.login_form = StaffLoginForm
 
         # Permissions exist only after every app has migrated, so roles get theirs then.
         post_migrate.connect(sync_role_permissions, dispatch_uid="accounts.sync_role_permissions")
