@@ -13,7 +13,7 @@ from rest_framework_api_key.models import APIKey
 from accounts.forms import StaffChangeForm, StaffCreationForm
 from accounts.models import Channel, ChannelAPIKey, PersonSession, StaffToken, User
 from accounts.webhooks import mask_secret, new_webhook_secret
-from config.admin import ViewOnlyMixin
+from config.admin import ViewOnlyMixin, confirm_action
 
 
 @admin.register(User)
@@ -166,6 +166,16 @@ class ChannelAPIKeyAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Revoke selected keys"), permissions=["change"])
     def revoke(self, request, queryset):
+        if "apply" not in request.POST:
+            return confirm_action(
+                self,
+                request,
+                queryset,
+                action="revoke",
+                title=_("Revoke selected keys"),
+                items=[f"{key.prefix} — {key.name} — {key.channel}" for key in queryset.select_related("channel")],
+                warning=_("A revoked key stops working at once and cannot be restored; the channel needs a new key."),
+            )
         done = queryset.filter(revoked=False).update(revoked=True)
         self.message_user(request, _("%(n)d key(s) revoked.") % {"n": done}, messages.SUCCESS)
 

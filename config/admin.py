@@ -322,6 +322,27 @@ class RecordTasksMixin:
         return TemplateResponse(request, "admin/record_task.html", context)
 
 
+def confirm_action(modeladmin, request, queryset, *, action: str, title, items: list[str], form=None, warning=None):
+    """The page a bulk action shows before it acts: what it will do to which records, and one Confirm.
+
+    The action runs when the page posts back with ``apply``; Cancel returns to the list, nothing done.
+    """
+    return TemplateResponse(
+        request,
+        "admin/action_form.html",
+        {
+            **modeladmin.admin_site.each_context(request),
+            "title": title,
+            "items": items,
+            "queryset": queryset,
+            "form": form,
+            "warning": warning,
+            "action": action,
+            "opts": modeladmin.model._meta,
+        },
+    )
+
+
 def transition_action(*, name: str, label, perform, form_class=None, capacities=None):
     """An admin action that runs ``perform(obj, actor, **form data)`` for each selected record.
 
@@ -331,18 +352,15 @@ def transition_action(*, name: str, label, perform, form_class=None, capacities=
     """
 
     def run(modeladmin, request, queryset):
-        if form_class is not None and "apply" not in request.POST:
-            return TemplateResponse(
+        if "apply" not in request.POST:  # every bulk transition shows what it will do and asks once
+            return confirm_action(
+                modeladmin,
                 request,
-                "admin/action_form.html",
-                {
-                    **modeladmin.admin_site.each_context(request),
-                    "title": label,
-                    "queryset": queryset,
-                    "form": form_class(),
-                    "action": name,
-                    "opts": modeladmin.model._meta,
-                },
+                queryset,
+                action=name,
+                title=label,
+                items=[f"{obj.reference} — {obj.person.name} — {obj.get_state_display()}" for obj in queryset],
+                form=form_class() if form_class is not None else None,
             )
         form = form_class(request.POST) if form_class is not None else None
         if form is not None and not form.is_valid():

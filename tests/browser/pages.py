@@ -58,6 +58,7 @@ class Label:
     ADD = "增加"
     SEARCH = "搜索"
     GO = "执行"
+    CONFIRM = "确认"
     SAVE = "保存"
     TODAY = "今天"
     HISTORY = "历史"
@@ -234,11 +235,14 @@ def result_link(desk: Desk, text: str) -> Locator:
 
 
 def run_action(desk: Desk, row_text: str, action_label: str) -> None:
-    """Tick the row showing ``row_text``, choose the action, press 执行."""
+    """Tick the row showing ``row_text``, choose the action, press 执行, read what it will do, press 确认."""
     row = result_rows(desk).filter(has_text=row_text)
     desk.click(row.locator("input.action-select"))
     desk.choose(desk.page.locator("select[name=action]"), action_label)
     desk.follow(desk.page.get_by_role("button", name=Label.GO))
+    listed = desk.page.locator("#content li").all_inner_texts()
+    assert any(row_text in item for item in listed), f"the confirmation does not list {row_text}: {listed}"
+    desk.follow(desk.page.get_by_role("button", name=Label.CONFIRM))
 
 
 def open_task(desk: Desk, label: str) -> None:

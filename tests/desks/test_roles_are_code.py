@@ -48,7 +48,12 @@ def test_channel_keys_are_revoked_not_deleted_and_listed_in_chinese(administrato
     assert "前缀" in html and "可用" in html and "Has expired" not in html
     choices = {value for value, _label in listing.context["action_form"].fields["action"].choices if value}
     assert choices == {"revoke"}
-    administrator.post("/admin/accounts/channelapikey/", {"action": "revoke", "_selected_action": [key.pk]})
+    selected = {"action": "revoke", "_selected_action": [key.pk]}
+    asked = administrator.post("/admin/accounts/channelapikey/", selected)  # irreversible: it asks once
+    assert asked.status_code == 200 and key.prefix in asked.content.decode() and "无法恢复" in asked.content.decode()
+    key.refresh_from_db()
+    assert not key.revoked
+    administrator.post("/admin/accounts/channelapikey/", {**selected, "apply": "1"})
     key.refresh_from_db()
     assert key.revoked
 

@@ -93,7 +93,12 @@ def test_reviewer_approves_from_the_review_queue(login):
     assert page.status_code == 200
     assert [f.reference for f in page.context["cl"].result_list] == [late.reference, soon.reference]
     assert page.content.decode().count("已逾期") == 1  # only the late one is marked
-    client.post("/admin/filings/filingreviewqueue/", {"action": "approve_filings", "_selected_action": [late.pk]})
+    selected = {"action": "approve_filings", "_selected_action": [late.pk]}
+    asked = client.post("/admin/filings/filingreviewqueue/", selected)  # a bulk approval asks once, listing them
+    assert asked.status_code == 200 and late.reference in asked.content.decode() and "确认" in asked.content.decode()
+    late.refresh_from_db()
+    assert late.state == "submitted"
+    client.post("/admin/filings/filingreviewqueue/", {**selected, "apply": "1"})
     late.refresh_from_db()
     assert late.state == "effective"
     assert FilingEvent.objects.get(filing=late).action == "approve"

@@ -163,7 +163,8 @@ class TestAdmin:
         claim_accept_all(claim)
         client = login(Role.REVIEWER)
         client.post(
-            "/admin/reimbursements/claimreviewqueue/", {"action": "start_review_claims", "_selected_action": [claim.pk]}
+            "/admin/reimbursements/claimreviewqueue/",
+            {"action": "start_review_claims", "_selected_action": [claim.pk], "apply": "1"},
         )
         confirm = client.get(f"/admin/reimbursements/claim/{claim.pk}/do/approve/")
         estimate = dict((str(label), value) for label, value in confirm.context["confirm"])
