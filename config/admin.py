@@ -7,6 +7,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -186,6 +187,26 @@ def reason_task_form(machine, *, required: bool) -> type[TaskForm]:
     """The form of a task that asks for nothing but a reason (required or not)."""
     name = "RequiredReasonForm" if required else "OptionalReasonForm"
     return type(TaskForm)(name, (TaskForm,), {"reason": reason_field(machine, required=required)})
+
+
+class DueFilter(admin.SimpleListFilter):
+    """A queue by when its decisions are due (``review_due``): overdue, today, later; the index links to each."""
+
+    title = _("review due")
+    parameter_name = "due"
+
+    def lookups(self, request, model_admin):
+        return [("overdue", _("overdue")), ("today", _("due today")), ("later", _("due later"))]
+
+    def queryset(self, request, queryset):
+        today = timezone.localdate()
+        if self.value() == "overdue":
+            return queryset.filter(review_due__lt=today)
+        if self.value() == "today":
+            return queryset.filter(review_due=today)
+        if self.value() == "later":
+            return queryset.filter(Q(review_due__gt=today) | Q(review_due__isnull=True))
+        return queryset
 
 
 def due_date_shown(day, *, overdue: bool, provisional: bool = False):

@@ -14,6 +14,7 @@ from accounts.history import EventInline, ReadableHistoryMixin
 from config.admin import (
     CSVExportMixin,
     DocumentDownloadMixin,
+    DueFilter,
     ReadOnlyInline,
     RecordTask,
     RecordTasksMixin,
@@ -640,7 +641,7 @@ class FilingReviewQueueAdmin(FilingAdmin):
         "channel",
         "submitted_at",
     ]
-    list_filter = ["filing_type", "proof_basis", "channel"]
+    list_filter = [DueFilter, "filing_type", "proof_basis", "channel"]
     actions = [approve_filings, reject_filings]
     ordering = ["review_due", "submitted_at"]
 

@@ -30,7 +30,7 @@ class NotificationAdmin(ReadOnlyAdmin):
         "kind",
         "reference",
         "channel",
-        "status",
+        "delivery",
         "attempts",
         "next_attempt_at",
         "created_at",
@@ -46,6 +46,13 @@ class NotificationAdmin(ReadOnlyAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return [name for name in super().get_readonly_fields(request, obj) if name not in self.exclude]
+
+    @admin.display(description=_("status"), ordering="status")
+    def delivery(self, notification):
+        """A pending notification of a channel with no webhook is not waiting: the channel pulls it."""
+        if notification.status == NotificationStatus.PENDING and not notification.channel.webhook_url:
+            return gettext("To be pulled (the channel has no webhook)")
+        return notification.get_status_display()
 
     def changelist_view(self, request, extra_context=None):
         failed = selectors.failed_count()

@@ -21,6 +21,7 @@ from config.actors import actor_of
 from config.admin import (
     CSVExportMixin,
     DocumentDownloadMixin,
+    DueFilter,
     ReadOnlyInline,
     RecordTask,
     RecordTasksMixin,
@@ -691,7 +692,7 @@ class ClaimReviewQueueAdmin(ClaimAdmin):
         "total_yuan",
         "submitted_at",
     ]
-    list_filter = [QueueStateFilter, "claim_kind", "basis", "channel"]
+    list_filter = [DueFilter, QueueStateFilter, "claim_kind", "basis", "channel"]
     ordering = ["review_due", "submitted_at"]
     actions = [start_review]
 

@@ -43,6 +43,17 @@ def test_the_index_counts_each_queue_by_due_date_for_reviewers(waiting):
     assert 'id="desk-queues"' in response.content.decode()
 
 
+def test_each_count_on_the_index_links_to_the_queue_showing_just_those(waiting):
+    filings, _claims = waiting
+    reviewer = as_role(Role.REVIEWER)
+    page = reviewer.get("/admin/").content.decode()
+    queue = "/admin/filings/filingreviewqueue/"
+    for due, expected in (("overdue", [filings[1]]), ("today", [filings[2]]), ("later", [filings[0]])):
+        assert f'href="{queue}?due={due}"' in page
+        listed = reviewer.get(queue, {"due": due}).context["cl"].result_list
+        assert [filing.reference for filing in listed] == [filing.reference for filing in expected], due
+
+
 def test_roles_that_decide_nothing_see_no_queue_counts(waiting):
     assert as_role(Role.COUNTER).get("/admin/").context["queue_counts"] == []
     assert as_role(Role.AUDITOR).get("/admin/").context["queue_counts"] == []

@@ -7,7 +7,7 @@ from django.test import Client
 
 from accounts.choices import Role
 from notifications import services
-from tests.factories import NotificationFactory, PersonFactory, UserFactory
+from tests.factories import FilingFactory, NotificationFactory, PersonFactory, UserFactory
 from tests.notifications.helpers import fast_track_filing
 
 pytestmark = pytest.mark.django_db
@@ -47,3 +47,17 @@ def test_only_administrators_may_resend(receiver, hooked):
     as_role(Role.ADMIN).post("/admin/notifications/notification/", {"action": "retry", "_selected_action": [row.pk]})
     row.refresh_from_db()
     assert (row.status, row.attempts) == ("pending", 0)
+
+
+def test_a_notification_of_a_channel_without_a_webhook_reads_as_pulled_not_waiting():
+    from accounts.models import Channel
+
+    pulled = NotificationFactory()
+    Channel.objects.filter(code=pulled.channel_id).update(webhook_url="")
+    hooked = NotificationFactory(filing=FilingFactory(channel_id="mzt_app"))
+    Channel.objects.filter(code="mzt_app").update(webhook_url="https://hooks.example.cn/mzt")
+    page = as_role(Role.AUDITOR).get("/admin/notifications/notification/").content.decode()
+    rows = {line for line in page.split("<tr") if pulled.reference in line or hooked.reference in line}
+    pulled_row = next(row for row in rows if pulled.reference in row)
+    hooked_row = next(row for row in rows if hooked.reference in row)
+    assert "待渠道拉取" in pulled_row and "待渠道拉取" not in hooked_row
