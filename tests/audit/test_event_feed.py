@@ -37,7 +37,10 @@ T1 = T0 + datetime.timedelta(hours=1)  # five events share this instant, in both
 T2 = T0 + datetime.timedelta(hours=2)
 T3 = T0 + datetime.timedelta(hours=3)
 FULL_ID = re.compile(r"\d{17}[\dX]")
-CSV_HEADER = "record_type,reference,id_number,action,from_state,to_state,actor,channel,at,reason,changes"
+CODE_COLUMNS = "record_type,reference,id_number,action,from_state,to_state,actor,channel,at,reason,changes"
+# After the stored codes, the same facts by name, for people reading the export.
+NAME_COLUMNS = "记录,操作,原状态,新状态,操作人,渠道"
+CSV_HEADER = f"{CODE_COLUMNS},{NAME_COLUMNS}"
 
 # The feed's order is (at, record_type, id): at one instant claims ("claim" < "filing") come first, each
 # table by id. e1…e9 are written in that numeric order, so ids ascend with the numbers.
@@ -479,7 +482,22 @@ def test_csv_export_has_the_rows_of_the_json_feed(auditor, feed, params):
     assert content.startswith(b"\xef\xbb\xbf" + CSV_HEADER.encode() + b"\r\n")
     expected = everything(auditor, **params)
     assert expected  # each filter selects something
-    assert [{**row, "changes": json.loads(row["changes"])} for row in rows] == [as_csv(row) for row in expected]
+    codes = CODE_COLUMNS.split(",")
+    as_coded = [{name: row[name] for name in codes} for row in rows]
+    assert [{**row, "changes": json.loads(row["changes"])} for row in as_coded] == [as_csv(row) for row in expected]
+
+
+def test_csv_rows_name_what_their_codes_mean(auditor, feed):
+    """Codes for machines, then names for people: the kind, the action, the states, who acted, the channel."""
+    _content, rows = csv_of(auditor.get(URL, {"record_type": "claim", "action": "approve", "format": "csv"}))
+    (row,) = rows
+    assert (row["记录"], row["操作"], row["原状态"], row["新状态"]) == (
+        "手工报销申请",
+        "审核通过",
+        "审核中",
+        "审核通过",
+    )
+    assert (row["actor"], row["操作人"], row["channel"], row["渠道"]) == ("staff:bob", "bob", "counter", "医保经办窗口")
 
 
 def test_csv_rows_mask_id_numbers_and_keep_chinese_text(auditor, feed):
