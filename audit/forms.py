@@ -6,6 +6,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from accounts.history import actor_names
+from accounts.models import Channel, User
 from audit.selectors import EventFilters
 from config.api.inputs import EARLIEST_DATE, LATEST_DATE
 from filings.choices import FilingAction, FilingState
@@ -19,6 +21,18 @@ def _merged(*choice_sets) -> list[tuple[str, str]]:
         for value, label in choices:
             seen.setdefault(value, label)
     return [("", "---------"), *sorted(seen.items())]
+
+
+def actor_choices() -> list[tuple[str, str]]:
+    """Who may have acted, by name: staff as 姓名（角色）, then channels, then the system (stored labels as values).
+
+    A person acting for themselves is found by their ID number instead (there are too many to list).
+    """
+    staff = [f"staff:{name}" for name in User.objects.order_by("username").values_list("username", flat=True)]
+    channels = [f"channel:{code}" for code in Channel.objects.order_by("code").values_list("code", flat=True)]
+    names = actor_names([*staff, *channels, "system"])
+    by_name = sorted(staff, key=lambda label: names[label])
+    return [("", "---------"), *((label, names[label]) for label in [*by_name, *channels, "system"])]
 
 
 def within_years(value) -> None:
@@ -39,10 +53,10 @@ class EventFilterForm(forms.Form):
     reference = forms.CharField(label=_("reference"), max_length=20, required=False)
     id_number = forms.CharField(label=_("ID number"), max_length=18, required=False)
     action = forms.ChoiceField(label=_("action"), required=False)
-    actor = forms.CharField(
-        label=_("actor"), max_length=80, required=False, help_text=_("As stored: staff:<username>, channel:<code>…")
+    actor = forms.ChoiceField(
+        label=_("actor"), required=False, help_text=_("Staff by name and role, a channel, or the system.")
     )
-    channel = forms.CharField(label=_("channel"), max_length=32, required=False)
+    channel = forms.ChoiceField(label=_("channel"), required=False)
     from_state = forms.ChoiceField(label=_("from"), required=False)
     to_state = forms.ChoiceField(label=_("to"), required=False)
     at_after = forms.DateTimeField(
@@ -61,6 +75,11 @@ class EventFilterForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["action"].choices = _merged(FilingAction.choices, ClaimAction.choices)
+        self.fields["actor"].choices = actor_choices()
+        self.fields["channel"].choices = [
+            ("", "---------"),
+            *Channel.objects.order_by("code").values_list("code", "name"),
+        ]
         states = _merged(FilingState.choices, ClaimState.choices)
         self.fields["from_state"].choices = states
         self.fields["to_state"].choices = states

@@ -105,6 +105,20 @@ def test_the_browser_filters_as_the_api_does(events):
     assert events["claim"].reference in html and "BA20250301000001" not in html
 
 
+def test_the_actor_and_channel_filters_are_choices_of_people_and_channels(events):
+    _user, client = admin_as(Role.AUDITOR)
+    form = client.get(BROWSER).context["form"]
+    actors = dict(form.fields["actor"].choices)
+    assert actors["staff:rev1"] == "陈丽（审核）" and actors["system"] == "系统"
+    assert dict(form.fields["channel"].choices)["xm_wechat"] != "xm_wechat"  # by its name
+    chosen = client.get(BROWSER, {"actor": "staff:rev1", "at_before": "2025-03-02T00:00"}).content.decode()
+    listed = chosen.split('id="result_list"')[1]
+    assert listed.count('class="event-row"') == listed.count("陈丽（审核）") >= 1
+    assert "参保人 张三" not in listed and ">系统<" not in listed
+    typed = client.get(BROWSER, {"actor": "staff:nobody"})
+    assert typed.status_code == 200 and "actor" in typed.context["form"].errors
+
+
 def test_the_browser_pages_by_cursor(events, monkeypatch):
     monkeypatch.setattr(audit_admin, "PAGE_SIZE", 2)
     _user, client = admin_as(Role.AUDITOR)
@@ -122,6 +136,7 @@ def test_the_browser_pages_by_cursor(events, monkeypatch):
         ({"at_after": "yesterday"}, "at_after"),
         ({"action": "fly"}, "action"),
         ({"record_type": "person"}, "record_type"),
+        ({"channel": "nowhere"}, "channel"),
     ],
 )
 def test_bad_filters_are_named_on_the_page_not_a_500(events, params, field):
