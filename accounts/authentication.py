@@ -89,7 +89,6 @@ class StaffTokenAuthentication(FailureLimitedAuthentication, KnoxTokenAuthentica
 
     keyword = "Token"
     failure_scope = "token_failures"
-    capacities = STAFF_CAPACITIES
 
     def check_credential(self, request):
         return self.authenticate_credentials(_credential(request, self.keyword))
@@ -115,7 +114,6 @@ class ChannelKeyAuthentication(FailureLimitedAuthentication):
 
     keyword = "Api-Key"
     failure_scope = "api_key_failures"
-    capacities = frozenset({Capacity.HOSPITAL, CHANNEL_BACKEND})
 
     def check_credential(self, request):
         key = _credential(request, self.keyword)
@@ -171,7 +169,6 @@ class PersonSessionAuthentication(FailureLimitedAuthentication):
 
     keyword = "Bearer"
     failure_scope = "bearer_failures"
-    capacities = frozenset({Capacity.PERSON})
 
     def check_credential(self, request):
         token = _credential(request, self.keyword)

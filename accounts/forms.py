@@ -51,12 +51,6 @@ class StaffChangeForm(UserChangeForm):
         if self.instance.is_superuser:
             self.fields["role"].required = False
 
-    def clean(self):
-        cleaned = super().clean()
-        if cleaned.get("role"):
-            cleaned["is_staff"] = True
-        return cleaned
-
     def save(self, commit=True):
         user = super().save(commit=False)
         if user.role:

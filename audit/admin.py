@@ -14,8 +14,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from rest_framework.exceptions import Throttled
 
-from accounts.history import actor_names
-from accounts.models import Channel, ChannelAPIKey
+from accounts.models import ChannelAPIKey
 from audit import exports, selectors
 from audit.choices import ELIGIBILITY_REASONS
 from audit.digests import id_number_digests
@@ -25,20 +24,16 @@ from audit.permissions import AUDITORS
 from config.actors import actor_of
 from config.admin import CSVExportMixin, ViewOnlyMixin, field_column
 from config.errors import ValidationFailed
-from filings.choices import FilingAction, FilingState
 from registry.identifiers import normalize_identifier
 from registry.masking import mask_free_text, mask_id_number
 from registry.models import Person, PersonDataAccess
 from registry.selectors import person_looked_up
-from reimbursements.choices import ClaimAction, ClaimState
 
 PAGE_SIZE = 50
 # A whole ID number once normalised (registry.identifiers): what the eligibility record is searched by.
 ID_NUMBER = re.compile(r"^[0-9]{17}[0-9X]$")
-LABELS = {
-    "filing": (_("filing"), FilingAction, FilingState, "admin:filings_filing_change"),
-    "claim": (_("claim"), ClaimAction, ClaimState, "admin:reimbursements_claim_change"),
-}
+# Where each kind of record's page is (its kind, actions and states by name: ``audit.exports.event_labels``).
+CHANGE_URLS = {"filing": "admin:filings_filing_change", "claim": "admin:reimbursements_claim_change"}
 
 
 def may_audit(request) -> bool:
@@ -99,12 +94,7 @@ class AuditEventAdmin(ViewOnlyMixin, admin.ModelAdmin):
                 rows, following = selectors.event_page(filters=form.filters(), cursor=cursor, size=PAGE_SIZE)
             except ValidationFailed as exc:
                 cursor_error = exc.message
-        names = actor_names({row["actor_label"] for row in rows})
-        names.update(
-            Channel.objects.filter(code__in={row["channel_id"] for row in rows if row["channel_id"]}).values_list(
-                "code", "name"
-            )
-        )
+        names = exports.event_names(rows)
         query = request.GET.copy()
         query.pop("cursor", None)
         next_query = None
@@ -127,9 +117,9 @@ class AuditEventAdmin(ViewOnlyMixin, admin.ModelAdmin):
 
     @staticmethod
     def _row(row: dict, names: dict[str, str]) -> dict:
-        kind, actions, states, change_url = LABELS[row["record_type"]]
+        kind, action, from_state, to_state = exports.event_labels(row)
         try:
-            url = reverse(change_url, args=[row["record_id"]])
+            url = reverse(CHANGE_URLS[row["record_type"]], args=[row["record_id"]])
         except NoReverseMatch:  # pragma: no cover - both admins are always registered
             url = None
         return {
@@ -138,9 +128,9 @@ class AuditEventAdmin(ViewOnlyMixin, admin.ModelAdmin):
             "reference": row["reference"],
             "url": url,
             "id_number": mask_id_number(row["id_number"]),
-            "action": actions(row["action"]).label,
-            "from_state": states(row["from_state"]).label if row["from_state"] else "—",
-            "to_state": states(row["to_state"]).label,
+            "action": action,
+            "from_state": from_state or "—",
+            "to_state": to_state,
             "actor": names.get(row["actor_label"], row["actor_label"]),
             "channel": names.get(row["channel_id"], row["channel_id"]) if row["channel_id"] else "—",
             "reason": mask_free_text(row["reason"]) or "—",

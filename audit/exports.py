@@ -22,7 +22,7 @@ RECORD_LABELS = {
     "filing": (_("filing"), FilingAction, FilingState),
     "claim": (_("claim"), ClaimAction, ClaimState),
 }
-# Rows whose actors and channels are named together (three queries a chunk at most).
+# Rows whose actors and channels are named together (four queries a chunk at most).
 NAMING_CHUNK = 500
 
 EVENT_HEADER = [
@@ -42,6 +42,21 @@ EVENT_HEADER = [
 READABLE_HEADER = [_("record"), _("action"), _("from state"), _("to state"), _("actor"), _("channel")]
 
 
+def event_names(rows: list[dict]) -> dict[str, str]:
+    """Names of the actors (stored labels) and channels (codes) of some events: four queries at most."""
+    names = actor_names({row["actor_label"] for row in rows})
+    channels = {row["channel_id"] for row in rows if row["channel_id"]}
+    names.update(Channel.objects.filter(code__in=channels).values_list("code", "name"))
+    return names
+
+
+def event_labels(row: dict) -> tuple[str, str, str, str]:
+    """The record's kind, the action and the two states of an event, by name (a first event's from-state: "")."""
+    kind, actions, states = RECORD_LABELS[row["record_type"]]
+    from_state = states(row["from_state"]).label if row["from_state"] else ""
+    return str(kind), str(actions(row["action"]).label), str(from_state), str(states(row["to_state"]).label)
+
+
 def event_rows(filters: selectors.EventFilters) -> Iterator[list]:
     """Every event the filters select, in feed order, personal identifiers masked; read in chunks.
 
@@ -50,14 +65,8 @@ def event_rows(filters: selectors.EventFilters) -> Iterator[list]:
     """
     stream = selectors.event_stream(filters=filters)
     while chunk := list(islice(stream, NAMING_CHUNK)):
-        names = actor_names({row["actor_label"] for row in chunk})
-        channels = dict(
-            Channel.objects.filter(code__in={r["channel_id"] for r in chunk if r["channel_id"]}).values_list(
-                "code", "name"
-            )
-        )
+        names = event_names(chunk)
         for row in chunk:
-            kind, actions, states = RECORD_LABELS[row["record_type"]]
             yield [
                 row["record_type"],
                 row["reference"],
@@ -70,12 +79,9 @@ def event_rows(filters: selectors.EventFilters) -> Iterator[list]:
                 row["at"],
                 mask_free_text(row["reason"]),
                 masked_changes(row["changes"]),
-                kind,
-                actions(row["action"]).label,
-                states(row["from_state"]).label if row["from_state"] else "",
-                states(row["to_state"]).label,
+                *event_labels(row),
                 names.get(row["actor_label"], row["actor_label"]),
-                channels.get(row["channel_id"], row["channel_id"] or ""),
+                names.get(row["channel_id"], row["channel_id"] or ""),
             ]
 
 

@@ -237,29 +237,10 @@ class AutoSchema(SpectacularAutoSchema):
         return codes
 
 
-# Any JSON value whose strings and keys hold no control character (a free JSON field, where one is declared).
-CLEAN_VALUE = "CleanJSONValue"
-
-
-def clean_value_schema() -> dict:
-    ref = {"$ref": f"#/components/schemas/{CLEAN_VALUE}"}
-    return {
-        "description": "Any JSON value without control characters in its strings and keys.",
-        "nullable": True,
-        "anyOf": [
-            {"type": "string", "pattern": BODY_TEXT},
-            {"type": "number"},
-            {"type": "boolean"},
-            {"type": "array", "items": ref},
-            {"type": "object", "propertyNames": {"pattern": BODY_TEXT}, "additionalProperties": ref},
-        ],
-    }
-
-
 def restrict_strings(result, generator, request, public):
     """Post-processing hook: the text the edge refuses, written into the schema as patterns."""
     components = result.setdefault("components", {}).setdefault("schemas", {})
-    seen: set[str] = {CLEAN_VALUE}
+    seen: set[str] = set()
 
     def restrict(schema: dict, pattern: str) -> None:
         if not isinstance(schema, dict):
@@ -298,8 +279,6 @@ def restrict_strings(result, generator, request, public):
             for media_type, content in (operation.get("requestBody") or {}).get("content", {}).items():
                 if media_type == "application/json":
                     restrict(content.get("schema", {}), BODY_TEXT)
-    if f"#/components/schemas/{CLEAN_VALUE}" in json.dumps(result, default=str):  # a free JSON value still
-        components[CLEAN_VALUE] = clean_value_schema()
     return result
 
 
@@ -315,6 +294,25 @@ def references_in_one_shape(result, generator, request, public):
             if isinstance(schema, dict) and set(schema) == {"$ref"}:
                 component["properties"][name] = {"allOf": [{"$ref": schema["$ref"]}]}
     return result
+
+
+def rename_components(result, renamed: dict[str, str]) -> None:
+    """Rename schema components and every reference to them, in place (two old names may become one).
+
+    References sit anywhere (properties, parameters, unions, mappings): the document is rewritten as text.
+    """
+    if not renamed:
+        return
+    text = json.dumps(result)
+    for old, new in renamed.items():
+        text = text.replace(f'"#/components/schemas/{old}"', f'"#/components/schemas/{new}"')
+    rewritten = json.loads(text)
+    result.clear()
+    result.update(rewritten)
+    schemas = result["components"]["schemas"]
+    for old, new in renamed.items():
+        schemas.setdefault(new, schemas.pop(old))
+    result["components"]["schemas"] = dict(sorted(schemas.items()))
 
 
 def name_operations(result, generator, request, public):
@@ -345,13 +343,13 @@ def _override_values() -> dict[str, list]:
 
 
 def named_enums(result, generator, request, public):
-    """Post-processing hook: every enum of a parameter is a named component, one per set of values.
+    """Post-processing hook: every enum is a named component, one per set of values.
 
-    drf-spectacular names the enums of body and answer fields (``ENUM_NAME_OVERRIDES`` fixes those names) but
-    writes a parameter's enum in place, where generators name it after the parameter's translated title.
-    Here a parameter's enum refers to the component with the same values, made from ``ENUM_NAME_OVERRIDES``
-    when no field uses it; titles of parameters are dropped (they are translated, and named types after
-    them). An enum no name covers is reported as a schema warning.
+    drf-spectacular names the enums of body and answer fields after ``ENUM_NAME_OVERRIDES`` only when values
+    and labels both match, else after the field: such a component takes the override's name when its values
+    match. It writes a parameter's enum in place, where generators name it after the parameter's translated
+    title: here it refers to the component with the same values, made from ``ENUM_NAME_OVERRIDES`` when no
+    field uses it, and parameters' titles are dropped. An enum no name covers is reported as a schema warning.
     """
     overrides = _override_values()
     named = {frozenset(values) - {None, ""}: name for name, values in overrides.items()}
@@ -362,17 +360,7 @@ def named_enums(result, generator, request, public):
         for name, schema in result.get("components", {}).get("schemas", {}).items()
         if "enum" in schema and name not in overrides and named.get(frozenset(schema["enum"]), name) != name
     }
-    if renamed:
-        text = json.dumps(result)
-        for old, new in renamed.items():
-            text = text.replace(f'"#/components/schemas/{old}"', f'"#/components/schemas/{new}"')
-        rewritten = json.loads(text)
-        result.clear()
-        result.update(rewritten)
-        schemas = result["components"]["schemas"]
-        for old, new in renamed.items():
-            schemas.setdefault(new, schemas[old])
-            del schemas[old]
+    rename_components(result, renamed)
     components = result.setdefault("components", {}).setdefault("schemas", {})
     by_values = {frozenset(schema["enum"]): name for name, schema in components.items() if "enum" in schema}
     for values, name in named.items():

@@ -1,7 +1,6 @@
 """What the notifications app adds to the OpenAPI schema (a post-processing hook named in SPECTACULAR_SETTINGS)."""
 
-import json
-
+from config.api.openapi import rename_components
 from notifications import signing
 
 
@@ -15,21 +14,12 @@ def notification_kinds(result, generator, request, public):
     schemas = result.get("components", {}).get("schemas", {})
     union = schemas.get("Notification", {})
     renamed = {}
-    for value, ref in union.get("discriminator", {}).get("mapping", {}).items():
+    for ref in union.get("discriminator", {}).get("mapping", {}).values():
         variant = ref.rsplit("/", 1)[-1]
         kind = schemas[variant]["properties"]["kind"]
         old = next(item["$ref"] for item in kind.get("allOf", [kind]) if "$ref" in item).rsplit("/", 1)[-1]
-        new = f"{variant}Kind"
-        renamed[old] = new
-        schemas[new] = {**schemas[old], "enum": [value]}
-    for old in renamed:
-        schemas.pop(old, None)
-    text = json.dumps(result)
-    for old, new in renamed.items():
-        text = text.replace(f'"#/components/schemas/{old}"', f'"#/components/schemas/{new}"')
-    result.clear()
-    result.update(json.loads(text))
-    result["components"]["schemas"] = dict(sorted(result["components"]["schemas"].items()))
+        renamed[old] = f"{variant}Kind"
+    rename_components(result, renamed)
     result["x-webhooks"] = {"notification": webhook_operation()}
     return result
 
