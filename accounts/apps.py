@@ -12,10 +12,13 @@ class AccountsConfig(AppConfig):
 
         import accounts.signals  # noqa: F401  (staff tokens die with their user's password)
         from accounts.forms import StaffLoginForm
+        from accounts.history import actor_names
         from accounts.roles import sync_role_permissions
 
         # The admin's login says why a right password may not log in (deactivated, no role).
         admin.site.login_form = StaffLoginForm
+        # Pages of ``config`` (a record's task gone stale) name who acted as the histories do.
+        admin.site.register_actor_names(actor_names)
 
         # Permissions exist only after every app has migrated, so roles get theirs then.
         post_migrate.connect(sync_role_permissions, dispatch_uid="accounts.sync_role_permissions")

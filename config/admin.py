@@ -1,5 +1,6 @@
 """Admin pieces shared by the apps."""
 
+import datetime
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -297,13 +298,46 @@ class RecordTasksMixin:
         }
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
-        """The record page's buttons, from the record the page already loaded."""
+        """The record page's buttons, from the record the page already loaded; each link carries the
+        version the page showed, so a task opened from a page gone stale can say what changed."""
         opts = self.model._meta
+        seen = f"?seen={self.seen_token(obj)}" if hasattr(obj, "version") else ""
         context["record_tasks"] = [
-            (task.label, reverse(f"admin:{opts.app_label}_{opts.model_name}_task", args=[obj.pk, task.name]))
+            (task.label, reverse(f"admin:{opts.app_label}_{opts.model_name}_task", args=[obj.pk, task.name]) + seen)
             for task in self.tasks_for(request, obj)
         ]
         return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)
+
+    @staticmethod
+    def seen_token(record) -> str:
+        """What a page showed: the record's version and when, as ``<version>.<epoch ms>``."""
+        return f"{record.version}.{int(timezone.now().timestamp() * 1000)}"
+
+    def changed_meanwhile(self, record, seen: str | None) -> list[str] | None:
+        """What others did to ``record`` since a page showed it (``seen_token``): a line per event since
+        (when, who as 姓名（角色）, what, the state it left), oldest first; None when it has not changed."""
+        version, _dot, shown_ms = (seen or "").partition(".")
+        if not version.isdigit() or not shown_ms.isdigit() or int(version) == getattr(record, "version", None):
+            return None
+        shown_at = datetime.datetime.fromtimestamp(int(shown_ms) / 1000, tz=datetime.UTC)
+        events = getattr(record, "events", None)
+        latest = list(events.filter(at__gte=shown_at).order_by("at", "pk")[:10]) if events is not None else []
+        if not latest:  # changed without an event (a correction of its fields)
+            return [gettext("It was changed after you opened this page")]
+        names = self.admin_site.actor_names({event.actor_label for event in latest})
+        lines = []
+        for event in latest:
+            facts = {
+                "when": date_format(timezone.localtime(event.at), "Y年n月j日 H:i"),
+                "who": names.get(event.actor_label, event.actor_label),
+                "action": event.get_action_display(),
+                "state": event.get_to_state_display(),
+            }
+            if facts["action"] == facts["state"]:  # 审核通过 is both the action and the state it leaves
+                lines.append(gettext("%(when)s %(who)s: %(action)s") % facts)
+            else:
+                lines.append(gettext("%(when)s %(who)s: %(action)s, now %(state)s") % facts)
+        return lines
 
     def task_view(self, request, object_id, task):
         record = self.get_object(request, object_id)
@@ -311,16 +345,34 @@ class RecordTasksMixin:
             raise Http404
         if not self.has_view_permission(request, record):
             raise PermissionDenied
-        chosen = next((t for t in self.tasks_for(request, record) if t.name == task), None)
-        if chosen is None:
-            raise PermissionDenied(gettext("This action is not open to you on this record now."))
         opts = self.model._meta
         # Back to the record's own page: a queue (a proxy) may no longer hold it once the task is done.
         concrete = record._meta.concrete_model._meta
         back = reverse(f"admin:{concrete.app_label}_{concrete.model_name}_change", args=[record.pk])
         posted = request.method == "POST"
-        form = chosen.form_class(request.POST if posted else None, request.FILES if posted else None, record=record)
-        if posted and form.is_valid():
+        seen = (request.POST if posted else request.GET).get("seen")
+        meanwhile = self.changed_meanwhile(record, seen)
+        chosen = next((t for t in self.tasks_for(request, record) if t.name == task), None)
+        if chosen is None:
+            if meanwhile is None:
+                raise PermissionDenied(gettext("This action is not open to you on this record now."))
+            if not posted:  # a link on a page gone stale: back to the record, saying what happened
+                said = self._stale_message(record, meanwhile, tail=gettext("This action is no longer open on it."))
+                self.message_user(request, said, messages.WARNING)
+                return HttpResponseRedirect(back)
+        form_class = chosen.form_class if chosen else self._typed_form_class(task)
+        form = form_class(request.POST if posted else None, request.FILES if posted else None, record=record)
+        stale = None
+        if posted and meanwhile is not None:
+            # Someone acted since this page was shown: nothing is done, what was typed stays, and the
+            # page says who did what when; a task still open may be submitted again on the new version.
+            tail = (
+                gettext("Nothing was done yet: check the record as it is now and submit again.")
+                if chosen
+                else gettext("This action is no longer open on it; nothing was done. What you typed is kept below.")
+            )
+            stale = self._stale_message(record, meanwhile, tail=tail)
+        elif posted and form.is_valid():
             try:
                 chosen.perform(record, request.user.actor, **form.cleaned_data)
             except PermissionRefused as exc:
@@ -330,17 +382,40 @@ class RecordTasksMixin:
             else:
                 self.message_user(request, f"{record}: {chosen.done}", messages.SUCCESS)
                 return HttpResponseRedirect(back)
+        label = chosen.label if chosen else self._task_label(task)
         context = {
             **self.admin_site.each_context(request),
-            "title": f"{chosen.label}: {record}",
+            "title": f"{label}: {record}",
             "opts": opts,
             "original": record,
             "form": form,
-            "confirm": chosen.confirm(record) if chosen.confirm else [],
+            "confirm": chosen.confirm(record) if chosen and chosen.confirm else [],
             "back": back,
-            "task_label": chosen.label,
+            "task_label": label,
+            "task_open": chosen is not None,
+            "stale": stale,
+            "seen": self.seen_token(record) if hasattr(record, "version") else "",
         }
-        return TemplateResponse(request, "admin/record_task.html", context)
+        return TemplateResponse(request, "admin/record_task.html", context, status=409 if stale else 200)
+
+    @staticmethod
+    def _stale_message(record, meanwhile: list[str], *, tail: str) -> str:
+        head = gettext("%(record)s was changed by someone else after you opened this page:") % {"record": record}
+        return f"{head}{'；'.join(meanwhile)}。{tail}"
+
+    def _task(self, name: str) -> RecordTask | None:
+        return next((task for task in self.record_tasks if task.name == name), None)
+
+    def _typed_form_class(self, name: str) -> type[TaskForm]:
+        """The form of a task no longer open, to show again what was typed into it."""
+        task = self._task(name)
+        if task is None:
+            raise Http404
+        return task.form_class
+
+    def _task_label(self, name: str):
+        task = self._task(name)
+        return task.label if task else name
 
 
 def confirm_action(modeladmin, request, queryset, *, action: str, title, items: list[str], form=None, warning=None):

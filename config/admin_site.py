@@ -61,6 +61,7 @@ class BureauAdminSite(admin.AdminSite):
         super().__init__(*args, **kwargs)
         self.queues: list[DeskQueue] = []
         self.notices: list[Callable[[object], list[DeskNotice]]] = []
+        self._actor_names: Callable[[set[str]], dict[str, str]] | None = None
 
     def register(self, model_or_iterable, admin_class=None, **options):
         """Every model admin, ours and the packages', obeys ``config.admin_policy`` (lookups, histories)."""
@@ -79,6 +80,13 @@ class BureauAdminSite(admin.AdminSite):
     def register_notice(self, notices: Callable[[object], list[DeskNotice]]) -> None:
         """``notices(request)`` gives the warnings the index shows this user (none for whoever cannot act on them)."""
         self.notices.append(notices)
+
+    def register_actor_names(self, names: Callable[[set[str]], dict[str, str]]) -> None:
+        """``names(labels)`` names stored actor labels (``staff:wang`` → 王敏（审核员）) for the pages of ``config``."""
+        self._actor_names = names
+
+    def actor_names(self, labels: set[str]) -> dict[str, str]:
+        return self._actor_names(labels) if self._actor_names else {label: label for label in labels}
 
     def desk_notices(self, request) -> list[DeskNotice]:
         return [notice for notices in self.notices for notice in notices(request)]

@@ -21,7 +21,7 @@ from tests.factories import ClaimFactory, FilingFactory, UserFactory
 pytestmark = pytest.mark.django_db
 
 ROLES = [Role.COUNTER, Role.REVIEWER, Role.AUDITOR, Role.ADMIN]
-TASK = re.compile(r'href="[^"]+/do/([a-z_]+)/" class="record-task"')
+TASK = re.compile(r'href="[^"]+/do/([a-z_]+)/(?:\?seen=[\d.]+)?" class="record-task"')
 FILING_STATES = [
     FilingState.SUBMITTED,
     FilingState.EFFECTIVE,
