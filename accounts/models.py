@@ -92,7 +92,7 @@ class Channel(models.Model):
         ordering = ["code"]
 
     def __str__(self) -> str:
-        return f"{self.name} ({self.code})"
+        return self.name  # names are what people read; the code is a column of its own where machines need it
 
     @property
     def is_hospital(self) -> bool:

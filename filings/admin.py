@@ -455,10 +455,9 @@ class FilingAdmin(RecordTasksMixin, CSVExportMixin, ReadableHistoryMixin, Docume
         "filing_type",
         "destination",
         "state",
-        "channel",
         "submitted_at",
         "review_due_marked",
-    ]
+    ]  # the channel is a filter and on the record's page: its long names would push the dates off a 1366 screen
     list_filter = [
         "state",
         "filing_type",
@@ -638,7 +637,6 @@ class FilingReviewQueueAdmin(FilingAdmin):
         "destination",
         "proof_basis",
         "documents",
-        "channel",
         "submitted_at",
     ]
     list_filter = [DueFilter, "filing_type", "proof_basis", "channel"]

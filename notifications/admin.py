@@ -26,17 +26,16 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 @admin.register(Notification)
 class NotificationAdmin(ReadOnlyAdmin):
     list_display = [
-        "id",
-        "kind",
         "reference",
+        "kind",
         "channel",
         "delivery",
         "attempts",
-        "next_attempt_at",
         "created_at",
         "sent_at",
         "last_error",
-    ]
+    ]  # the next attempt's time is on the record's page: the list fits 1366 px without it
+    list_display_links = ["reference"]
     list_filter = ["status", "kind", "channel", "record_type"]
     search_fields = ["reference"]
     list_select_related = ["channel"]
