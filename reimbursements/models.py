@@ -49,6 +49,8 @@ class ClaimMaterialRequirement(EffectivePeriod):
     )
     sort_order = models.PositiveSmallIntegerField(_("order"), default=0)
 
+    policy_key = ("claim_kind", "item")
+
     class Meta:
         verbose_name = _("claim material requirement")
         verbose_name_plural = _("claim material requirements")
@@ -116,6 +118,8 @@ class BenefitPolicy(EffectivePeriod):
     is_sample = models.BooleanField(
         _("sample values"), default=True, help_text=_("Shipped sample values, not the bureau's official ones.")
     )
+
+    policy_key = ("insurance_type", "visit_kind", "institution_level")
 
     class Meta:
         verbose_name = _("benefit policy")
