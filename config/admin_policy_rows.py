@@ -17,7 +17,7 @@ from decimal import Decimal
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin.widgets import AdminDateWidget
+from django.contrib.admin.widgets import AdminDateWidget, RelatedFieldWidgetWrapper
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import MaxValueValidator
 from django.db import models
@@ -72,11 +72,16 @@ class UnitInput(forms.NumberInput):
     """A number input with its unit written after it ("%", "元")."""
 
     def __init__(self, attrs=None, *, unit: str):
-        super().__init__({"step": "0.01", "class": "vIntegerField", **(attrs or {})})
+        super().__init__({"step": "0.01", "style": "width: 9em", **(attrs or {})})
         self.unit = unit
 
     def render(self, name, value, attrs=None, renderer=None):
-        return format_html('{} <span class="unit">{}</span>', super().render(name, value, attrs, renderer), self.unit)
+        return format_html(
+            '<span class="unit-input" style="display: inline-flex; align-items: center; gap: .3em">{}'
+            '<span class="unit">{}</span></span>',
+            super().render(name, value, attrs, renderer),
+            self.unit,
+        )
 
 
 class PercentField(forms.DecimalField):
@@ -184,8 +189,11 @@ class SupersedeForm(forms.Form):
         )
         for name in policy_rows.value_fields(type(row)):
             field = formfield(row._meta.get_field(name))
-            if field is not None:
-                self.fields[name] = field
+            if field is None:
+                continue
+            if isinstance(field.widget, RelatedFieldWidgetWrapper):
+                field.widget = field.widget.widget  # no links to add or edit the related table from here
+            self.fields[name] = field
 
 
 class PolicyRowsAdmin(admin.ModelAdmin):
