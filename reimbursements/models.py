@@ -155,9 +155,16 @@ class BenefitPolicy(EffectivePeriod):
 
     def clean(self):
         """One cap per pool: rows drawing on one pool for one insurance type over overlapping periods state the
-        same annual cap, or what a person may draw would depend on which claim is approved first."""
-        super().clean()
+        same annual cap, or what a person may draw would depend on which claim is approved first. (And, as
+        every policy row, it overlaps no other row of its timeline: both are said at once.)"""
+        errors: dict = {}
+        try:
+            super().clean()
+        except ValidationError as exc:
+            errors = exc.update_error_dict(errors)
         if self.pool_id is None or self.annual_cap is None or self.effective_from is None:
+            if errors:
+                raise ValidationError(errors)
             return
         others = BenefitPolicy.objects.filter(pool_id=self.pool_id, insurance_type=self.insurance_type).exclude(
             pk=self.pk
@@ -170,15 +177,12 @@ class BenefitPolicy(EffectivePeriod):
             .first()
         )
         if clash is not None:
-            raise ValidationError(
-                {
-                    "annual_cap": _(
-                        "The pool's cap for this insurance type is %(cap)s (row %(row)s): "
-                        "rows of one pool state one cap."
-                    )
-                    % {"cap": clash.annual_cap, "row": clash}
-                }
+            errors.setdefault("annual_cap", []).append(
+                _("The pool's cap for this insurance type is %(cap)s (row %(row)s): rows of one pool state one cap.")
+                % {"cap": clash.annual_cap, "row": clash}
             )
+        if errors:
+            raise ValidationError(errors)
 
     def __str__(self) -> str:
         return (
