@@ -25,6 +25,7 @@ from django.forms.models import model_to_dict
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import translation
 from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -363,7 +364,9 @@ class PolicyRowsAdmin(admin.ModelAdmin):
                 for name, errors in exc.update_error_dict({}).items():
                     form.add_error(name if name in form.fields else None, errors)
             else:
-                self.log_change(request, row, [{"changed": {"fields": ["effective_to"]}}])
+                with translation.override(None):  # stored untranslated, shown in the reader's language
+                    ended = str(opts.get_field("effective_to").verbose_name)
+                self.log_change(request, row, [{"changed": {"fields": [ended]}}])
                 self.log_addition(request, new, [{"added": {}}])
                 self.message_user(
                     request,
