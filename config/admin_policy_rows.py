@@ -88,27 +88,31 @@ class UnitInput(forms.NumberInput):
 class PercentField(forms.DecimalField):
     """A rate typed as a percent (90 or 5.25) and given to the model as the fraction it stores (0.9000)."""
 
-    def __init__(self, *, label=None, **kwargs):
+    def __init__(self, *, label=None, low=Decimal(0), high=Decimal(1), **kwargs):
         for name in ("max_digits", "decimal_places", "min_value", "max_value", "localize"):
             kwargs.pop(name, None)
         kwargs.setdefault("widget", UnitInput(unit="%"))
+        self.low, self.high = Decimal(low), Decimal(high)  # as stored: fractions
         super().__init__(label=label, max_digits=5, decimal_places=2, **kwargs)
 
     def prepare_value(self, value):
         # The stored fraction is shown as a percent; what was typed (a string) stays as typed.
         if isinstance(value, (Decimal, int, float)) and not isinstance(value, bool):
-            return (Decimal(value) * HUNDRED).quantize(Decimal("0.01")).normalize()
+            return percent(value)[:-1]  # "10", never "1E+1"
         return value
 
     def clean(self, value):
         typed = super().clean(value)
         if typed is None:
             return None
-        if not Decimal(0) <= typed <= HUNDRED:
+        fraction = (typed / HUNDRED).quantize(RATE_PLACES)
+        if not self.low <= fraction <= self.high:
             raise ValidationError(
-                gettext("%(field)s must lie between 0%% and 100%%.") % {"field": self.label}, code="percent_range"
+                gettext("%(field)s must lie between %(low)s and %(high)s.")
+                % {"field": self.label, "low": percent(self.low), "high": percent(self.high)},
+                code="percent_range",
             )
-        return (typed / HUNDRED).quantize(RATE_PLACES)
+        return fraction
 
     def has_changed(self, initial, data):
         try:
@@ -119,7 +123,7 @@ class PercentField(forms.DecimalField):
         return fraction != (None if initial in (None, "") else Decimal(initial))
 
     def widget_attrs(self, widget):
-        return {"step": "0.01", "min": "0", "max": "100"}
+        return {"step": "0.01", "min": percent(self.low)[:-1], "max": percent(self.high)[:-1]}
 
 
 class YuanField(forms.DecimalField):
@@ -135,13 +139,39 @@ class YuanField(forms.DecimalField):
         return attrs
 
 
+def rate_bounds(model, name: str) -> tuple[Decimal, Decimal]:
+    """The range a rate field may take, as the model's check constraints state it (a plain ``name__lte=…`` or
+    ``name__gte=…`` of a constraint's condition, e.g. the national caps of the ratio reductions), within 0–1:
+    the form then names the field and its bound instead of the constraint's general message."""
+    low, high = Decimal(0), Decimal(1)
+    for constraint in model._meta.constraints:
+        condition = getattr(constraint, "condition", None)
+        if condition is None or condition.connector != "AND" or condition.negated:
+            continue
+        for child in condition.children:
+            if not isinstance(child, tuple):
+                continue
+            lookup, value = child
+            if lookup == f"{name}__lte":
+                high = min(high, Decimal(value))
+            elif lookup == f"{name}__gte":
+                low = max(low, Decimal(value))
+    return low, high
+
+
 def as_spoken_formfield(db_field, formfield):
     """The form field a policy value is typed in: a rate as a percent, money in yuan, others as they are."""
     if formfield is None:
         return None
     if is_rate(db_field):
+        low, high = rate_bounds(db_field.model, db_field.name)
         return PercentField(
-            label=formfield.label, required=formfield.required, help_text=formfield.help_text, initial=formfield.initial
+            label=formfield.label,
+            required=formfield.required,
+            help_text=formfield.help_text,
+            initial=formfield.initial,
+            low=low,
+            high=high,
         )
     if is_money(db_field):
         return YuanField(

@@ -11,6 +11,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from accounts.choices import Role
+from config.admin_policy_rows import percent
 from reimbursements.models import BenefitPolicy
 from tests.browser import pages
 from tests.browser.pages import Desk
@@ -32,14 +33,14 @@ def test_administrator_changes_a_ratio_from_a_date(page, screenshot):
 
     desk.follow(pages.index_link(desk, BENEFITS_LINK))
     listed = pages.result_rows(desk).filter(has_text="职工").filter(has_text="住院").filter(has_text="三级")
-    expect(listed.first).to_contain_text(f"{(row.ratio * 100).normalize():f}%")  # the list shows percent
+    expect(listed.first).to_contain_text(percent(row.ratio))  # the list shows percent
     desk.follow(listed.first.locator("th a, td a").first)
     # The row in force: its values read only, the task offered.
     expect(page.locator("input[name=ratio]")).to_have_count(0)
     assert CHANGE_FROM_A_DATE in desk.record_tasks()
     screenshot("policy-row-in-force")
     pages.open_task(desk, CHANGE_FROM_A_DATE)
-    expect(page.locator("#id_ratio")).to_have_value(f"{(row.ratio * 100).normalize():f}")
+    expect(page.locator("#id_ratio")).to_have_value(percent(row.ratio).removesuffix("%"))
     expect(page.locator(".field-ratio .unit")).to_have_text("%")
     desk.type(page.locator("#id_effective_from"), start.isoformat())
     desk.type(page.locator("#id_ratio"), "88")

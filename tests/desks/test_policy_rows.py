@@ -70,13 +70,29 @@ def test_a_percent_field_reads_what_is_typed_as_the_stored_fraction():
     field = PercentField(label="报销比例")
     assert field.clean("85") == Decimal("0.8500")
     assert field.clean("5.25") == Decimal("0.0525")
-    assert field.prepare_value(Decimal("0.8500")) == Decimal("85")
+    assert field.prepare_value(Decimal("0.8500")) == "85"
+    assert field.prepare_value(Decimal("0.1000")) == "10"  # not "1E+1"
     assert field.prepare_value("85") == "85"  # what was typed stays as typed
     assert not field.has_changed(Decimal("0.8500"), "85")
     assert field.has_changed(Decimal("0.8500"), "80")
     with pytest.raises(ValidationError) as refused:
         field.clean("150")
     assert "报销比例" in refused.value.messages[0] and "100%" in refused.value.messages[0]
+
+
+def test_a_rate_under_a_national_cap_is_refused_naming_the_field_and_the_cap():
+    future = policy_rows.supersede(ClaimPolicy.objects.in_force().get(), effective_from=day(30))
+    client = admin_client()
+    url = f"{CLAIM_POLICIES}{future.pk}/change/"
+    data = form_data(client, url)
+    assert data["other_temporary_reduction"] == "10"
+    response = client.post(url, {**data, "referral_reduction": "12", "other_temporary_reduction": "20"})
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors
+    assert errors["referral_reduction"] == ["报销比例降低：转诊须在 0% 到 10% 之间。"], errors
+    assert "other_temporary_reduction" not in errors  # 20 points is the cap itself
+    future.refresh_from_db()
+    assert future.referral_reduction == Decimal("0.0500")
 
 
 def test_the_lists_show_rates_as_percent_and_money_in_yuan():
@@ -93,7 +109,7 @@ def test_a_rate_typed_as_percent_is_stored_as_a_fraction_and_listed_as_percent()
     client = admin_client()
     url = f"{BENEFITS}{future.pk}/change/"
     data = form_data(client, url)
-    assert data["ratio"] == str((future.ratio * 100).normalize())  # shown as percent: "90", not "0.9000"
+    assert data["ratio"] == percent(future.ratio)[:-1]  # shown as percent: "85", not "0.8500"
     response = client.post(url, {**data, "ratio": "85", "deductible": "1200"})
     assert response.status_code == 302, response.context["adminform"].form.errors
     future.refresh_from_db()
@@ -180,7 +196,7 @@ def test_changing_from_a_date_ends_the_row_the_day_before_and_starts_a_new_one()
     url = f"{BENEFITS}{row.pk}/change-from-date/"
     page = client.get(url)
     form = page.context["form"]
-    assert form["ratio"].value() == (row.ratio * 100).normalize()  # prefilled, as percent
+    assert form["ratio"].value() == percent(row.ratio)[:-1]  # prefilled, as percent
     data = {
         "effective_from": day(10).isoformat(),
         "deductible": str(row.deductible),
