@@ -4,13 +4,16 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.contrib import admin
 from django.core.exceptions import ValidationError
+from django.db.models import DecimalField
 from django.test import Client
 from django.utils import timezone
 
 from accounts.choices import Role
 from config import policy_rows
-from config.admin_policy_rows import PercentField, percent, yuan
+from config.admin_policy_rows import PercentField, PolicyRowsAdmin, is_money, is_rate, percent, yuan
+from config.models import EffectivePeriod
 from filings.models import FilingPolicy, InProvinceFilingCity
 from reimbursements import selectors
 from reimbursements.choices import ClaimState
@@ -339,3 +342,28 @@ def test_a_future_row_may_be_moved_but_not_into_the_past():
     assert client.post(url, {**data, "effective_from": day(31).isoformat()}).status_code == 302
     future.refresh_from_db()
     assert future.effective_from == day(31)
+
+
+def test_a_change_inside_a_row_with_a_successor_runs_up_to_the_successor():
+    policy = ClaimPolicy.objects.in_force().get()
+    later = policy_rows.supersede(policy, effective_from=day(30), review_working_days=15)
+    between = policy_rows.supersede(policy, effective_from=day(10), review_working_days=18)
+    policy.refresh_from_db()
+    assert (policy.effective_to, between.effective_from, between.effective_to) == (day(9), day(10), day(29))
+    assert later.effective_from == day(30) and later.effective_to is None
+    with pytest.raises(ValidationError) as refused:
+        policy_rows.supersede(policy, effective_from=day(20))  # after the row now ends
+    assert "effective_from" in refused.value.message_dict
+
+
+# --- every policy table ------------------------------------------------------------------------------------------
+
+
+def test_every_policy_table_is_administered_as_dated_rows_with_values_as_spoken():
+    tables = [model for model in admin.site._registry if issubclass(model, EffectivePeriod)]
+    assert len(tables) >= 8
+    for model in tables:
+        assert isinstance(admin.site._registry[model], PolicyRowsAdmin), model.__name__
+        for field in model._meta.concrete_fields:
+            if isinstance(field, DecimalField):
+                assert is_rate(field) or is_money(field), f"{model.__name__}.{field.name}"
