@@ -200,13 +200,10 @@ def _shown_column(field):
 
 
 class SupersedeForm(forms.Form):
-    """ "Change from a date": the day the new values start, then the values (the row's own to begin with)."""
+    """The form of "change from a date": the day the new values start, then the values (the row's own at first)."""
 
     def __init__(self, *args, row, formfield, **kwargs):
-        initial = {
-            name: value for name, value in model_to_dict(row, fields=policy_rows.value_fields(type(row))).items()
-        }
-        super().__init__(*args, initial=initial, **kwargs)
+        super().__init__(*args, initial=model_to_dict(row, fields=policy_rows.value_fields(type(row))), **kwargs)
         self.row = row
         first = policy_rows.first_changeable_day()
         self.fields["effective_from"] = forms.DateField(
