@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -47,7 +48,13 @@ class UploadQuotas(models.Model):
 
 
 class EffectivePeriod(models.Model):
-    """A row of policy data valid from ``effective_from`` through ``effective_to`` (open when empty)."""
+    """A row of policy data valid from ``effective_from`` through ``effective_to`` (open when empty).
+
+    Rows of one policy follow one another: rows with the same ``policy_key`` (the fields naming what a row
+    states a value for, e.g. a benefit row's insurance type, visit kind and level; none for a table that is a
+    single timeline) never overlap (``clean``). A change of values is a new row from a date
+    (``config.policy_rows.supersede``), never an edit of days that have been.
+    """
 
     effective_from = models.DateField(_("effective from"))
     effective_to = models.DateField(
@@ -56,9 +63,55 @@ class EffectivePeriod(models.Model):
 
     objects = EffectivePeriodQuerySet.as_manager()
 
+    # The fields naming one timeline of the table; empty: the whole table is one timeline.
+    policy_key: tuple[str, ...] = ()
+
     class Meta:
         abstract = True
         constraints = []
+
+    def key_values(self) -> dict:
+        """This row's timeline as a filter (``{"city_id": "350500"}``)."""
+        return {
+            self._meta.get_field(name).attname: getattr(self, self._meta.get_field(name).attname)
+            for name in self.policy_key
+        }
+
+    def overlapping_row(self):
+        """The first other row of this row's timeline whose period overlaps this one's, or None."""
+        if self.effective_from is None or (self.effective_to is not None and self.effective_to < self.effective_from):
+            return None
+        end = self.effective_to or datetime.date.max
+        return (
+            type(self)
+            ._default_manager.filter(**self.key_values())
+            .exclude(pk=self.pk)
+            .filter(Q(effective_to__isnull=True) | Q(effective_to__gte=self.effective_from), effective_from__lte=end)
+            .order_by("effective_from")
+            .first()
+        )
+
+    def clean(self):
+        """Rows of one timeline follow one another: refused, under ``effective_from``, when periods overlap."""
+        super().clean()
+        if any(getattr(self, self._meta.get_field(name).attname) is None for name in self.policy_key):
+            return
+        clash = self.overlapping_row()
+        if clash is not None:
+            raise ValidationError(
+                {
+                    "effective_from": _(
+                        "The row “%(row)s” is in force from %(start)s to %(end)s, overlapping this period: rows of "
+                        "one policy follow one another. Start this row after that one ends, or change that one "
+                        "from a date."
+                    )
+                    % {
+                        "row": clash,
+                        "start": clash.effective_from.isoformat(),
+                        "end": clash.effective_to.isoformat() if clash.effective_to else "…",
+                    }
+                }
+            )
 
     @classmethod
     def period_constraint(cls, name: str) -> models.CheckConstraint:

@@ -26,6 +26,7 @@ from config.admin import (
     reason_task_form,
     transition_action,
 )
+from config.admin_policy_rows import PolicyRowsAdmin
 from config.admin_site import DeskQueue
 from config.api.inputs import limit
 from config.errors import ApplicationError
@@ -50,10 +51,9 @@ from registry.masking import mask_id_number, mask_phone
 from registry.models import Region
 
 
-class PolicyAdmin(admin.ModelAdmin):
-    """Policy rows: everyone with access reads them; only administrators hold the change permission."""
-
-    date_hierarchy = "effective_from"
+class PolicyAdmin(PolicyRowsAdmin):
+    """Policy rows: everyone with access reads them; only administrators hold the change permission. A row in
+    force changes only from a date (``config.admin_policy_rows``)."""
 
 
 @admin.register(FilingMaterialRequirement)

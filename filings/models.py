@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import datetime
-
 import pgtrigger
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -43,6 +40,8 @@ class FilingMaterialRequirement(EffectivePeriod):
     description = models.CharField(_("description"), max_length=255, blank=True)
     sort_order = models.PositiveSmallIntegerField(_("order"), default=0)
 
+    policy_key = ("filing_type", "item")
+
     class Meta:
         verbose_name = _("filing material requirement")
         verbose_name_plural = _("filing material requirements")
@@ -72,6 +71,8 @@ class FilingTypeRule(EffectivePeriod):
     requires_retired = models.BooleanField(_("the person must be retired"), default=False)
     requires_employer = models.BooleanField(_("employer and its unified social credit code required"), default=False)
 
+    policy_key = ("filing_type",)
+
     class Meta:
         verbose_name = _("filing type rule")
         verbose_name_plural = _("filing type rules")
@@ -96,6 +97,8 @@ class InProvinceFilingCity(EffectivePeriod):
         limit_choices_to={"level": RegionLevel.CITY},
     )
     note = models.CharField(_("note"), max_length=255, blank=True)
+
+    policy_key = ("city",)
 
     class Meta:
         verbose_name = _("in-province city requiring a filing")
@@ -131,6 +134,8 @@ class DesignatedInstitutionRule(EffectivePeriod):
     )
     note = models.CharField(_("note"), max_length=255, blank=True)
 
+    policy_key = ("destination", "filing_type")
+
     class Meta:
         verbose_name = _("destination requiring designated institutions")
         verbose_name_plural = _("destinations requiring designated institutions")
@@ -146,29 +151,6 @@ class DesignatedInstitutionRule(EffectivePeriod):
             ),
             EffectivePeriod.period_constraint("designated_rule_period_valid"),
         ]
-
-    def clean(self):
-        """Rows for one destination and filing type follow one another: a new rule is a new dated row."""
-        super().clean()
-        if self.destination_id is None or self.effective_from is None:
-            return
-        end = self.effective_to or datetime.date.max
-        clash = (
-            DesignatedInstitutionRule.objects.filter(destination_id=self.destination_id, filing_type=self.filing_type)
-            .exclude(pk=self.pk)
-            .filter(Q(effective_to__isnull=True) | Q(effective_to__gte=self.effective_from), effective_from__lte=end)
-            .first()
-        )
-        if clash is not None:
-            raise ValidationError(
-                {
-                    "effective_from": _(
-                        "A row for this destination and filing type is in force from %(start)s to %(end)s: end it "
-                        "the day before this one starts."
-                    )
-                    % {"start": clash.effective_from.isoformat(), "end": (clash.effective_to or "…")}
-                }
-            )
 
     def __str__(self) -> str:
         return f"{self.destination} {self.get_filing_type_display() or '*'} {self.effective_from}"

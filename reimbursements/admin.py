@@ -32,6 +32,7 @@ from config.admin import (
     reason_task_form,
     transition_action,
 )
+from config.admin_policy_rows import PolicyRowsAdmin
 from config.admin_site import DeskQueue
 from config.api.inputs import limit
 from config.errors import ApplicationError
@@ -722,7 +723,7 @@ class ClaimReviewQueueAdmin(ClaimAdmin):
 
 
 @admin.register(ClaimMaterialRequirement)
-class ClaimMaterialRequirementAdmin(admin.ModelAdmin):
+class ClaimMaterialRequirementAdmin(PolicyRowsAdmin):
     list_display = ["claim_kind", "item", "name", "required", "original", "effective_from", "effective_to"]
     list_filter = ["claim_kind", "required", "original"]
     search_fields = ["item", "name"]
@@ -735,7 +736,7 @@ class BenefitPoolAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(BenefitPolicy)
-class BenefitPolicyAdmin(admin.ModelAdmin):
+class BenefitPolicyAdmin(PolicyRowsAdmin):
     list_display = [
         "insurance_type",
         "visit_kind",
@@ -795,7 +796,7 @@ class PoolUsageElsewhereAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(ClaimPolicy)
-class ClaimPolicyAdmin(admin.ModelAdmin):
+class ClaimPolicyAdmin(PolicyRowsAdmin):
     list_display = [
         "effective_from",
         "effective_to",

@@ -49,6 +49,8 @@ class ClaimMaterialRequirement(EffectivePeriod):
     )
     sort_order = models.PositiveSmallIntegerField(_("order"), default=0)
 
+    policy_key = ("claim_kind", "item")
+
     class Meta:
         verbose_name = _("claim material requirement")
         verbose_name_plural = _("claim material requirements")
@@ -117,6 +119,8 @@ class BenefitPolicy(EffectivePeriod):
         _("sample values"), default=True, help_text=_("Shipped sample values, not the bureau's official ones.")
     )
 
+    policy_key = ("insurance_type", "visit_kind", "institution_level")
+
     class Meta:
         verbose_name = _("benefit policy")
         verbose_name_plural = _("benefit policies")
@@ -151,9 +155,16 @@ class BenefitPolicy(EffectivePeriod):
 
     def clean(self):
         """One cap per pool: rows drawing on one pool for one insurance type over overlapping periods state the
-        same annual cap, or what a person may draw would depend on which claim is approved first."""
-        super().clean()
+        same annual cap, or what a person may draw would depend on which claim is approved first. (And, as
+        every policy row, it overlaps no other row of its timeline: both are said at once.)"""
+        errors: dict = {}
+        try:
+            super().clean()
+        except ValidationError as exc:
+            errors = exc.update_error_dict(errors)
         if self.pool_id is None or self.annual_cap is None or self.effective_from is None:
+            if errors:
+                raise ValidationError(errors)
             return
         others = BenefitPolicy.objects.filter(pool_id=self.pool_id, insurance_type=self.insurance_type).exclude(
             pk=self.pk
@@ -166,15 +177,12 @@ class BenefitPolicy(EffectivePeriod):
             .first()
         )
         if clash is not None:
-            raise ValidationError(
-                {
-                    "annual_cap": _(
-                        "The pool's cap for this insurance type is %(cap)s (row %(row)s): "
-                        "rows of one pool state one cap."
-                    )
-                    % {"cap": clash.annual_cap, "row": clash}
-                }
+            errors.setdefault("annual_cap", []).append(
+                _("The pool's cap for this insurance type is %(cap)s (row %(row)s): rows of one pool state one cap.")
+                % {"cap": clash.annual_cap, "row": clash}
             )
+        if errors:
+            raise ValidationError(errors)
 
     def __str__(self) -> str:
         return (

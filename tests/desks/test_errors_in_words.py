@@ -79,7 +79,7 @@ def test_a_benefit_ratio_above_one_is_refused_in_words():
             "visit_kind": "inpatient",
             "institution_level": "3",
             "deductible": "800",
-            "ratio": "1.5",
+            "ratio": "150",
             "annual_cap": "500000",
             "effective_from": "2030-01-01",
         },

@@ -90,6 +90,9 @@ def test_at_most_fifty_invoices(counter):
 def test_rows_of_one_pool_state_one_cap():
     """Else what a person may draw would depend on which claim is approved first."""
     pool = BenefitPool.objects.get(code="fund")
+    # The seeded row of this timeline ends before the new one starts (rows of one timeline never overlap).
+    seeded = BenefitPolicy.objects.filter(insurance_type="employee", visit_kind="chronic_outpatient")
+    seeded.filter(institution_level=2).update(effective_to="2029-12-31")
     row = BenefitPolicy(
         insurance_type="employee",
         visit_kind="chronic_outpatient",
