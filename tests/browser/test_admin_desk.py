@@ -10,7 +10,7 @@ from axes.models import AccessAttempt
 from playwright.sync_api import expect
 
 from accounts.choices import Role
-from accounts.models import User
+from accounts.models import ChannelAPIKey, User
 from reimbursements.choices import ClaimState
 from tests.browser import pages
 from tests.browser.conftest import VIEWPORT
@@ -77,6 +77,7 @@ def test_the_package_pages_read_in_chinese(page, screenshot):
     """The API keys, the lockouts and the job schedule: their titles, columns and filters' names are Chinese."""
     UserFactory(role=Role.ADMIN, username="guanli", is_superuser=True)
     channel_key("xm_wechat")
+    ChannelAPIKey.objects.update(name="公众号后台")  # what an administrator names a key
     AccessAttempt.objects.create(
         username="zhangsan", ip_address="10.0.0.9", user_agent="Chrome", failures_since_start=5, path_info="/admin/"
     )

@@ -363,6 +363,10 @@ def test_every_admin_page_reads_in_chinese_for_every_role():
             problems += problems_on(client, url, role, ids, used)
     anonymous = Client()
     problems += problems_on(anonymous, reverse("admin:login"), "anonymous", ids)
+    refused = anonymous.post(reverse("admin:login"), {"username": "root_admin", "password": "not the password"})
+    words = english_words(refused.content.decode(), ids)
+    if refused.status_code != 200 or words:
+        problems.append(f"/admin/login/ refusing a wrong password ({refused.status_code}): {', '.join(sorted(words))}")
     logged_out = Client()
     logged_out.force_login(superuser)
     response = logged_out.post(reverse("admin:logout"))
