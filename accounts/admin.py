@@ -5,11 +5,13 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import GroupAdmin as BaseGroupAdmin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.models import Group
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from knox.admin import AuthTokenAdmin as KnoxAuthTokenAdmin  # noqa: F401  (registers AuthToken first)
 from knox.models import AuthToken
 from rest_framework_api_key.models import APIKey
 
+from accounts.choices import Role
 from accounts.forms import StaffChangeForm, StaffCreationForm
 from accounts.models import Channel, ChannelAPIKey, PersonSession, StaffToken, User
 from accounts.webhooks import mask_secret, new_webhook_secret
@@ -50,14 +52,47 @@ class UserAdmin(BaseUserAdmin):
 admin.site.unregister(Group)
 
 
+# Django stores a default permission's name in English ("Can add filing"): shown from its action and model.
+PERMISSION_ACTIONS = {
+    "add": _("may add %(model)s"),
+    "change": _("may change %(model)s"),
+    "delete": _("may delete %(model)s"),
+    "view": _("may view %(model)s"),
+}
+
+
+# Models with no Chinese name of their own, whose permissions the roles' groups still hold.
+UNNAMED_MODELS = {"registry.referencesequence": _("reference number sequence")}
+
+
+def model_name(model) -> str:
+    if getattr(model, "instance_type", None) is not None:  # django-simple-history's table of past versions
+        return gettext("past versions of %(model)s") % {"model": model.instance_type._meta.verbose_name}
+    return str(UNNAMED_MODELS.get(model._meta.label_lower, model._meta.verbose_name))
+
+
+def permission_label(permission) -> str:
+    model = permission.content_type.model_class()
+    action = permission.codename.split("_", 1)[0]
+    default = model is not None and permission.codename == f"{action}_{model._meta.model_name}"
+    if default and action in PERMISSION_ACTIONS:
+        return str(PERMISSION_ACTIONS[action]) % {"model": model_name(model)}
+    return gettext(permission.name)  # a permission of our own: its name is a translatable string
+
+
 @admin.register(Group)
 class RoleGroupAdmin(ViewOnlyMixin, BaseGroupAdmin):
-    readonly_fields = ["name", "permissions_listed"]
-    fields = ["name", "permissions_listed"]
+    list_display = ["role_name"]
+    readonly_fields = ["role_name", "permissions_listed"]
+    fields = ["role_name", "permissions_listed"]
+
+    @admin.display(description=_("role"), ordering="name")
+    def role_name(self, group):
+        return Role(group.name).label if group.name in Role.values else group.name
 
     @admin.display(description=_("permissions (set by the role, in code)"))
     def permissions_listed(self, group):
-        return "、".join(str(p.name) for p in group.permissions.select_related("content_type")) or "—"
+        return "、".join(permission_label(p) for p in group.permissions.select_related("content_type")) or "—"
 
 
 class ChannelForm(forms.ModelForm):
@@ -89,6 +124,13 @@ class ChannelAdmin(admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         return ["code", "webhook_secret_masked"] if obj else ["webhook_secret_masked"]
 
+    def get_fields(self, request, obj=None):
+        """A reader without the right to change a channel is not offered a new secret (an unlabelled box)."""
+        fields = super().get_fields(request, obj)
+        if not self.has_change_permission(request, obj):
+            fields = [name for name in fields if name != "new_webhook_secret"]
+        return fields
+
     @admin.display(description=_("webhook signing secret"))
     def webhook_secret_masked(self, obj) -> str:
         return mask_secret(obj.webhook_secret) if obj else ""
@@ -114,6 +156,21 @@ if admin.site.is_registered(APIKey):
     admin.site.unregister(APIKey)
 
 
+class RevokedFilter(admin.SimpleListFilter):
+    """The package's field has no translatable name: the filter says "revoked" itself."""
+
+    title = _("revoked")
+    parameter_name = "revoked"
+
+    def lookups(self, request, model_admin):
+        return [("1", _("revoked")), ("0", _("not revoked"))]
+
+    def queryset(self, request, queryset):
+        if self.value() in ("0", "1"):
+            return queryset.filter(revoked=self.value() == "1")
+        return queryset
+
+
 class ChannelAPIKeyForm(forms.ModelForm):
     class Meta:
         model = ChannelAPIKey
@@ -121,6 +178,7 @@ class ChannelAPIKeyForm(forms.ModelForm):
         labels = {"name": _("name"), "expiry_date": _("expires"), "revoked": _("revoked")}
         help_texts = {
             "name": _("What the key is for, e.g. the system that holds it."),
+            "expiry_date": _("From this time the key is refused; empty: it does not expire."),
             "revoked": _("A revoked key is refused at once; this cannot be undone."),
         }
 
@@ -133,8 +191,8 @@ class ChannelAPIKeyAdmin(admin.ModelAdmin):
     """
 
     form = ChannelAPIKeyForm
-    list_display = ["key_prefix", "name", "channel", "institution", "created_at", "expires", "usable"]
-    list_filter = ["channel", "revoked"]
+    list_display = ["key_prefix", "key_name", "channel", "institution", "created_at", "expires", "usable"]
+    list_filter = ["channel", RevokedFilter]
     list_select_related = ["channel", "institution"]
     search_fields = ["name", "prefix", "channel__code", "institution__code"]
     autocomplete_fields = ["institution"]
@@ -144,6 +202,10 @@ class ChannelAPIKeyAdmin(admin.ModelAdmin):
         if obj is None:
             return []
         return ["key_prefix", "channel", "institution"] + (["name", "expiry_date", "revoked"] if obj.revoked else [])
+
+    @admin.display(description=_("name"), ordering="name")
+    def key_name(self, obj):
+        return obj.name
 
     @admin.display(description=_("key prefix"), ordering="prefix")
     def key_prefix(self, obj):
@@ -214,15 +276,32 @@ admin.site.unregister(AuthToken)
 
 @admin.register(StaffToken)
 class StaffTokenAdmin(admin.ModelAdmin):
-    list_display = ["user", "created", "expiry"]
+    list_display = ["holder", "created_at", "expires_at"]
     list_filter = ["user__role"]
     list_select_related = ["user"]
     search_fields = ["user__username"]
     ordering = ["-created"]
-    fields = readonly_fields = ["user", "created", "expiry"]
+    # knox's fields have no translatable names: shown through these, with ours.
+    fields = readonly_fields = ["holder", "created_at", "expires_at"]
+
+    @admin.display(description=_("staff user"), ordering="user__username")
+    def holder(self, obj):
+        return obj.user
+
+    @admin.display(description=_("created at"), ordering="created")
+    def created_at(self, obj):
+        return obj.created
+
+    @admin.display(description=_("expires"), ordering="expiry")
+    def expires_at(self, obj):
+        return obj.expiry or "—"
 
     def has_add_permission(self, request):
         return False
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+# The lockouts' and the schedules' admins, in Chinese (registered again over the packages' own).
+from accounts import package_admin  # noqa: E402, F401

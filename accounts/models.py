@@ -146,7 +146,11 @@ class PersonSession(models.Model):
         verbose_name_plural = _("person sessions")
 
     def __str__(self) -> str:
-        return f"{self.person_id}@{self.channel_id} until {self.expires_at:%Y-%m-%d %H:%M}"
+        return _("%(person)s at %(channel)s, until %(time)s") % {
+            "person": self.person_id,
+            "channel": self.channel_id,
+            "time": f"{timezone.localtime(self.expires_at):%Y-%m-%d %H:%M}",
+        }
 
 
 class StateEvent(models.Model):

@@ -1,7 +1,24 @@
+from axes.apps import AppConfig as AxesAppConfig
 from django.contrib.admin.apps import AdminConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class BureauAdminConfig(AdminConfig):
-    """Django's admin with the bureau's site (``config.admin_site.BureauAdminSite``)."""
+    """Django's admin with the bureau's site (``config.admin_site.BureauAdminSite``).
+
+    On ready, the admin's yes/no icons say 是/否 to a screen reader (Django writes True/False there).
+    """
 
     default_site = "config.admin_site.BureauAdminSite"
+
+    def ready(self):
+        super().ready()
+        from config import admin_icons
+
+        admin_icons.install()
+
+
+class LockoutsConfig(AxesAppConfig):
+    """django-axes under a name the index shows in Chinese (its own is "Axes")."""
+
+    verbose_name = _("login lockouts")

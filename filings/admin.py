@@ -138,14 +138,22 @@ class FilingEventInline(EventInline):
     model = FilingEvent
 
 
+FILE_TYPES = {"application/pdf": "PDF", "image/jpeg": "JPEG", "image/png": "PNG"}
+
+
 class FilingMaterialInline(ReadOnlyInline):
     model = FilingMaterial
-    fields = ["item", "document", "content_type", "size", "uploaded_at", "uploaded_by", "channel", "superseded_at"]
+    fields = ["item", "document", "file_type", "size", "uploaded_at", "uploaded_by", "channel", "superseded_at"]
     readonly_fields = fields
 
     @admin.display(description=_("file"))
     def document(self, obj):
         return FilingAdmin.document_link(obj, Filing)
+
+    @admin.display(description=FilingMaterial._meta.get_field("content_type").verbose_name)
+    def file_type(self, obj):
+        """The format as staff name it (PDF, JPEG), not its media type (application/pdf)."""
+        return FILE_TYPES.get(obj.content_type, obj.content_type or "-")
 
 
 class CounterFilingForm(forms.ModelForm):

@@ -1,7 +1,11 @@
 """Admin: the outbox (with failed deliveries counted and retried) and the overdue review marks, read-only."""
 
+import json
+
 from django.contrib import admin, messages
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Exists, OuterRef
+from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -44,7 +48,18 @@ class NotificationAdmin(ReadOnlyAdmin):
     exclude = ["person", "filing", "claim"]  # the reference names the record; the payload masks the person
 
     def get_readonly_fields(self, request, obj=None):
-        return [name for name in super().get_readonly_fields(request, obj) if name not in self.exclude]
+        fields = [name for name in super().get_readonly_fields(request, obj) if name not in self.exclude]
+        return [("payload_sent" if name == "payload" else name) for name in fields]
+
+    def get_fields(self, request, obj=None):
+        return self.get_readonly_fields(request, obj)
+
+    @admin.display(description=Notification._meta.get_field("payload").verbose_name)
+    def payload_sent(self, notification):
+        """The JSON the channel receives, shown as code: its names are the API's, not words for staff."""
+        return format_html(
+            "<code>{}</code>", json.dumps(notification.payload, ensure_ascii=False, cls=DjangoJSONEncoder)
+        )
 
     @admin.display(description=_("status"), ordering="status")
     def delivery(self, notification):

@@ -63,7 +63,7 @@ class ClaimMaterialRequirement(EffectivePeriod):
         ]
 
     def __str__(self) -> str:
-        return f"{self.claim_kind}: {self.name}"
+        return f"{self.get_claim_kind_display()}：{self.name}"
 
 
 class BenefitPool(models.Model):

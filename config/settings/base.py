@@ -29,7 +29,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "knox",
-    "axes",
+    "config.apps.LockoutsConfig",  # django-axes, named in Chinese
     "rest_framework_api_key",
     "django_filters",
     "drf_spectacular",

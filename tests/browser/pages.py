@@ -343,3 +343,21 @@ def claim_form_fill(
 
 def make_claim(desk: Desk) -> None:
     desk.follow(desk.page.locator("#claim_form .submit-row input[type=submit]"))
+
+
+# --- the administrator's pages ---------------------------------------------------------------------------
+
+STAFF = "/admin/accounts/user/"
+STAFF_ADD = "/admin/accounts/user/add/"
+API_KEYS = "/admin/accounts/channelapikey/"
+LOCKOUTS = "/admin/axes/accessattempt/"
+PERIODIC_TASKS = "/admin/django_celery_beat/periodictask/"
+
+
+def staff_form_fill(desk: Desk, *, username: str, role: str, password: str) -> None:
+    """The staff form as an administrator fills it: a username, a role, the password twice."""
+    page = desk.page
+    desk.type(page.locator("#id_username"), username)
+    desk.choose(page.locator("#id_role"), role)
+    desk.type(page.locator("#id_password1"), password)
+    desk.type(page.locator("#id_password2"), password)
