@@ -15,11 +15,11 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework.exceptions import Throttled
 
 from accounts.models import ChannelAPIKey
-from audit import exports, selectors
+from audit import decisions, exports, selectors
 from audit.choices import ELIGIBILITY_REASONS
 from audit.digests import id_number_digests
-from audit.forms import EventFilterForm
-from audit.models import AuditEvent, EligibilityQuestion
+from audit.forms import DecisionFilterForm, EventFilterForm
+from audit.models import AuditEvent, DecisionReport, EligibilityQuestion
 from audit.permissions import AUDITORS
 from config.actors import actor_of
 from config.admin import CSVExportMixin, ViewOnlyMixin, field_column
@@ -135,6 +135,63 @@ class AuditEventAdmin(ViewOnlyMixin, admin.ModelAdmin):
             "channel": names.get(row["channel_id"], row["channel_id"]) if row["channel_id"] else "—",
             "reason": mask_free_text(row["reason"]) or "—",
         }
+
+
+# The decisions report shows this many rows at most; its totals and its export hold them all.
+DECISIONS_SHOWN = 500
+
+
+@admin.register(DecisionReport)
+class DecisionReportAdmin(ViewOnlyMixin, admin.ModelAdmin):
+    """Which filings and claims were decided in a period (last week unless told): the decision, who took it
+    and when, the amount, paid or not; filtered by decider, kind, decision, basis and state now; totals; and
+    the same rows as CSV (names, then the codes)."""
+
+    def has_module_permission(self, request):
+        return may_audit(request)
+
+    def has_view_permission(self, request, obj=None):
+        return may_audit(request)
+
+    def get_urls(self):
+        return [
+            path("export/", self.admin_site.admin_view(self.export_view), name="audit_decisionreport_export"),
+            *super().get_urls(),
+        ]
+
+    def export_view(self, request):
+        if not may_audit(request):
+            raise PermissionDenied
+        form = DecisionFilterForm(request.GET)
+        if not form.is_valid():
+            return self.changelist_view(request)
+        return decisions.decisions_csv(form.filters())
+
+    def changelist_view(self, request, extra_context=None):
+        if not may_audit(request):
+            raise PermissionDenied
+        form = DecisionFilterForm(request.GET)
+        rows = decisions.decisions(form.filters()) if form.is_valid() else []
+        context = {
+            **self.admin_site.each_context(request),
+            "title": DecisionReport._meta.verbose_name_plural,
+            "opts": self.model._meta,
+            "form": form,
+            "rows": [(row, self._url(row), decisions.paid_shown(row)) for row in rows[:DECISIONS_SHOWN]],
+            "cut": len(rows) > DECISIONS_SHOWN,
+            "shown": DECISIONS_SHOWN,
+            "totals": decisions.decision_totals(rows),
+            "filter_query": form.data.urlencode() if hasattr(form.data, "urlencode") else "",
+            **(extra_context or {}),
+        }
+        return TemplateResponse(request, "admin/audit/decisions.html", context)
+
+    @staticmethod
+    def _url(row) -> str | None:
+        try:
+            return reverse(CHANGE_URLS[row.kind], args=[row.record_id])
+        except NoReverseMatch:  # pragma: no cover - both admins are always registered
+            return None
 
 
 @admin.register(PersonDataAccess)
