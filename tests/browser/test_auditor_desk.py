@@ -16,8 +16,8 @@ from accounts.choices import Role
 from filings import services as filing_services
 from filings.choices import FilingAction, FilingMode, FilingState
 from registry.masking import mask_id_number
-from tests.browser import pages
 from tests.audit.decided import a_week_of_decisions
+from tests.browser import pages
 from tests.browser.conftest import SCREENSHOTS
 from tests.browser.pages import Desk, Label
 from tests.factories import ClaimFactory, FilingEventFactory, FilingFactory, PersonFactory, UserFactory
