@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
 from django.db.models import Q
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -406,3 +406,54 @@ def transition_action(*, name: str, label, perform, form_class=None, capacities=
     run.allowed_permissions = ("change",)
     run.capacities = capacities
     return run
+
+
+class FieldValueNames:
+    """Stored values of a model's fields as people read them, for histories: a choice by its label, a related
+    row by its name (a region, an institution, a channel, a pool) instead of its code. The related rows of many
+    changes are read together, one query per related model: ``FieldValueNames(Filing, [("destination",
+    "310000"), ...]).shown("destination", "310000")`` → 上海市. A value with no name is shown as stored."""
+
+    def __init__(self, model, changes):
+        self.model = model
+        wanted: dict[type, set] = {}
+        for name, value in changes:
+            field = self._field(name)
+            if field is None or not (field.many_to_one or field.one_to_one or field.many_to_many):
+                continue
+            for item in value if isinstance(value, list) else [value]:
+                key = self._key(field, item)
+                if key is not None:
+                    wanted.setdefault(field.related_model, set()).add(key)
+        self.names: dict[tuple[type, str], str] = {}
+        for related, keys in wanted.items():
+            for row in related._default_manager.filter(pk__in=keys):
+                self.names[(related, str(row.pk))] = str(getattr(row, "name", "") or row)
+
+    def _field(self, name: str):
+        try:
+            return self.model._meta.get_field(name)
+        except FieldDoesNotExist:
+            return None
+
+    @staticmethod
+    def _key(field, value):
+        if value in (None, "") or isinstance(value, dict | list):
+            return None
+        try:
+            return field.related_model._meta.pk.to_python(value)
+        except (ValidationError, ValueError, TypeError):
+            return None  # stored by another key (a claim's filing by its reference): shown as stored
+
+    def shown(self, name: str, value):
+        """``value`` by name (a list item by item); anything unnamed as it is."""
+        if isinstance(value, list):
+            return [self.shown(name, item) for item in value]
+        field = self._field(name)
+        if field is None or value in (None, "") or isinstance(value, dict):
+            return value
+        if getattr(field, "choices", None):
+            return str(dict(field.flatchoices).get(value, value))
+        if field.concrete and field.is_relation:
+            return self.names.get((field.related_model, str(value)), value)
+        return value
