@@ -16,6 +16,7 @@ from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from simple_history.template_utils import HistoricalRecordContextHelper
 
 from config.actors import Actor, Capacity, actor_of
 from config.csv import csv_response
@@ -456,4 +457,25 @@ class FieldValueNames:
             return str(dict(field.flatchoices).get(value, value))
         if field.concrete and field.is_relation:
             return self.names.get((field.related_model, str(value)), value)
+        return value
+
+
+class NamedHistoryContext(HistoricalRecordContextHelper):
+    """django-simple-history's list of changes, with values as people read them: a choice by its label, a
+    related row by its name, nothing as —; the fields are already named by their labels."""
+
+    def prepare_delta_change_value(self, change, value):
+        value = super().prepare_delta_change_value(change, value)
+        if isinstance(value, list):
+            return [self._named(change.field, item) for item in value]
+        return self._named(change.field, value)
+
+    def _named(self, name: str, value):
+        if value in (None, ""):
+            return "—"
+        field = self.model._meta.get_field(name)
+        if getattr(field, "choices", None):
+            return str(dict(field.flatchoices).get(value, value))
+        if field.is_relation:
+            return str(getattr(value, "name", "") or value)
         return value

@@ -7,9 +7,11 @@ import html as html_lib
 import re
 
 import pytest
+from django.contrib.admin.models import CHANGE, LogEntry
+from django.contrib.contenttypes.models import ContentType
 from django.test import Client
 
-from registry.choices import InsuranceType
+from registry.choices import InsuranceType, PeriodStatus
 from registry.models import Region
 from tests.factories import ClaimFactory, FilingRequestFactory, PersonFactory, UserFactory
 
@@ -64,3 +66,38 @@ def test_a_persons_history_names_the_type_the_region_and_who_changed_it():
     assert "城乡居民" in text and Region.objects.get(code="310000").name in text
     assert not CODES.search(text), CODES.search(text)
     assert 'title="insurance_type: employee → resident"' in page
+
+
+def test_a_versioned_rows_history_names_its_values_and_who_changed_them():
+    """django-simple-history's page (an insured period): the status by its label, the person by name, staff as
+    姓名（角色）, never their username."""
+    person = PersonFactory(name="赵六")
+    period = person.insured_periods.get()
+    clerk = UserFactory(role="counter", username="chuangkou", last_name="王", first_name="敏")
+    period.status = "suspended"
+    period._history_user = clerk
+    period.save()
+    client = Client()
+    client.force_login(UserFactory(role="admin"))
+    page = client.get(f"/admin/registry/insuredperiod/{period.pk}/history/").content.decode()
+    text = visible(page.split('id="change-history"')[1])
+    assert "王敏（窗口经办）" in text and "chuangkou" not in text
+    assert str(PeriodStatus.SUSPENDED.label) in text and "suspended" not in text
+
+
+def test_djangos_history_page_names_staff_with_their_role():
+    clerk = UserFactory(role="counter", username="chuangkou", last_name="王", first_name="敏")
+    region = Region.objects.get(code="310000")
+    LogEntry.objects.create(
+        user=clerk,
+        content_type=ContentType.objects.get_for_model(Region),
+        object_id=region.pk,
+        object_repr=str(region),
+        action_flag=CHANGE,
+        change_message="[]",
+    )
+    client = Client()
+    client.force_login(UserFactory(role="admin"))
+    page = client.get(f"/admin/registry/region/{region.pk}/history/").content.decode()
+    text = visible(page.split('id="change-history"')[1])
+    assert "王敏（窗口经办）" in text and "chuangkou" not in text
