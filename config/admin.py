@@ -69,24 +69,51 @@ class DocumentDownloadMixin:
 
 
 def field_column(model, path: str) -> tuple[str, Callable]:
-    """An export column of a (possibly related, ``person__name``) field: its label, its shown value."""
+    """An export column of a (possibly related, ``person__name``) field: its label, its shown value.
+
+    A choice is shown by its label and a related row with a name by its name (a channel, a region: read once
+    per row referred to during the export); either column's stored code is also given by ``value.code``,
+    which ``CSVExportMixin`` appends after the named columns, for machines.
+    """
     *hops, name = path.split("__")
     target = model
     for hop in hops:
         target = target._meta.get_field(hop).related_model
     field = target._meta.get_field(name)
+    named_relation = field.is_relation and any(f.name == "name" for f in field.related_model._meta.fields)
+    names: dict = {}
 
-    def value(record):
+    def holder(record):
         for hop in hops:
             record = getattr(record, hop)
             if record is None:
                 return None
+        return record
+
+    def code(record):
+        record = holder(record)
+        if record is None:
+            return None
+        return getattr(record, f"{name}_id") if field.is_relation else getattr(record, name)
+
+    def value(record):
+        record = holder(record)
+        if record is None:
+            return None
         if field.choices:
             return getattr(record, f"get_{name}_display")()
         if field.is_relation:
-            return getattr(record, f"{name}_id")
+            key = getattr(record, f"{name}_id")
+            if not named_relation or key is None:
+                return key
+            if key not in names:  # a few channels or regions for a whole export, each read once
+                names[key] = field.related_model._default_manager.filter(pk=key).values_list("name", flat=True).first()
+            return names[key] or key
         return getattr(record, name)
 
+    if field.choices or named_relation:
+        value.code = (path, code)
+    value.names = names  # emptied at the start of each export (a renamed channel is read anew)
     return field.verbose_name, value
 
 
@@ -130,11 +157,18 @@ class CSVExportMixin:
             opts = self.model._meta
             return HttpResponseRedirect(reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist") + "?e=1")
         records = changelist.queryset.select_related(*self.export_related).iterator(chunk_size=2000)
-        rows = ([value(record) for _header, value in self.export_columns] for record in records)
+        # After the columns by name, the stored code of each coded one (a state, a channel), headed by its field.
+        codes = [value.code for _header, value in self.export_columns if hasattr(value, "code")]
+        for _header, value in self.export_columns:
+            getattr(value, "names", {}).clear()
+        rows = (
+            [value(record) for _header, value in self.export_columns] + [code(record) for _path, code in codes]
+            for record in records
+        )
         opts = self.model._meta
         return csv_response(
             filename=f"{opts.model_name}-{timezone.localdate():%Y%m%d}.csv",
-            header=[str(header) for header, _value in self.export_columns],
+            header=[str(header) for header, _value in self.export_columns] + [path for path, _code in codes],
             rows=rows,
         )
 
