@@ -13,7 +13,8 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Channel, User
-from config.actors import staff_name
+from config.actors import staff_name_and_role
+from config.admin import FieldValueNames
 from registry.masking import mask_free_text, masked_changes
 from registry.models import Person
 
@@ -34,7 +35,7 @@ def describe_actor(event) -> str:
 
 
 def _staff_name(user) -> str:
-    return f"{staff_name(user)}（{user.get_role_display() or gettext('Administrator')}）"
+    return staff_name_and_role(user)
 
 
 def actor_names(labels) -> dict[str, str]:
@@ -58,24 +59,29 @@ def actor_names(labels) -> dict[str, str]:
     return {label: names.get(label, label.partition(":")[2] or label) for label in labels}
 
 
-def describe_changes(record_model, changes: dict):
-    """The changes as a list of "label: old → new", labels from the record's fields, identifiers masked."""
+def describe_changes(record_model, changes: dict, names: FieldValueNames | None = None):
+    """The changes as a list of "label: old → new", labels from the record's fields, values by name (a state, a
+    mode, a region, an institution: ``config.admin.FieldValueNames``), identifiers masked. Where a value is
+    shown by name, the stored codes are the item's title (for whoever needs them)."""
     if not changes:
         return "-"
+    masked = masked_changes(changes)
+    names = names or FieldValueNames(record_model, masked.items())
     rows = []
-    for name, value in masked_changes(changes).items():
+    for name, value in masked.items():
         try:
             field = record_model._meta.get_field(name)
         except FieldDoesNotExist:  # a key that is no field (e.g. "missing") keeps its name
             label = name
         else:  # a reverse relation (a claim's "invoices") has no verbose name: its model's plural names it
             label = str(getattr(field, "verbose_name", None) or field.related_model._meta.verbose_name_plural)
+        named = names.shown(name, value)
         if isinstance(value, list) and len(value) == 2 and not isinstance(value[0], list | dict):
-            shown = f"{_value(value[0])} → {_value(value[1])}"
+            shown, stored = f"{_value(named[0])} → {_value(named[1])}", f"{_value(value[0])} → {_value(value[1])}"
         else:
-            shown = _value(value)
-        rows.append((label, shown))
-    return format_html("<ul>{}</ul>", format_html_join("", "<li>{}：{}</li>", rows))
+            shown, stored = _value(named), _value(value)
+        rows.append((f"{name}: {stored}" if stored != shown else "", label, shown))
+    return format_html("<ul>{}</ul>", format_html_join("", '<li title="{}">{}：{}</li>', rows))
 
 
 def _value(value) -> str:
@@ -127,7 +133,11 @@ class ReadableHistoryMixin:
             raise Http404
         if not self.has_view_or_change_permission(request, record):
             raise PermissionDenied
-        events = record.events.select_related("actor", "channel").order_by("at", "id")
+        events = list(record.events.select_related("actor", "channel").order_by("at", "id"))
+        # The regions, institutions and pools the events name, read once for the page.
+        names = FieldValueNames(
+            self.model, [item for event in events for item in masked_changes(event.changes or {}).items()]
+        )
         rows = [
             {
                 "at": event.at,
@@ -137,7 +147,7 @@ class ReadableHistoryMixin:
                 "actor": describe_actor(event),
                 "channel": event.channel.name if event.channel else "—",
                 "reason": mask_free_text(event.reason) or "—",
-                "changes": describe_changes(self.model, event.changes),
+                "changes": describe_changes(self.model, event.changes, names),
             }
             for event in events
         ]

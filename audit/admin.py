@@ -6,7 +6,8 @@ from __future__ import annotations
 import re
 
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
+from django.contrib.auth import get_user_model
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, path, reverse
 from django.utils.html import format_html
@@ -15,17 +16,17 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework.exceptions import Throttled
 
 from accounts.models import ChannelAPIKey
-from audit import exports, selectors
+from audit import decisions, exports, selectors
 from audit.choices import ELIGIBILITY_REASONS
 from audit.digests import id_number_digests
-from audit.forms import EventFilterForm
-from audit.models import AuditEvent, EligibilityQuestion
+from audit.forms import DecisionFilterForm, EventFilterForm
+from audit.models import AuditEvent, DecisionReport, EligibilityQuestion
 from audit.permissions import AUDITORS
-from config.actors import actor_of
+from config.actors import actor_of, staff_name_and_role
 from config.admin import CSVExportMixin, ViewOnlyMixin, field_column
 from config.errors import ValidationFailed
 from registry.identifiers import normalize_identifier
-from registry.masking import mask_free_text, mask_id_number
+from registry.masking import REVEALABLE_FIELDS, mask_free_text, mask_id_number
 from registry.models import Person, PersonDataAccess
 from registry.selectors import person_looked_up
 
@@ -137,36 +138,142 @@ class AuditEventAdmin(ViewOnlyMixin, admin.ModelAdmin):
         }
 
 
+# The decisions report shows this many rows at most; its totals and its export hold them all.
+DECISIONS_SHOWN = 500
+
+
+@admin.register(DecisionReport)
+class DecisionReportAdmin(ViewOnlyMixin, admin.ModelAdmin):
+    """Which filings and claims were decided in a period (last week unless told): the decision, who took it
+    and when, the amount, paid or not; filtered by decider, kind, decision, basis and state now; totals; and
+    the same rows as CSV (names, then the codes)."""
+
+    def has_module_permission(self, request):
+        return may_audit(request)
+
+    def has_view_permission(self, request, obj=None):
+        return may_audit(request)
+
+    def get_urls(self):
+        return [
+            path("export/", self.admin_site.admin_view(self.export_view), name="audit_decisionreport_export"),
+            *super().get_urls(),
+        ]
+
+    def export_view(self, request):
+        if not may_audit(request):
+            raise PermissionDenied
+        form = DecisionFilterForm(request.GET)
+        if not form.is_valid():
+            return self.changelist_view(request)
+        return decisions.decisions_csv(form.filters())
+
+    def changelist_view(self, request, extra_context=None):
+        if not may_audit(request):
+            raise PermissionDenied
+        form = DecisionFilterForm(request.GET)
+        rows = decisions.decisions(form.filters()) if form.is_valid() else []
+        context = {
+            **self.admin_site.each_context(request),
+            "title": DecisionReport._meta.verbose_name_plural,
+            "opts": self.model._meta,
+            "form": form,
+            "rows": [(row, self._url(row), decisions.paid_shown(row)) for row in rows[:DECISIONS_SHOWN]],
+            "cut": len(rows) > DECISIONS_SHOWN,
+            "shown": DECISIONS_SHOWN,
+            "totals": decisions.decision_totals(rows),
+            "filter_query": form.data.urlencode() if hasattr(form.data, "urlencode") else "",
+            **(extra_context or {}),
+        }
+        return TemplateResponse(request, "admin/audit/decisions.html", context)
+
+    @staticmethod
+    def _url(row) -> str | None:
+        try:
+            return reverse(CHANGE_URLS[row.kind], args=[row.record_id])
+        except NoReverseMatch:  # pragma: no cover - both admins are always registered
+            return None
+
+
+class RevealedByFilter(admin.SimpleListFilter):
+    """Who revealed, as 姓名（角色）: the staff accounts (reveals are made by staff only)."""
+
+    title = _("staff user")
+    parameter_name = "user"
+
+    def lookups(self, request, model_admin):
+        users = get_user_model().objects.filter(is_staff=True)
+        return sorted(((str(user.pk), staff_name_and_role(user)) for user in users), key=lambda item: item[1])
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if not value:
+            return queryset
+        return queryset.filter(user_id=value) if value.isdigit() else queryset.none()
+
+
+class RevealedFieldFilter(admin.SimpleListFilter):
+    """Which field was revealed, by its label (the fields a reveal may show)."""
+
+    title = _("field")
+    parameter_name = "field__exact"
+
+    def lookups(self, request, model_admin):
+        return [(name, person_field_name(name)) for name in REVEALABLE_FIELDS]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(field=self.value()) if self.value() else queryset
+
+
+def person_field_name(name: str) -> str:
+    """A person's field by its label (身份证号码), as the reveal form names it; an unknown one as stored."""
+    try:
+        return str(Person._meta.get_field(name).verbose_name)
+    except FieldDoesNotExist:
+        return name
+
+
 @admin.register(PersonDataAccess)
 class PersonDataAccessAdmin(CSVExportMixin, ViewOnlyMixin, admin.ModelAdmin):
     """The reveal log (PIPL): who read which full personal value of whom, when and why — for auditors and
-    administrators only, filtered by who, field and period, searched by whose ID number, exported as CSV."""
+    administrators only, filtered by who, field and period, searched by whose ID number, exported as CSV.
+    Who revealed is shown as 姓名（角色） and the field by its label; the export adds the stored codes."""
 
-    list_display = ["at", "actor_label", "person_shown", "field", "record", "purpose", "reason_shown"]
+    list_display = ["at", "actor_shown", "person_shown", "field_shown", "record", "purpose", "reason_shown"]
     # The change page too shows the person and the reason masked (older reasons were stored as typed).
-    fields = ["at", "actor_label", "person_shown", "field", "record", "purpose", "reason_shown"]
+    fields = ["at", "actor_shown", "person_shown", "field_shown", "record", "purpose", "reason_shown"]
     readonly_fields = fields
-    list_filter = ["user", "field", "purpose", ("at", admin.DateFieldListFilter)]
+    list_filter = [RevealedByFilter, RevealedFieldFilter, "purpose", ("at", admin.DateFieldListFilter)]
     list_select_related = ["person", "user"]
     search_fields = ["=person__id_number", "person__name"]
     date_hierarchy = "at"
     export_columns = [
         field_column(PersonDataAccess, "at"),
-        field_column(PersonDataAccess, "actor_label"),
+        (_("actor"), lambda access: staff_name_and_role(access.user)),
         (_("person's name"), lambda access: access.person.name),
         (_("ID number"), lambda access: mask_id_number(access.person.id_number)),
-        field_column(PersonDataAccess, "field"),
+        (_("field"), lambda access: person_field_name(access.field)),
         field_column(PersonDataAccess, "record"),
         field_column(PersonDataAccess, "purpose"),
         (_("reason"), lambda access: mask_free_text(access.reason)),
+        ("actor_label", lambda access: access.actor_label),
+        ("field", lambda access: access.field),
     ]
-    export_related = ("person",)
+    export_related = ("person", "user")
 
     def has_view_permission(self, request, obj=None):
         return may_audit(request)
 
     def has_module_permission(self, request):
         return may_audit(request)
+
+    @admin.display(description=_("actor"), ordering="user__last_name")
+    def actor_shown(self, access):
+        return staff_name_and_role(access.user)
+
+    @admin.display(description=_("field"), ordering="field")
+    def field_shown(self, access):
+        return person_field_name(access.field)
 
     @admin.display(description=_("person"), ordering="person__name")
     def person_shown(self, access):

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import datetime
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from accounts.history import actor_names
 from accounts.models import Channel, User
+from audit.decisions import LONGEST_PERIOD, DecisionFilters, last_week
 from audit.selectors import EventFilters
 from config.api.inputs import EARLIEST_DATE, LATEST_DATE
 from filings.choices import FilingAction, FilingState
-from reimbursements.choices import ClaimAction, ClaimState
+from reimbursements.choices import ClaimAction, ClaimBasis, ClaimState
+
+DAY = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 def _merged(*choice_sets) -> list[tuple[str, str]]:
@@ -36,8 +41,9 @@ def actor_choices() -> list[tuple[str, str]]:
 
 
 def within_years(value) -> None:
-    """An instant between 1900 and 2100, as the API takes (``config.api.inputs.bounded_date``)."""
-    if value is not None and not EARLIEST_DATE <= value.date() <= LATEST_DATE:
+    """An instant or a day between 1900 and 2100, as the API takes (``config.api.inputs.bounded_date``)."""
+    day = value.date() if isinstance(value, datetime.datetime) else value
+    if day is not None and not EARLIEST_DATE <= day <= LATEST_DATE:
         raise ValidationError(
             _("Enter a date between %(earliest)s and %(latest)s."),
             params={"earliest": EARLIEST_DATE.isoformat(), "latest": LATEST_DATE.isoformat()},
@@ -94,3 +100,57 @@ class EventFilterForm(forms.Form):
     def filters(self) -> EventFilters:
         """The selector's filters from a valid form (empty fields filter nothing)."""
         return EventFilters(**{name: value or None for name, value in self.cleaned_data.items()})
+
+
+class DecisionFilterForm(forms.Form):
+    """The decisions report's filters: a period (last week, Monday to Sunday, unless told), then who decided,
+    which kind of record, which decision, on which basis, in which state now."""
+
+    period_from = forms.DateField(label=_("decided from"), validators=[within_years], widget=DAY)
+    period_to = forms.DateField(label=_("decided to (inclusive)"), validators=[within_years], widget=DAY)
+    decider = forms.ChoiceField(label=_("decided by"), required=False)
+    kind = forms.ChoiceField(
+        label=_("record type"),
+        required=False,
+        choices=[("", "---------"), ("claim", _("claim")), ("filing", _("filing"))],
+    )
+    decision = forms.ChoiceField(
+        label=_("decision"),
+        required=False,
+        choices=[
+            ("", "---------"),
+            ("approve", _("Approved")),
+            ("reject", _("Rejected or payment refused")),
+            ("activate", _("Took effect at once (self-service filing)")),
+        ],
+    )
+    basis = forms.ChoiceField(
+        label=_("basis"),
+        required=False,
+        choices=[("", "---------"), *ClaimBasis.choices],
+        help_text=_("Claims only: what the claim rests on."),
+    )
+    state = forms.ChoiceField(label=_("state now"), required=False)
+
+    def __init__(self, data=None, *args, **kwargs):
+        monday, sunday = last_week()
+        data = data.copy() if data is not None else {}
+        for name, default in (("period_from", monday), ("period_to", sunday)):
+            if not data.get(name):
+                data[name] = default.isoformat()  # absent or empty: last week
+        super().__init__(data, *args, **kwargs)
+        self.fields["decider"].choices = actor_choices()
+        self.fields["state"].choices = _merged(FilingState.choices, ClaimState.choices)
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("period_from"), cleaned.get("period_to")
+        if start and end and end < start:
+            self.add_error("period_to", _("Must not be before the start of the period."))
+        elif start and end and end - start >= LONGEST_PERIOD:
+            self.add_error("period_to", _("A period of at most a year (366 days)."))
+        return cleaned
+
+    def filters(self) -> DecisionFilters:
+        """The selector's filters from a valid form (empty fields filter nothing)."""
+        return DecisionFilters(**{name: value or None for name, value in self.cleaned_data.items()})

@@ -1,4 +1,5 @@
-"""The auditors' tables: the event browser (no table of its own) and the record of eligibility answers.
+"""The auditors' tables: the event browser and the decisions report (no tables of their own), and the record of
+eligibility answers.
 
 ``AuditEvent`` is an unmanaged model so the browser appears in the admin (index, breadcrumbs,
 permissions) like any other page; nothing is ever stored in it or read from it: it reads the filing
@@ -22,6 +23,19 @@ class AuditEvent(models.Model):
         default_permissions = ("view",)
         verbose_name = _("event (all records)")
         verbose_name_plural = _("events (all records)")
+
+    def __str__(self) -> str:
+        return str(self._meta.verbose_name)
+
+
+class DecisionReport(models.Model):
+    """The decisions report (``audit.decisions``): like ``AuditEvent``, a page of the admin with no table."""
+
+    class Meta:
+        managed = False
+        default_permissions = ("view",)
+        verbose_name = _("decision (filings and claims)")
+        verbose_name_plural = _("decisions (filings and claims)")
 
     def __str__(self) -> str:
         return str(self._meta.verbose_name)

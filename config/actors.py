@@ -12,6 +12,8 @@ import enum
 from dataclasses import dataclass
 from typing import Any
 
+from django.utils.translation import gettext
+
 
 class ActorKind(enum.StrEnum):
     STAFF = "staff"
@@ -113,6 +115,13 @@ class Actor:
 def staff_name(user) -> str:
     """A staff account as people name it: family name first (王敏), else its username."""
     return f"{user.last_name}{user.first_name}".strip() or user.username
+
+
+def staff_name_and_role(user) -> str:
+    """A staff account as histories and reports name it: 王敏（窗口经办）; a superuser with no role: 管理员."""
+    role = user.get_role_display() if hasattr(user, "get_role_display") else ""
+    role = role or gettext("Administrator")  # outside the f-string, where makemessages finds it
+    return f"{staff_name(user)}（{role}）"
 
 
 def actor_of(user) -> Actor | None:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
 from django.db.models import Q
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -17,6 +17,7 @@ from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from simple_history.template_utils import HistoricalRecordContextHelper
 
 from config.actors import Actor, Capacity, actor_of
 from config.csv import csv_response
@@ -69,24 +70,51 @@ class DocumentDownloadMixin:
 
 
 def field_column(model, path: str) -> tuple[str, Callable]:
-    """An export column of a (possibly related, ``person__name``) field: its label, its shown value."""
+    """An export column of a (possibly related, ``person__name``) field: its label, its shown value.
+
+    A choice is shown by its label and a related row with a name by its name (a channel, a region: read once
+    per row referred to during the export); either column's stored code is also given by ``value.code``,
+    which ``CSVExportMixin`` appends after the named columns, for machines.
+    """
     *hops, name = path.split("__")
     target = model
     for hop in hops:
         target = target._meta.get_field(hop).related_model
     field = target._meta.get_field(name)
+    named_relation = field.is_relation and any(f.name == "name" for f in field.related_model._meta.fields)
+    names: dict = {}
 
-    def value(record):
+    def holder(record):
         for hop in hops:
             record = getattr(record, hop)
             if record is None:
                 return None
+        return record
+
+    def code(record):
+        record = holder(record)
+        if record is None:
+            return None
+        return getattr(record, f"{name}_id") if field.is_relation else getattr(record, name)
+
+    def value(record):
+        record = holder(record)
+        if record is None:
+            return None
         if field.choices:
             return getattr(record, f"get_{name}_display")()
         if field.is_relation:
-            return getattr(record, f"{name}_id")
+            key = getattr(record, f"{name}_id")
+            if not named_relation or key is None:
+                return key
+            if key not in names:  # a few channels or regions for a whole export, each read once
+                names[key] = field.related_model._default_manager.filter(pk=key).values_list("name", flat=True).first()
+            return names[key] or key
         return getattr(record, name)
 
+    if field.choices or named_relation:
+        value.code = (path, code)
+    value.names = names  # emptied at the start of each export (a renamed channel is read anew)
     return field.verbose_name, value
 
 
@@ -130,11 +158,18 @@ class CSVExportMixin:
             opts = self.model._meta
             return HttpResponseRedirect(reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist") + "?e=1")
         records = changelist.queryset.select_related(*self.export_related).iterator(chunk_size=2000)
-        rows = ([value(record) for _header, value in self.export_columns] for record in records)
+        # After the columns by name, the stored code of each coded one (a state, a channel), headed by its field.
+        codes = [value.code for _header, value in self.export_columns if hasattr(value, "code")]
+        for _header, value in self.export_columns:
+            getattr(value, "names", {}).clear()
+        rows = (
+            [value(record) for _header, value in self.export_columns] + [code(record) for _path, code in codes]
+            for record in records
+        )
         opts = self.model._meta
         return csv_response(
             filename=f"{opts.model_name}-{timezone.localdate():%Y%m%d}.csv",
-            header=[str(header) for header, _value in self.export_columns],
+            header=[str(header) for header, _value in self.export_columns] + [path for path, _code in codes],
             rows=rows,
         )
 
@@ -481,3 +516,75 @@ def transition_action(*, name: str, label, perform, form_class=None, capacities=
     run.allowed_permissions = ("change",)
     run.capacities = capacities
     return run
+
+
+class FieldValueNames:
+    """Stored values of a model's fields as people read them, for histories: a choice by its label, a related
+    row by its name (a region, an institution, a channel, a pool) instead of its code. The related rows of many
+    changes are read together, one query per related model: ``FieldValueNames(Filing, [("destination",
+    "310000"), ...]).shown("destination", "310000")`` → 上海市. A value with no name is shown as stored."""
+
+    def __init__(self, model, changes):
+        self.model = model
+        wanted: dict[type, set] = {}
+        for name, value in changes:
+            field = self._field(name)
+            if field is None or not (field.many_to_one or field.one_to_one or field.many_to_many):
+                continue
+            for item in value if isinstance(value, list) else [value]:
+                key = self._key(field, item)
+                if key is not None:
+                    wanted.setdefault(field.related_model, set()).add(key)
+        self.names: dict[tuple[type, str], str] = {}
+        for related, keys in wanted.items():
+            for row in related._default_manager.filter(pk__in=keys):
+                self.names[(related, str(row.pk))] = str(getattr(row, "name", "") or row)
+
+    def _field(self, name: str):
+        try:
+            return self.model._meta.get_field(name)
+        except FieldDoesNotExist:
+            return None
+
+    @staticmethod
+    def _key(field, value):
+        if value in (None, "") or isinstance(value, dict | list):
+            return None
+        try:
+            return field.related_model._meta.pk.to_python(value)
+        except (ValidationError, ValueError, TypeError):
+            return None  # stored by another key (a claim's filing by its reference): shown as stored
+
+    def shown(self, name: str, value):
+        """``value`` by name (a list item by item); anything unnamed as it is."""
+        if isinstance(value, list):
+            return [self.shown(name, item) for item in value]
+        field = self._field(name)
+        if field is None or value in (None, "") or isinstance(value, dict):
+            return value
+        if getattr(field, "choices", None):
+            return str(dict(field.flatchoices).get(value, value))
+        if field.concrete and field.is_relation:
+            return self.names.get((field.related_model, str(value)), value)
+        return value
+
+
+class NamedHistoryContext(HistoricalRecordContextHelper):
+    """django-simple-history's list of changes, with values as people read them: a choice by its label, a
+    related row by its name, nothing as —; the fields are already named by their labels."""
+
+    def prepare_delta_change_value(self, change, value):
+        value = super().prepare_delta_change_value(change, value)
+        if isinstance(value, list):
+            return [self._named(change.field, item) for item in value]
+        return self._named(change.field, value)
+
+    def _named(self, name: str, value):
+        if value in (None, ""):
+            return "—"
+        field = self.model._meta.get_field(name)
+        if getattr(field, "choices", None):
+            return str(dict(field.flatchoices).get(value, value))
+        if field.is_relation:
+            return str(getattr(value, "name", "") or value)
+        return value

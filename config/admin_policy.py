@@ -28,6 +28,7 @@ from django.utils.text import smart_split, unescape_string_literal
 from django.utils.translation import gettext as _
 
 from config.actors import actor_of
+from config.admin import NamedHistoryContext
 from config.api.inputs import EARLIEST_DATE, LATEST_DATE
 from config.limits import personal_lookup_guesses
 
@@ -177,5 +178,14 @@ class InitialDataChecked:
         return initial
 
 
-class BureauModelAdmin(InitialDataChecked, SearchGuessesCounted, HistoryNeverWrites, OfferedLookupsOnly):
+class HistoryNamesValues:
+    """django-simple-history's page of changes names the values (``config.admin.NamedHistoryContext``)."""
+
+    def get_historical_record_context_helper(self, request, historical_record):
+        return NamedHistoryContext(self.model, historical_record)
+
+
+class BureauModelAdmin(
+    InitialDataChecked, SearchGuessesCounted, HistoryNeverWrites, HistoryNamesValues, OfferedLookupsOnly
+):
     """The rules every registered model admin gets in front of its own class."""

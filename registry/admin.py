@@ -17,8 +17,8 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from config.actors import actor_of, staff_name
-from config.admin import ViewOnlyMixin
+from config.actors import actor_of, staff_name_and_role
+from config.admin import FieldValueNames, ViewOnlyMixin
 from config.admin_site import DeskNotice
 from config.errors import PermissionRefused, ValidationFailed
 from registry import calendar, services
@@ -176,13 +176,18 @@ class PersonAdminForm(forms.ModelForm):
         return cleaned
 
 
-def _person_changes(changes) -> list[tuple[str, str, str]]:
-    """(label, old, new) of a history diff, identifiers masked as everywhere else."""
+def _person_changes(changes) -> list[tuple[str, str, str, str]]:
+    """(stored codes, label, old, new) of a history diff: values by name (an insurance type, a status, a region:
+    ``config.admin.FieldValueNames``), identifiers masked as everywhere else."""
+    values = [(change.field, value) for change in changes for value in (change.old, change.new)]
+    names = FieldValueNames(Person, [(name, getattr(value, "pk", value)) for name, value in values])
     rows = []
     for change in changes:
         field = Person._meta.get_field(change.field)
-        old, new = ("—" if v in (None, "") else masked(change.field, str(v)) for v in (change.old, change.new))
-        rows.append((field.verbose_name, old, new))
+        stored = [getattr(v, "pk", v) for v in (change.old, change.new)]
+        old, new = ("—" if v in (None, "") else masked(change.field, str(names.shown(change.field, v))) for v in stored)
+        codes = " → ".join("—" if v in (None, "") else masked(change.field, str(v)) for v in stored)
+        rows.append((f"{change.field}: {codes}" if codes != f"{old} → {new}" else "", field.verbose_name, old, new))
     return rows
 
 
@@ -366,7 +371,7 @@ class PersonAdmin(RevealViewMixin, SimpleHistoryAdmin):
                 {
                     "at": record.history_date,
                     "what": record.get_history_type_display(),
-                    "by": staff_name(user) if user else gettext("System"),
+                    "by": staff_name_and_role(user) if user else gettext("System"),
                     "changes": [] if previous is None else _person_changes(record.diff_against(previous).changes),
                 }
             )

@@ -46,3 +46,17 @@ def test_the_admin_export_neutralises_what_anyone_typed(text):
     rows = list(csv.reader(io.StringIO(body)))
     column = rows[0].index("医疗机构")
     assert rows[1][column] == "'" + text.strip()
+
+
+def test_the_admin_export_names_coded_values_and_adds_their_codes():
+    """The claims export: the state and the channel by name, then their stored codes in columns of their own."""
+    claim = ClaimFactory(person=PersonFactory())
+    client = Client()
+    client.force_login(UserFactory(role="auditor"))
+    response = client.get("/admin/reimbursements/claim/export/")
+    body = b"".join(response.streaming_content).decode("utf-8")[1:]
+    header, row = list(csv.reader(io.StringIO(body)))
+    assert row[header.index("渠道")] == claim.channel.name != claim.channel_id
+    assert row[header.index("状态")] == "已提交"
+    assert row[header.index("channel")] == claim.channel_id and row[header.index("state")] == "submitted"
+    assert row[header.index("basis")] == claim.basis

@@ -831,6 +831,9 @@ def _admin_list_queries(label: str, world: World) -> list[dict]:
     """A list page plain and searched by name (a search by a full number would echo it in the search box)."""
     if label == "audit.auditevent":
         return [{}, {"reference": world.claims["paid"]}, {"record_type": "filing"}]
+    if label == "audit.decisionreport":
+        today = timezone.localdate()
+        return [{}, {"period_from": (today - datetime.timedelta(days=30)).isoformat(), "period_to": today.isoformat()}]
     return [{}, {"q": "张三"}] if admin.site._registry[ADMIN_MODELS[label]].search_fields else [{}]
 
 
@@ -931,8 +934,16 @@ def _csv_exports(world: World) -> list[str]:
         model_admin = admin.site._registry[ADMIN_MODELS[label]]
         for pattern in model_admin.get_urls():
             if pattern.name and pattern.name.endswith("_export"):
-                urls.append(reverse(f"admin:{pattern.name}"))
+                urls.append(reverse(f"admin:{pattern.name}") + _export_query(pattern.name))
     return urls
+
+
+def _export_query(name: str) -> str:
+    """The decisions report reads last week unless told: the world's decisions were taken today."""
+    if name != "audit_decisionreport_export":
+        return ""
+    today = timezone.localdate()
+    return f"?period_from={today - datetime.timedelta(days=30):%Y-%m-%d}&period_to={today:%Y-%m-%d}"
 
 
 @pytest.mark.parametrize("role", [Role.AUDITOR, Role.ADMIN])

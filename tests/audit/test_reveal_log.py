@@ -6,9 +6,11 @@ import io
 
 import pytest
 from django.test import Client
+from rest_framework.test import APIClient
 
+from accounts.models import User
 from registry.models import PersonDataAccess
-from tests.factories import PersonFactory, UserFactory
+from tests.factories import PersonFactory, UserFactory, staff_token
 
 pytestmark = pytest.mark.django_db
 LOG = "/admin/registry/persondataaccess/"
@@ -24,7 +26,10 @@ def staff(role: str, **names) -> Client:
 def reveals(client_for):
     """A clerk reveals a person's ID number and phone, saying why; another person is revealed by nobody."""
     person = PersonFactory(name="张三", phone="13906001234")
-    response = client_for(role="counter").get(
+    _clerk, token = staff_token("counter", username="chuangkou", last_name="王", first_name="敏")
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    response = api.get(
         f"/api/v1/persons/{person.pk}/", {"reveal": "id_number,phone", "reason": "窗口核验身份 13906001234"}
     )
     assert response.status_code == 200, response.content
@@ -61,8 +66,25 @@ def test_the_log_exports_as_csv_masked(reveals):
     response = staff("auditor").get(LOG + "export/")
     body = b"".join(response.streaming_content).decode()[1:]
     rows = list(csv.reader(io.StringIO(body)))
-    assert len(rows) == 3 and {row[4] for row in rows[1:]} == {"id_number", "phone"}
+    assert len(rows) == 3 and {row[4] for row in rows[1:]} == {"身份证号码", "联系电话"}
+    assert {row[rows[0].index("field")] for row in rows[1:]} == {"id_number", "phone"}  # the codes, for machines
+    assert {row[1] for row in rows[1:]} == {"王敏（窗口经办）"}
+    assert {row[rows[0].index("actor_label")] for row in rows[1:]} == {"staff:chuangkou"}
     assert person.id_number not in body and "13906001234" not in body
+
+
+def test_the_log_names_who_revealed_which_field(reveals):
+    """Who revealed as 姓名（角色） and the field by its label, on the list and in its filter; no stored codes."""
+    html = staff("auditor").get(LOG).content.decode()
+    assert "王敏（窗口经办）" in html and "身份证号码" in html and "联系电话" in html
+    assert "staff:chuangkou" not in html and ">id_number<" not in html and ">chuangkou<" not in html
+    clerk = User.objects.get(username="chuangkou")
+    assert html.count("窗口核验身份") == 2
+    mine = staff("auditor").get(LOG, {"user": clerk.pk}).content.decode()
+    assert mine.count("窗口核验身份") == 2
+    assert (
+        staff("auditor").get(LOG, {"user": UserFactory(role="counter").pk}).content.decode().count("窗口核验身份") == 0
+    )
 
 
 @pytest.mark.parametrize("role", ["counter", "reviewer"])
@@ -85,6 +107,9 @@ def test_the_api_reveal_names_a_purpose(client_for):
 
 def test_a_purpose_without_a_reveal_is_refused_naming_the_fields(client_for):
     person = PersonFactory()
-    response = client_for(role="counter").get(f"/api/v1/persons/{person.pk}/", {"purpose": "AAA"})
+    _clerk, token = staff_token("counter", username="chuangkou", last_name="王", first_name="敏")
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    response = api.get(f"/api/v1/persons/{person.pk}/", {"purpose": "AAA"})
     assert response.status_code == 400 and {"reveal", "purpose"} <= set(response.json()["errors"])
     assert not PersonDataAccess.objects.exists()

@@ -53,6 +53,7 @@ class Label:
     PERSONS = "参保人"
     FILINGS = "备案"
     FILING_QUEUE = "审核队列（快速备案）"
+    DECISIONS = "审核决定报表（备案与报销）"
     CLAIMS = "手工报销申请"
     CLAIM_QUEUE = "待审核队列（报销申请）"
     ADD = "增加"
