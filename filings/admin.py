@@ -11,6 +11,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.history import EventInline, ReadableHistoryMixin
+from config.actors import actor_of
 from config.admin import (
     CSVExportMixin,
     DocumentDownloadMixin,
@@ -26,7 +27,7 @@ from config.admin import (
     reason_task_form,
     transition_action,
 )
-from config.admin_site import DeskQueue
+from config.admin_site import DeskQueue, OwnWork
 from config.api.inputs import limit
 from config.errors import ApplicationError
 from config.files import check_upload
@@ -44,7 +45,7 @@ from filings.models import (
     InProvinceFilingCity,
 )
 from filings.rules import FILING_ACTION_CAPACITIES, MATERIAL_UPLOAD_CAPACITIES
-from filings.selectors import filing_checklist, filing_requirements
+from filings.selectors import filing_checklist, filing_requirements, filings_registered_by
 from registry.choices import RegionLevel
 from registry.masking import mask_id_number, mask_phone
 from registry.models import Region
@@ -425,6 +426,35 @@ FILING_TASKS = (
 )
 
 
+class MyFilingsFilter(admin.SimpleListFilter):
+    """The viewer's own open filings (registered at the counter by them), as the index links to them."""
+
+    title = _("my work")
+    parameter_name = "mine"
+
+    def lookups(self, request, model_admin):
+        return [("open", _("registered by me, still open"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "open":
+            return queryset.filter(pk__in=filings_registered_by(user_id=request.user.pk).values("pk"))
+        return queryset
+
+
+def own_filing_work(request) -> list[OwnWork]:
+    """The counter's line on the index: filings they registered awaiting review or promised documents."""
+    actor = actor_of(request.user)
+    if actor is None or not actor.may(MATERIAL_UPLOAD_CAPACITIES):
+        return []
+    return [
+        OwnWork(
+            label=_("Filings I registered, still open"),
+            count=filings_registered_by(user_id=request.user.pk).count(),
+            url=reverse("admin:filings_filing_changelist") + "?mine=open",
+        )
+    ]
+
+
 @admin.register(Filing)
 class FilingAdmin(RecordTasksMixin, CSVExportMixin, ReadableHistoryMixin, DocumentDownloadMixin, admin.ModelAdmin):
     document_model = FilingMaterial
@@ -460,6 +490,7 @@ class FilingAdmin(RecordTasksMixin, CSVExportMixin, ReadableHistoryMixin, Docume
         "review_due_marked",
     ]
     list_filter = [
+        MyFilingsFilter,
         "state",
         "filing_type",
         "channel",
@@ -681,3 +712,5 @@ admin.site.register_queue(
         due_dates=lambda: list(Filing.objects.filter(state=FilingState.SUBMITTED).values_list("review_due", flat=True)),
     )
 )
+
+admin.site.register_own_work(own_filing_work)

@@ -16,10 +16,11 @@ from django.utils.translation import gettext as _
 from config.actors import Actor
 from config.errors import NotFound, ValidationFailed
 from config.models import joined_columns
-from filings.choices import EligibilityBasis, EligibilityReasonCode, FilingState, FilingType
+from filings.choices import EligibilityBasis, EligibilityReasonCode, FilingAction, FilingState, FilingType, ProofBasis
 from filings.models import (
     DesignatedInstitutionRule,
     Filing,
+    FilingEvent,
     FilingMaterial,
     FilingMaterialRequirement,
     FilingPolicy,
@@ -757,3 +758,18 @@ def _eligibility_rows(place_shape: dict, person_shape: dict, values: dict) -> tu
         person = _CompiledValues(_person_query(**person_shape, **_PLACEHOLDERS).using(alias), alias)
         compiled = cache[key] = _CompiledLookup(place, person, alias, order_by=PERSON_ORDER)
     return compiled.rows(values)
+
+
+# --- the counter's own work ---------------------------------------------------------------------------
+
+
+def filings_registered_by(*, user_id: int) -> QuerySet[Filing]:
+    """Filings ``user_id`` registered at the counter that still wait on the bureau: submitted for review,
+    or effective on a commitment letter whose documents are still due."""
+    registered = Filing.objects.filter(
+        pk__in=FilingEvent.objects.filter(action=FilingAction.SUBMIT, actor_id=user_id).values("filing_id")
+    )
+    awaiting_documents = Q(
+        state=FilingState.EFFECTIVE, proof_basis=ProofBasis.COMMITMENT, commitment_fulfilled_at__isnull=True
+    )
+    return registered.filter(Q(state=FilingState.SUBMITTED) | awaiting_documents)
