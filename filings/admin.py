@@ -1,11 +1,14 @@
 """Admin for filing policy and filings: counter staff, reviewers and auditors work here."""
 
+import json
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.widgets import AdminDateWidget
 from django.db.models import Count
 from django.http import HttpResponseRedirect
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -32,7 +35,7 @@ from config.api.inputs import limit
 from config.errors import ApplicationError
 from config.files import check_upload
 from filings import services
-from filings.choices import LIVE_STATES, FilingAction, FilingMode, FilingState
+from filings.choices import LIVE_STATES, FilingAction, FilingMode, FilingState, FilingType
 from filings.models import (
     DesignatedInstitutionRule,
     Filing,
@@ -45,10 +48,10 @@ from filings.models import (
     InProvinceFilingCity,
 )
 from filings.rules import FILING_ACTION_CAPACITIES, MATERIAL_UPLOAD_CAPACITIES
-from filings.selectors import filing_checklist, filing_requirements, filings_registered_by
+from filings.selectors import filing_checklist, filing_requirements, filing_type_fields, filings_registered_by
 from registry.choices import RegionLevel
 from registry.masking import mask_id_number, mask_phone
-from registry.models import Region
+from registry.models import Person, Region
 
 
 class PolicyAdmin(admin.ModelAdmin):
@@ -181,15 +184,29 @@ class CounterFilingForm(forms.ModelForm):
     def __init__(self, *args, actor=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.actor = actor
+        self.type_fields = {}
         if "consent" in self.fields:  # the add form; a stored filing shows read-only fields only
             self.fields["consent"].required = True
             self.fields["mode"].initial = FilingMode.SELF_SERVICE
             self.fields["proof_basis"].required = False
+            # Which rows the chosen type shows (static/filings/filing_form.js); clean() drops the others.
+            self.type_fields = filing_type_fields()
+            self.fields["filing_type"].widget.attrs["data-type-fields"] = json.dumps(self.type_fields)
+
+    def irrelevant_fields(self, filing_type) -> list[str]:
+        """The fields the chosen filing type does not take (all the conditional ones while none is chosen)."""
+        return [name for name, types in self.type_fields.items() if filing_type not in types and name in self.fields]
 
     def clean(self):
         """Every rule at once: the services judge what the fields hold even when some are invalid, and
-        their findings are added beside the fields' own errors (never twice on one field)."""
+        their findings are added beside the fields' own errors (never twice on one field).
+
+        Fields the chosen type does not take are dropped first, with their errors: the form hides them,
+        so whatever they still hold (typed before the type changed) is neither judged nor stored."""
         cleaned = super().clean()
+        for name in self.irrelevant_fields(cleaned.get("filing_type")):
+            self._errors.pop(name, None)
+            cleaned[name] = self.fields[name].to_python(None) if name != "institutions" else []
         person = cleaned.get("person")
         if person is None:
             return cleaned
@@ -547,9 +564,56 @@ class FilingAdmin(RecordTasksMixin, CSVExportMixin, ReadableHistoryMixin, Docume
             "proxy_id_number_masked",
         ]
 
+    class Media:
+        js = ["filings/filing_form.js"]
+
+    def get_changeform_initial_data(self, request):
+        """A valid start: the most common type (其他临时外出) from today, its end left to the rule; the contact
+        is the person when the form was opened from their page (``?person=``)."""
+        initial = super().get_changeform_initial_data(request)
+        initial.setdefault("filing_type", FilingType.OTHER_TEMPORARY)
+        initial.setdefault("start_date", timezone.localdate())
+        person = Person.objects.filter(pk=initial["person"]).first() if initial.get("person") else None
+        if person is not None:
+            initial.setdefault("contact_name", person.name)
+            initial.setdefault("contact_phone", person.phone)
+        return initial
+
+    ADD_FIELDSETS = [
+        (None, {"fields": ["person", "filing_type", "destination", "start_date", "end_date", "mode", "proof_basis"]}),
+        (
+            _("Contact and consent"),
+            {
+                "fields": [
+                    "contact_name",
+                    "contact_phone",
+                    "consent",
+                    "proxy_name",
+                    "proxy_id_number",
+                    "proxy_authorization",
+                    "employer_name",
+                    "employer_credit_code",
+                ]
+            },
+        ),
+        (
+            _("Referral and designated institutions"),
+            {
+                "fields": [
+                    "referring_institution",
+                    "referral_diagnosis",
+                    "referral_date",
+                    "referral_reason",
+                    "referral_opinion",
+                    "institutions",
+                ]
+            },
+        ),
+    ]
+
     def get_fieldsets(self, request, obj=None):
         if obj is None:
-            return super().get_fieldsets(request, obj)
+            return self.ADD_FIELDSETS
         return [
             (
                 None,
