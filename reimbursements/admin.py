@@ -79,8 +79,8 @@ PANEL_STEPS = {
 }
 STEP_LABELS = {
     MaterialStatus.RECEIVED: _("Mark received"),
-    MaterialStatus.ACCEPTED: _("Accept"),
-    MaterialStatus.REJECTED: _("Reject"),
+    MaterialStatus.ACCEPTED: _("Accept the item"),
+    MaterialStatus.REJECTED: _("Refuse the item"),
 }
 
 
