@@ -5,6 +5,7 @@ import json
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.widgets import AdminDateWidget
+from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.http import HttpResponseRedirect
 from django.urls import reverse
@@ -192,6 +193,25 @@ class CounterFilingForm(forms.ModelForm):
             # Which rows the chosen type shows (static/filings/filing_form.js); clean() drops the others.
             self.type_fields = filing_type_fields()
             self.fields["filing_type"].widget.attrs["data-type-fields"] = json.dumps(self.type_fields)
+            self._offer_the_persons_phone()
+
+    def _chosen_person(self):
+        """The person the form is for (posted, or from ``?person=``), if the value names one."""
+        value = (self.data.get("person") if self.is_bound else None) or self.initial.get("person")
+        try:
+            return Person.objects.filter(pk=value).first() if value else None
+        except (ValueError, ValidationError):
+            return None
+
+    def _offer_the_persons_phone(self) -> None:
+        """The contact phone may stay empty for the person's own number on record, shown masked only (a full
+        number on a page is a reveal: registry.masking)."""
+        person = self._chosen_person()
+        if person is not None and person.phone:
+            field = self.fields["contact_phone"]
+            field.required = False
+            field.widget.attrs["placeholder"] = mask_phone(person.phone)
+            field.help_text = _("Empty: the person's number on record (shown masked).")
 
     def irrelevant_fields(self, filing_type) -> list[str]:
         """The fields the chosen filing type does not take (all the conditional ones while none is chosen)."""
@@ -208,6 +228,8 @@ class CounterFilingForm(forms.ModelForm):
             self._errors.pop(name, None)
             cleaned[name] = self.fields[name].to_python(None) if name != "institutions" else []
         person = cleaned.get("person")
+        if person is not None and "contact_phone" in self.fields and not cleaned.get("contact_phone"):
+            cleaned["contact_phone"] = person.phone  # left empty: the person's own number
         if person is None:
             return cleaned
         invalid = set(self.errors)
@@ -569,14 +591,16 @@ class FilingAdmin(RecordTasksMixin, CSVExportMixin, ReadableHistoryMixin, Docume
 
     def get_changeform_initial_data(self, request):
         """A valid start: the most common type (其他临时外出) from today, its end left to the rule; the contact
-        is the person when the form was opened from their page (``?person=``)."""
+        is the person when the form was opened from their page (``?person=``), their phone by default."""
         initial = super().get_changeform_initial_data(request)
         initial.setdefault("filing_type", FilingType.OTHER_TEMPORARY)
         initial.setdefault("start_date", timezone.localdate())
-        person = Person.objects.filter(pk=initial["person"]).first() if initial.get("person") else None
+        try:
+            person = Person.objects.filter(pk=initial["person"]).first() if initial.get("person") else None
+        except (ValueError, ValidationError):  # ?person=x: the admin policy's check answers it with a 400
+            person = None
         if person is not None:
-            initial.setdefault("contact_name", person.name)
-            initial.setdefault("contact_phone", person.phone)
+            initial.setdefault("contact_name", person.name)  # the phone is offered masked (the form's placeholder)
         return initial
 
     ADD_FIELDSETS = [

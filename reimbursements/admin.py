@@ -211,6 +211,8 @@ class ClaimUploadForm(TaskForm):
 
 def _upload(claim, actor, *, item, file, status):
     content_type = check_upload(file)
+    if status == MaterialStatus.RECEIVED:  # a file never takes an accepted item back: the service decides
+        status = None
     services.claim_material_update(
         claim_id=claim.pk, item=item, actor=actor, status=status, upload=file, content_type=content_type
     )

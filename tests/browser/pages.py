@@ -281,8 +281,9 @@ def filing_form_fill(
     filing_type: str,
     destination: str,
     contact_name: str,
-    contact_phone: str,
+    contact_phone: str | None,
 ) -> None:
+    """``contact_phone=None``: the person's number on record (the form offers it, masked)."""
     page = desk.page
     if not page.locator("#id_person").input_value():  # not chosen already by the link that led here
         desk.autocomplete("id_person", person_query, person_choice)
@@ -291,7 +292,7 @@ def filing_form_fill(
     if not page.locator("#id_start_date").input_value():  # the form may start from today already
         desk.click(page.locator(".field-start_date").get_by_role("link", name=Label.TODAY))
     for field, value in (("#id_contact_name", contact_name), ("#id_contact_phone", contact_phone)):
-        if page.locator(field).input_value() != value:  # the contact may come from the person
+        if value is not None and page.locator(field).input_value() != value:  # the contact may be the person
             desk.type(page.locator(field), value)
     desk.click(page.locator("#id_consent"))
 

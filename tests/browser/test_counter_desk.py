@@ -89,7 +89,7 @@ def test_counter_finds_a_person_and_files_for_them(counter, screenshot):
         filing_type="其他临时外出",
         destination="上海",
         contact_name="张三丰",
-        contact_phone="13906001234",
+        contact_phone=None,  # the person's number on record, offered masked
     )
     screenshot("counter-filing-form")
     pages.save(desk)
@@ -97,6 +97,7 @@ def test_counter_finds_a_person_and_files_for_them(counter, screenshot):
     success = desk.success_message()
     filing = Filing.objects.get(person=person)
     assert filing.reference in success
+    assert filing.contact_phone == person.phone
     report(
         "file-for-a-person",
         "file for a person (from the index: find by ID number, open, to the filing form, fill, save)",

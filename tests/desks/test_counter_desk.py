@@ -242,15 +242,23 @@ def test_the_filing_form_starts_valid_with_the_persons_contact(counter):
     form = counter.get(f"/admin/filings/filing/add/?person={person.pk}").context["adminform"].form
     assert form["filing_type"].value() == "other_temporary"
     assert form["start_date"].value() == timezone.localdate()
-    assert (form["contact_name"].value(), form["contact_phone"].value()) == ("陈七", "13906009999")
+    assert form["contact_name"].value() == "陈七"
+    # The phone is the person's by default, shown masked (a full number on a page would be a reveal).
+    assert not form["contact_phone"].value() and not form.fields["contact_phone"].required
+    assert form.fields["contact_phone"].widget.attrs["placeholder"] == "139****9999"
     shown = json.loads(form.fields["filing_type"].widget.attrs["data-type-fields"])
     assert shown["referral_diagnosis"] == ["referral"]
     assert "end_date" in shown and "retiree_resettled" not in shown["end_date"]
     assert "other_temporary" in shown["end_date"] and "emergency" in shown["end_date"]
     # The defaults as they stand, with the consent ticked and a destination, make a filing.
-    data = counter_form(person, contact_name="陈七", contact_phone="13906009999", proxy_name="", proxy_id_number="")
+    data = counter_form(person, contact_name="陈七", contact_phone="", proxy_name="", proxy_id_number="")
     data.pop("proxy_authorization")
     assert counter.post("/admin/filings/filing/add/", data).status_code == 302
+    assert Filing.objects.get(person=person).contact_phone == "13906009999"
+    # Without a phone on record the field is required as before.
+    nobody = PersonFactory(phone="")
+    refused = counter.post("/admin/filings/filing/add/", counter_form(nobody, contact_phone=""))
+    assert refused.status_code == 200 and "contact_phone" in refused.context["adminform"].form.errors
 
 
 def test_the_filing_form_drops_the_fields_the_type_does_not_take(counter):
@@ -319,3 +327,17 @@ def test_the_index_lists_the_counters_own_open_work_and_not_another_counters(cou
 
 def test_a_reviewer_has_no_counter_work_on_the_index():
     assert login(UserFactory(role=Role.REVIEWER)).get("/admin/").context["own_work"] == []
+
+
+def test_the_upload_task_keeps_an_accepted_item_accepted(counter):
+    claim = ClaimFactory()
+    material = claim.materials.first()
+    counter.post(panel_url(claim, material.item), {"status": "accepted"})
+    scan = SimpleUploadedFile("scan.pdf", PDF, "application/pdf")
+    response = counter.post(
+        f"/admin/reimbursements/claim/{claim.pk}/do/upload/",
+        {"item": material.item, "status": "received", "file": scan},
+    )
+    assert response.status_code == 302
+    material.refresh_from_db()
+    assert material.status == "accepted" and material.files_uploaded == 1
