@@ -1,5 +1,6 @@
 """Admin for claims: the materials panel counter staff tick, the counter's claim form, tasks, the review queue."""
 
+import json
 from decimal import Decimal
 
 from django import forms
@@ -363,6 +364,14 @@ class CounterClaimForm(forms.Form):
         (_("Proxy"), ["proxy_name", "proxy_id_number", "proxy_relationship"]),
         (_("Materials"), ["received_all"]),
     )
+
+    # The fields only some claim kinds take, and those kinds: the form shows them for those only
+    # (static/reimbursements/claim_form.js); the services ignore them for the others.
+    KIND_FIELDS = {"setting": [ClaimKind.EMERGENCY.value], "disease": [ClaimKind.CHRONIC_OUTPATIENT.value]}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["claim_kind"].widget.attrs["data-kind-fields"] = json.dumps(self.KIND_FIELDS)
 
     def sections(self):
         return [(title, [self[name] for name in names]) for title, names in self.SECTIONS]
@@ -749,7 +758,10 @@ class ClaimAdmin(
             "opts": self.model._meta,
             "form": form,
             "invoices": invoices,
-            "media": self.media + form.media + invoices.media + forms.Media(js=["reimbursements/invoice_rows.js"]),
+            "media": self.media
+            + form.media
+            + invoices.media
+            + forms.Media(js=["reimbursements/invoice_rows.js", "reimbursements/claim_form.js"]),
             "errors_named": errors_named(form, invoices) if request.method == "POST" else [],
             "add": True,
         }

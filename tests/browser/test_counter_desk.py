@@ -171,6 +171,11 @@ def test_counter_makes_a_claim_for_a_person(counter, screenshot):
     expect(page.locator("#invoices tbody tr.invoice-row")).to_have_count(2)
     expect(page.locator("#id_invoices-TOTAL_FORMS")).to_have_value("2")
     expect(page.locator("#invoices tbody tr.invoice-row").nth(1).locator(".datetimeshortcuts")).to_have_count(1)
+    # Where an emergency took place is asked of emergencies only.
+    expect(page.locator("#claim_form .form-row.field-setting")).to_be_hidden()
+    page.locator("#id_claim_kind").select_option("emergency")
+    expect(page.locator("#claim_form .form-row.field-setting")).to_be_visible()
+    expect(page.locator("#claim_form .form-row.field-disease")).to_be_hidden()
     # The city picker offers cities only: 上海 the city, never 上海 the province.
     desk.click(page.locator(".select2-selection[aria-labelledby='select2-id_city-container']"))
     page.locator(".select2-container--open .select2-search__field").fill("上海")
