@@ -229,7 +229,10 @@ def test_counter_runs_a_claim_through_corrections_from_its_page(counter, screens
     desk, page = counter, counter.page
 
     # The index lists the counter's own open claims; the claim is found from there.
-    expect(page.locator("#desk-own-work")).to_contain_text("我受理的报销申请（未办结）")
+    desk.goto(pages.INDEX)
+    own = page.locator("#desk-own-work tr", has_text="我受理的报销申请（未办结）")
+    expect(own.locator("td")).to_have_text("1")
+    screenshot("counter-index")
     tally = desk.start()
     desk.follow(page.locator("#desk-own-work a", has_text="我受理的报销申请（未办结）").first)
     desk.follow(pages.result_link(desk, claim.reference))
