@@ -4,11 +4,12 @@ import json
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.contrib.admin.widgets import AdminDateWidget
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
-from django.http import HttpResponseRedirect
-from django.urls import reverse
+from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext
@@ -33,7 +34,7 @@ from config.admin import (
 )
 from config.admin_site import DeskQueue, OwnWork
 from config.api.inputs import limit
-from config.errors import ApplicationError
+from config.errors import ApplicationError, PermissionRefused
 from config.files import check_upload
 from filings import services
 from filings.choices import LIVE_STATES, FilingAction, FilingMode, FilingState, FilingType
@@ -407,6 +408,37 @@ def _accepts_documents(filing, actor) -> bool:
     return actor.may(MATERIAL_UPLOAD_CAPACITIES) and (filing.state == FilingState.SUBMITTED or awaiting_commitment)
 
 
+def filing_materials_panel(filing, actor) -> dict:
+    """The filing's checklist atop its page (the claim's panel, without statuses: a reviewer judges the
+    documents with the filing): each item, whether a file is there, and a scan to attach while it may be."""
+    editable = actor is not None and _accepts_documents(filing, actor)
+    rows, required, received, missing = [], 0, 0, []
+    for entry in filing_checklist(filing=filing):
+        current = next((m for m in entry["materials"] if m.superseded_at is None), None)
+        if entry["required"]:
+            required += 1
+            received += entry["present"]
+            if not entry["present"]:
+                missing.append(entry["name"])
+        rows.append(
+            {
+                "material": {
+                    "item": entry["item"],
+                    "name": entry["name"],
+                    "required": entry["required"],
+                    "status": "received" if entry["present"] else "missing",
+                },
+                "status_label": gettext("received") if entry["present"] else gettext("not yet received"),
+                "file": FilingAdmin.document_link(current, Filing) if current else "",
+                "steps": [],
+                "rejects": False,
+                "url": reverse("admin:filings_filing_material", args=[filing.pk, entry["item"]]),
+            }
+        )
+    summary = {"required": required, "received": received, "accepted": None, "missing": missing}
+    return {"rows": rows, "summary": summary, "editable": editable}
+
+
 def _approval_facts(filing) -> list[tuple]:
     """What a reviewer sees before approving: the basis of proof and the documents against the list."""
     checklist = filing_checklist(filing=filing)
@@ -588,6 +620,52 @@ class FilingAdmin(RecordTasksMixin, CSVExportMixin, ReadableHistoryMixin, Docume
 
     class Media:
         js = ["filings/filing_form.js"]
+
+    def get_urls(self):
+        opts = self.model._meta
+        return [
+            path(
+                "<path:object_id>/materials/<slug:item>/",
+                self.admin_site.admin_view(self.material_view),
+                name=f"{opts.app_label}_{opts.model_name}_material",
+            ),
+            *super().get_urls(),
+        ]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        filing = self.get_object(request, unquote(object_id))
+        if filing is not None:
+            panel = filing_materials_panel(filing, actor_of(request.user))
+            extra_context = {**(extra_context or {}), "materials_panel": panel}
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def material_view(self, request, object_id, item):
+        """A scan attached on the panel, through filing_material_upload; back to the filing's page."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        filing = self.get_object(request, unquote(object_id))
+        if filing is None:
+            raise Http404
+        actor = actor_of(request.user)
+        if actor is None or not _accepts_documents(filing, actor):
+            raise PermissionDenied(gettext("This action is not open to you on this record now."))
+        names = {entry["item"]: entry["name"] for entry in filing_checklist(filing=filing)}
+        if item not in names:
+            raise Http404
+        back = reverse("admin:filings_filing_change", args=[filing.pk]) + "#materials-panel"
+        upload = request.FILES.get("file")
+        try:
+            content_type = check_upload(upload)
+            services.filing_material_upload(
+                filing_id=filing.pk, item=item, upload=upload, actor=actor, content_type=content_type
+            )
+        except PermissionRefused as exc:
+            raise PermissionDenied(exc.message) from exc
+        except ApplicationError as exc:
+            self.message_user(request, f"{names[item]}: {exc.message}", messages.ERROR)
+        else:
+            self.message_user(request, gettext("%(item)s: file received.") % {"item": names[item]}, messages.SUCCESS)
+        return HttpResponseRedirect(back)
 
     def get_changeform_initial_data(self, request):
         """A valid start: the most common type (其他临时外出) from today, its end left to the rule; the contact

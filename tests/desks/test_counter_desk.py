@@ -11,12 +11,13 @@ from django.utils import timezone
 
 from accounts.choices import Role
 from filings import services as filing_services
-from filings.models import Filing
+from filings.models import Filing, FilingMaterial
 from reimbursements.models import Claim, ClaimMaterial
 from tests.desks.test_counter_steps import claim_form
 from tests.factories import (
     PDF,
     ClaimFactory,
+    FilingFactory,
     FilingRequestFactory,
     PersonFactory,
     UserFactory,
@@ -341,3 +342,40 @@ def test_the_upload_task_keeps_an_accepted_item_accepted(counter):
     assert response.status_code == 302
     material.refresh_from_db()
     assert material.status == "accepted" and material.files_uploaded == 1
+
+
+# --- the filing's materials panel ---------------------------------------------------------------------
+
+
+def test_a_filing_awaiting_documents_takes_a_scan_on_its_panel(counter):
+    filing = FilingFactory(state="submitted", proof_basis="documents", documents=False, effective_at=None)
+    url = f"/admin/filings/filing/{filing.pk}/change/"
+    panel = counter.get(url).context["materials_panel"]
+    required = [row for row in panel["rows"] if row["material"]["required"]]
+    assert panel["editable"] and required
+    assert panel["summary"]["required"] == len(required) and panel["summary"]["received"] == 0
+    item = required[0]["material"]["item"]
+    scan = SimpleUploadedFile("scan.pdf", PDF, "application/pdf")
+    response = counter.post(f"/admin/filings/filing/{filing.pk}/materials/{item}/", {"file": scan})
+    assert response.status_code == 302 and response["Location"] == url + "#materials-panel"
+    assert FilingMaterial.objects.get(filing=filing).item == item
+    panel = counter.get(url).context["materials_panel"]
+    assert panel["summary"]["received"] == 1
+    row = next(row for row in panel["rows"] if row["material"]["item"] == item)
+    assert row["status_label"] == "已收到" and "/document/" in row["file"]
+    bad = SimpleUploadedFile("a.pdf", b"plain text", "application/pdf")
+    said = messages_of(counter.post(f"/admin/filings/filing/{filing.pk}/materials/{item}/", {"file": bad}, follow=True))
+    assert said and FilingMaterial.objects.filter(filing=filing).count() == 1
+
+
+def test_an_effective_filings_panel_is_read_only_and_a_reviewer_may_not_post():
+    filing = FilingFactory()  # effective on documents: nothing more is taken
+    counter = login(UserFactory(role=Role.COUNTER))
+    assert not counter.get(f"/admin/filings/filing/{filing.pk}/change/").context["materials_panel"]["editable"]
+    submitted = FilingFactory(state="submitted", proof_basis="documents", documents=False, effective_at=None)
+    reviewer = login(UserFactory(role=Role.REVIEWER))
+    item = reviewer.get(f"/admin/filings/filing/{submitted.pk}/change/").context["materials_panel"]["rows"][0]
+    scan = SimpleUploadedFile("scan.pdf", PDF, "application/pdf")
+    url = f"/admin/filings/filing/{submitted.pk}/materials/{item['material']['item']}/"
+    assert reviewer.post(url, {"file": scan}).status_code == 403
+    assert not FilingMaterial.objects.exists()
