@@ -40,6 +40,15 @@ class DeskNotice:
 
 
 @dataclass(frozen=True)
+class OwnWork:
+    """A line of the viewer's own open work on the index: how many, and the list filtered to them."""
+
+    label: object
+    count: int
+    url: str
+
+
+@dataclass(frozen=True)
 class QueueCounts:
     label: object
     url: str
@@ -62,6 +71,7 @@ class BureauAdminSite(admin.AdminSite):
         self.queues: list[DeskQueue] = []
         self.notices: list[Callable[[object], list[DeskNotice]]] = []
         self._actor_names: Callable[[set[str]], dict[str, str]] | None = None
+        self.own_work: list[Callable[[object], list[OwnWork]]] = []
 
     def register(self, model_or_iterable, admin_class=None, **options):
         """Every model admin, ours and the packages', obeys ``config.admin_policy`` (lookups, histories)."""
@@ -87,6 +97,13 @@ class BureauAdminSite(admin.AdminSite):
 
     def actor_names(self, labels: set[str]) -> dict[str, str]:
         return self._actor_names(labels) if self._actor_names else {label: label for label in labels}
+
+    def register_own_work(self, own_work: Callable[[object], list[OwnWork]]) -> None:
+        """``own_work(request)`` gives the lines of the viewer's own open work (none for roles without any)."""
+        self.own_work.append(own_work)
+
+    def own_work_lines(self, request) -> list[OwnWork]:
+        return [line for own_work in self.own_work for line in own_work(request)]
 
     def desk_notices(self, request) -> list[DeskNotice]:
         return [notice for notices in self.notices for notice in notices(request)]
@@ -118,6 +135,7 @@ class BureauAdminSite(admin.AdminSite):
             {
                 "queue_counts": self.queue_counts(request),
                 "desk_notices": self.desk_notices(request),
+                "own_work": self.own_work_lines(request),
                 **(extra_context or {}),
             },
         )

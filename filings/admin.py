@@ -1,16 +1,22 @@
 """Admin for filing policy and filings: counter staff, reviewers and auditors work here."""
 
+import json
+
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.contrib.admin.widgets import AdminDateWidget
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
-from django.http import HttpResponseRedirect
-from django.urls import reverse
+from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
+from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.history import EventInline, ReadableHistoryMixin
+from config.actors import actor_of
 from config.admin import (
     CSVExportMixin,
     DocumentDownloadMixin,
@@ -27,12 +33,12 @@ from config.admin import (
     transition_action,
 )
 from config.admin_policy_rows import PolicyRowsAdmin
-from config.admin_site import DeskQueue
+from config.admin_site import DeskQueue, OwnWork
 from config.api.inputs import limit
-from config.errors import ApplicationError
+from config.errors import ApplicationError, PermissionRefused
 from config.files import check_upload
 from filings import services
-from filings.choices import LIVE_STATES, FilingAction, FilingMode, FilingState
+from filings.choices import LIVE_STATES, FilingAction, FilingMode, FilingState, FilingType
 from filings.models import (
     DesignatedInstitutionRule,
     Filing,
@@ -45,10 +51,10 @@ from filings.models import (
     InProvinceFilingCity,
 )
 from filings.rules import FILING_ACTION_CAPACITIES, MATERIAL_UPLOAD_CAPACITIES
-from filings.selectors import filing_checklist, filing_requirements
+from filings.selectors import filing_checklist, filing_requirements, filing_type_fields, filings_registered_by
 from registry.choices import RegionLevel
 from registry.masking import mask_id_number, mask_phone
-from registry.models import Region
+from registry.models import Person, Region
 
 
 class PolicyAdmin(PolicyRowsAdmin):
@@ -188,16 +194,51 @@ class CounterFilingForm(forms.ModelForm):
     def __init__(self, *args, actor=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.actor = actor
+        self.type_fields = {}
         if "consent" in self.fields:  # the add form; a stored filing shows read-only fields only
             self.fields["consent"].required = True
             self.fields["mode"].initial = FilingMode.SELF_SERVICE
             self.fields["proof_basis"].required = False
+            # Which rows the chosen type shows (static/filings/filing_form.js); clean() drops the others.
+            self.type_fields = filing_type_fields()
+            self.fields["filing_type"].widget.attrs["data-type-fields"] = json.dumps(self.type_fields)
+            self._offer_the_persons_phone()
+
+    def _chosen_person(self):
+        """The person the form is for (posted, or from ``?person=``), if the value names one."""
+        value = (self.data.get("person") if self.is_bound else None) or self.initial.get("person")
+        try:
+            return Person.objects.filter(pk=value).first() if value else None
+        except (ValueError, ValidationError):
+            return None
+
+    def _offer_the_persons_phone(self) -> None:
+        """The contact phone may stay empty for the person's own number on record, shown masked only (a full
+        number on a page is a reveal: registry.masking)."""
+        person = self._chosen_person()
+        if person is not None and person.phone:
+            field = self.fields["contact_phone"]
+            field.required = False
+            field.widget.attrs["placeholder"] = mask_phone(person.phone)
+            field.help_text = _("Empty: the person's number on record (shown masked).")
+
+    def irrelevant_fields(self, filing_type) -> list[str]:
+        """The fields the chosen filing type does not take (all the conditional ones while none is chosen)."""
+        return [name for name, types in self.type_fields.items() if filing_type not in types and name in self.fields]
 
     def clean(self):
         """Every rule at once: the services judge what the fields hold even when some are invalid, and
-        their findings are added beside the fields' own errors (never twice on one field)."""
+        their findings are added beside the fields' own errors (never twice on one field).
+
+        Fields the chosen type does not take are dropped first, with their errors: the form hides them,
+        so whatever they still hold (typed before the type changed) is neither judged nor stored."""
         cleaned = super().clean()
+        for name in self.irrelevant_fields(cleaned.get("filing_type")):
+            self._errors.pop(name, None)
+            cleaned[name] = self.fields[name].to_python(None) if name != "institutions" else []
         person = cleaned.get("person")
+        if person is not None and "contact_phone" in self.fields and not cleaned.get("contact_phone"):
+            cleaned["contact_phone"] = person.phone  # left empty: the person's own number
         if person is None:
             return cleaned
         invalid = set(self.errors)
@@ -375,6 +416,37 @@ def _accepts_documents(filing, actor) -> bool:
     return actor.may(MATERIAL_UPLOAD_CAPACITIES) and (filing.state == FilingState.SUBMITTED or awaiting_commitment)
 
 
+def filing_materials_panel(filing, actor) -> dict:
+    """The filing's checklist atop its page (the claim's panel, without statuses: a reviewer judges the
+    documents with the filing): each item, whether a file is there, and a scan to attach while it may be."""
+    editable = actor is not None and _accepts_documents(filing, actor)
+    rows, required, received, missing = [], 0, 0, []
+    for entry in filing_checklist(filing=filing):
+        current = next((m for m in entry["materials"] if m.superseded_at is None), None)
+        if entry["required"]:
+            required += 1
+            received += entry["present"]
+            if not entry["present"]:
+                missing.append(entry["name"])
+        rows.append(
+            {
+                "material": {
+                    "item": entry["item"],
+                    "name": entry["name"],
+                    "required": entry["required"],
+                    "status": "received" if entry["present"] else "missing",
+                },
+                "status_label": gettext("received") if entry["present"] else gettext("not yet received"),
+                "file": FilingAdmin.document_link(current, Filing) if current else "",
+                "steps": [],
+                "rejects": False,
+                "url": reverse("admin:filings_filing_material", args=[filing.pk, entry["item"]]),
+            }
+        )
+    summary = {"required": required, "received": received, "accepted": None, "missing": missing}
+    return {"rows": rows, "summary": summary, "editable": editable}
+
+
 def _approval_facts(filing) -> list[tuple]:
     """What a reviewer sees before approving: the basis of proof and the documents against the list."""
     checklist = filing_checklist(filing=filing)
@@ -433,6 +505,35 @@ FILING_TASKS = (
 )
 
 
+class MyFilingsFilter(admin.SimpleListFilter):
+    """The viewer's own open filings (registered at the counter by them), as the index links to them."""
+
+    title = _("my work")
+    parameter_name = "mine"
+
+    def lookups(self, request, model_admin):
+        return [("open", _("registered by me, still open"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "open":
+            return queryset.filter(pk__in=filings_registered_by(user_id=request.user.pk).values("pk"))
+        return queryset
+
+
+def own_filing_work(request) -> list[OwnWork]:
+    """The counter's line on the index: filings they registered awaiting review or promised documents."""
+    actor = actor_of(request.user)
+    if actor is None or not actor.may(MATERIAL_UPLOAD_CAPACITIES):
+        return []
+    return [
+        OwnWork(
+            label=_("Filings I registered, still open"),
+            count=filings_registered_by(user_id=request.user.pk).count(),
+            url=reverse("admin:filings_filing_changelist") + "?mine=open",
+        )
+    ]
+
+
 @admin.register(Filing)
 class FilingAdmin(RecordTasksMixin, CSVExportMixin, ReadableHistoryMixin, DocumentDownloadMixin, admin.ModelAdmin):
     document_model = FilingMaterial
@@ -467,6 +568,7 @@ class FilingAdmin(RecordTasksMixin, CSVExportMixin, ReadableHistoryMixin, Docume
         "review_due_marked",
     ]  # the channel is a filter and on the record's page: its long names would push the dates off a 1366 screen
     list_filter = [
+        MyFilingsFilter,
         "state",
         "filing_type",
         "channel",
@@ -523,9 +625,104 @@ class FilingAdmin(RecordTasksMixin, CSVExportMixin, ReadableHistoryMixin, Docume
             "proxy_id_number_masked",
         ]
 
+    class Media:
+        js = ["filings/filing_form.js"]
+
+    def get_urls(self):
+        opts = self.model._meta
+        return [
+            path(
+                "<path:object_id>/materials/<slug:item>/",
+                self.admin_site.admin_view(self.material_view),
+                name=f"{opts.app_label}_{opts.model_name}_material",
+            ),
+            *super().get_urls(),
+        ]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        filing = self.get_object(request, unquote(object_id))
+        if filing is not None:
+            panel = filing_materials_panel(filing, actor_of(request.user))
+            extra_context = {**(extra_context or {}), "materials_panel": panel}
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def material_view(self, request, object_id, item):
+        """A scan attached on the panel, through filing_material_upload; back to the filing's page."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        filing = self.get_object(request, unquote(object_id))
+        if filing is None:
+            raise Http404
+        actor = actor_of(request.user)
+        if actor is None or not _accepts_documents(filing, actor):
+            raise PermissionDenied(gettext("This action is not open to you on this record now."))
+        names = {entry["item"]: entry["name"] for entry in filing_checklist(filing=filing)}
+        if item not in names:
+            raise Http404
+        back = reverse("admin:filings_filing_change", args=[filing.pk]) + "#materials-panel"
+        upload = request.FILES.get("file")
+        try:
+            content_type = check_upload(upload)
+            services.filing_material_upload(
+                filing_id=filing.pk, item=item, upload=upload, actor=actor, content_type=content_type
+            )
+        except PermissionRefused as exc:
+            raise PermissionDenied(exc.message) from exc
+        except ApplicationError as exc:
+            self.message_user(request, f"{names[item]}: {exc.message}", messages.ERROR)
+        else:
+            self.message_user(request, gettext("%(item)s: file received.") % {"item": names[item]}, messages.SUCCESS)
+        return HttpResponseRedirect(back)
+
+    def get_changeform_initial_data(self, request):
+        """A valid start: the most common type (其他临时外出) from today, its end left to the rule; the contact
+        is the person when the form was opened from their page (``?person=``), their phone by default."""
+        initial = super().get_changeform_initial_data(request)
+        initial.setdefault("filing_type", FilingType.OTHER_TEMPORARY)
+        initial.setdefault("start_date", timezone.localdate())
+        try:
+            person = Person.objects.filter(pk=initial["person"]).first() if initial.get("person") else None
+        except (ValueError, ValidationError):  # ?person=x: the admin policy's check answers it with a 400
+            person = None
+        if person is not None:
+            initial.setdefault("contact_name", person.name)  # the phone is offered masked (the form's placeholder)
+        return initial
+
+    ADD_FIELDSETS = [
+        (None, {"fields": ["person", "filing_type", "destination", "start_date", "end_date", "mode", "proof_basis"]}),
+        (
+            _("Contact and consent"),
+            {
+                "fields": [
+                    "contact_name",
+                    "contact_phone",
+                    "consent",
+                    "proxy_name",
+                    "proxy_id_number",
+                    "proxy_authorization",
+                    "employer_name",
+                    "employer_credit_code",
+                ]
+            },
+        ),
+        (
+            _("Referral and designated institutions"),
+            {
+                "fields": [
+                    "referring_institution",
+                    "referral_diagnosis",
+                    "referral_date",
+                    "referral_reason",
+                    "referral_opinion",
+                    "institutions",
+                ]
+            },
+        ),
+    ]
+
     def get_fieldsets(self, request, obj=None):
         if obj is None:
-            return super().get_fieldsets(request, obj)
+            return self.ADD_FIELDSETS
         return [
             (
                 None,
@@ -687,3 +884,5 @@ admin.site.register_queue(
         due_dates=lambda: list(Filing.objects.filter(state=FilingState.SUBMITTED).values_list("review_due", flat=True)),
     )
 )
+
+admin.site.register_own_work(own_filing_work)

@@ -16,10 +16,20 @@ from django.utils.translation import gettext as _
 from config.actors import Actor
 from config.errors import NotFound, ValidationFailed
 from config.models import joined_columns
-from filings.choices import EligibilityBasis, EligibilityReasonCode, FilingState, FilingType
+from filings.choices import (
+    FILING_CATEGORY,
+    EligibilityBasis,
+    EligibilityReasonCode,
+    FilingAction,
+    FilingCategory,
+    FilingState,
+    FilingType,
+    ProofBasis,
+)
 from filings.models import (
     DesignatedInstitutionRule,
     Filing,
+    FilingEvent,
     FilingMaterial,
     FilingMaterialRequirement,
     FilingPolicy,
@@ -34,6 +44,38 @@ from registry.workdays import DueDate, WorkingCalendar, add_months
 
 def filing_requirements(*, filing_type: str, on: datetime.date | None = None) -> QuerySet[FilingMaterialRequirement]:
     return FilingMaterialRequirement.objects.in_force(on).filter(filing_type=filing_type)
+
+
+# The filing form's fields that only some filing types take (the rest every type takes).
+REFERRAL_FIELDS = (
+    "referring_institution",
+    "referral_diagnosis",
+    "referral_date",
+    "referral_reason",
+    "referral_opinion",
+)
+EMPLOYER_FIELDS = ("employer_name", "employer_credit_code")
+
+
+def filing_type_fields(*, on: datetime.date | None = None) -> dict[str, list[str]]:
+    """For each field only some types take, the filing types that take it (the policy in force on ``on``):
+    an end date all but the open-ended long-term ones; the employer the types whose rule wants one; the
+    proof basis the types where a commitment letter may replace documents; the referral fields referrals."""
+    employer = sorted(
+        FilingTypeRule.objects.in_force(on).filter(requires_employer=True).values_list("filing_type", flat=True)
+    )
+    commitment = sorted(
+        set(
+            FilingMaterialRequirement.objects.in_force(on)
+            .filter(commitment_may_replace=True)
+            .values_list("filing_type", flat=True)
+        )
+    )
+    fields = {"end_date": [t for t in FilingType.values if FILING_CATEGORY[t] != FilingCategory.LONG_TERM]}
+    fields |= {name: employer for name in EMPLOYER_FIELDS}
+    fields["proof_basis"] = commitment
+    fields |= {name: [FilingType.REFERRAL.value] for name in REFERRAL_FIELDS}
+    return fields
 
 
 def filing_policy_in_force(*, on: datetime.date | None = None) -> FilingPolicy:
@@ -757,3 +799,18 @@ def _eligibility_rows(place_shape: dict, person_shape: dict, values: dict) -> tu
         person = _CompiledValues(_person_query(**person_shape, **_PLACEHOLDERS).using(alias), alias)
         compiled = cache[key] = _CompiledLookup(place, person, alias, order_by=PERSON_ORDER)
     return compiled.rows(values)
+
+
+# --- the counter's own work ---------------------------------------------------------------------------
+
+
+def filings_registered_by(*, user_id: int) -> QuerySet[Filing]:
+    """Filings ``user_id`` registered at the counter that still wait on the bureau: submitted for review,
+    or effective on a commitment letter whose documents are still due."""
+    registered = Filing.objects.filter(
+        pk__in=FilingEvent.objects.filter(action=FilingAction.SUBMIT, actor_id=user_id).values("filing_id")
+    )
+    awaiting_documents = Q(
+        state=FilingState.EFFECTIVE, proof_basis=ProofBasis.COMMITMENT, commitment_fulfilled_at__isnull=True
+    )
+    return registered.filter(Q(state=FilingState.SUBMITTED) | awaiting_documents)

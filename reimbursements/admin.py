@@ -1,16 +1,18 @@
-"""Admin for claims: the checklist inline counter staff tick, transitions as actions, the review queue."""
+"""Admin for claims: the materials panel counter staff tick, the counter's claim form, tasks, the review queue."""
 
+import json
 from decimal import Decimal
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.contrib.admin.widgets import AdminDateWidget, AutocompleteSelect
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Count, Q
-from django.http import HttpResponseRedirect
+from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.response import TemplateResponse
-from django.urls import reverse
+from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -33,11 +35,12 @@ from config.admin import (
     transition_action,
 )
 from config.admin_policy_rows import PolicyRowsAdmin
-from config.admin_site import DeskQueue
+from config.admin_site import DeskQueue, OwnWork
 from config.api.inputs import limit
-from config.errors import ApplicationError
+from config.errors import ApplicationError, PermissionRefused
 from config.files import check_upload
 from registry.admin import RevealViewMixin
+from registry.choices import RegionLevel
 from registry.masking import mask_free_text, mask_id_number
 from registry.models import ChronicDisease, Institution, Person, Region
 from reimbursements import selectors, services
@@ -66,22 +69,48 @@ from reimbursements.models import (
 )
 from reimbursements.rules import CLAIM_ACTION_CAPACITIES, CLAIM_REVEAL_CAPACITIES, MATERIAL_STATUS_CAPACITIES
 
+# --- the materials panel atop a claim's page ----------------------------------------------------------
 
-class ClaimMaterialInline(admin.TabularInline):
-    """Counter staff tick each item received, accepted or rejected; saving goes through the service."""
+# What a tick on the panel may make of an item in each status: never less than it is (an accepted item
+# stays accepted; a rejection is a judgement on what was handed in). The API's status endpoint is wider.
+PANEL_STEPS = {
+    MaterialStatus.MISSING: (MaterialStatus.RECEIVED, MaterialStatus.ACCEPTED),
+    MaterialStatus.REJECTED: (MaterialStatus.RECEIVED, MaterialStatus.ACCEPTED),
+    MaterialStatus.RECEIVED: (MaterialStatus.ACCEPTED, MaterialStatus.REJECTED),
+    MaterialStatus.ACCEPTED: (),
+}
+STEP_LABELS = {
+    MaterialStatus.RECEIVED: _("Mark received"),
+    MaterialStatus.ACCEPTED: _("Accept the item"),
+    MaterialStatus.REJECTED: _("Refuse the item"),
+}
 
-    model = ClaimMaterial
-    extra = 0
-    can_delete = False
-    fields = ["name", "required", "original", "status", "status_reason", "document", "changed_by", "changed_at"]
-    readonly_fields = ["name", "required", "original", "document", "changed_by", "changed_at"]
 
-    @admin.display(description=_("file"))
-    def document(self, obj):
-        return ClaimAdmin.document_link(obj, Claim)
+class MaterialPanelForm(forms.Form):
+    """One row of the panel as posted: a status button, a file, or both (the file first)."""
 
-    def has_add_permission(self, request, obj=None):
-        return False
+    status = forms.ChoiceField(label=_("status"), choices=[("", "")] + list(STEP_LABELS.items()), required=False)
+    reason = forms.CharField(label=_("reason"), max_length=limit(ClaimMaterial, "status_reason"), required=False)
+    file = forms.FileField(label=_("file"), required=False)
+
+
+def materials_panel(claim, actor) -> dict:
+    """What the panel shows: each item with its status and file, the steps this actor may take on it."""
+    materials = list(claim.materials.order_by("sort_order", "pk"))
+    editable = actor is not None and _takes_materials(claim, actor)
+    rows = []
+    for material in materials:
+        rows.append(
+            {
+                "material": material,
+                "status_label": material.get_status_display(),
+                "file": ClaimAdmin.document_link(material, Claim) if material.file else "",
+                "steps": [(step, STEP_LABELS[step]) for step in PANEL_STEPS[material.status]] if editable else [],
+                "rejects": editable and MaterialStatus.REJECTED in PANEL_STEPS[material.status],
+                "url": reverse("admin:reimbursements_claim_material", args=[claim.pk, material.item]),
+            }
+        )
+    return {"rows": rows, "summary": selectors.claim_materials_summary(materials=materials), "editable": editable}
 
 
 class ClaimInvoiceInline(ReadOnlyInline):
@@ -184,6 +213,8 @@ class ClaimUploadForm(TaskForm):
 
 def _upload(claim, actor, *, item, file, status):
     content_type = check_upload(file)
+    if status == MaterialStatus.RECEIVED:  # a file never takes an accepted item back: the service decides
+        status = None
     services.claim_material_update(
         claim_id=claim.pk, item=item, actor=actor, status=status, upload=file, content_type=content_type
     )
@@ -246,6 +277,8 @@ CLAIM_TASKS = (
 class CounterClaimForm(forms.Form):
     """The counter's claim for a person: the same fields as ``POST /claims/``, judged by the same services."""
 
+    required_css_class = "required"  # the labels of what the claim cannot go without are marked
+
     person = forms.ModelChoiceField(
         label=_("person"),
         queryset=Person.objects.all(),
@@ -291,7 +324,7 @@ class CounterClaimForm(forms.Form):
     )
     city = forms.ModelChoiceField(
         label=_("city of treatment"),
-        queryset=Region.objects.all(),
+        queryset=Region.objects.filter(level=RegionLevel.CITY),  # the autocomplete too (Claim.city's limit)
         widget=AutocompleteSelect(Claim._meta.get_field("city"), admin.site),
     )
     admission_date = forms.DateField(label=_("admission date"), widget=AdminDateWidget)
@@ -333,6 +366,14 @@ class CounterClaimForm(forms.Form):
         (_("Materials"), ["received_all"]),
     )
 
+    # The fields only some claim kinds take, and those kinds: the form shows them for those only
+    # (static/reimbursements/claim_form.js); the services ignore them for the others.
+    KIND_FIELDS = {"setting": [ClaimKind.EMERGENCY.value], "disease": [ClaimKind.CHRONIC_OUTPATIENT.value]}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["claim_kind"].widget.attrs["data-kind-fields"] = json.dumps(self.KIND_FIELDS)
+
     def sections(self):
         return [(title, [self[name] for name in names]) for title, names in self.SECTIONS]
 
@@ -358,13 +399,66 @@ def _invoice_row_field(name: str, invoices) -> tuple[int, str] | None:
 
 
 class InvoiceForm(forms.Form):
+    required_css_class = "required"
+
     code = forms.CharField(label=_("invoice code (票据代码)"), max_length=limit(ClaimInvoice, "code"))
     number = forms.CharField(label=_("invoice number (票据号码)"), max_length=limit(ClaimInvoice, "number"))
     amount = forms.DecimalField(label=_("amount"), max_digits=12, decimal_places=2, min_value=Decimal("0.01"))
     issued_on = forms.DateField(label=_("issued on"), widget=AdminDateWidget)
 
 
-InvoiceFormSet = forms.formset_factory(InvoiceForm, extra=2, min_num=1, validate_min=True)
+class BaseInvoiceFormSet(forms.BaseFormSet):
+    """Rows left blank are skipped (the form starts with one; 添加另一张发票 adds more); at least one is filled."""
+
+    def clean(self):
+        if any(self.errors):
+            return
+        if not any(form.has_changed() for form in self.forms):
+            raise forms.ValidationError(_("Fill in at least one invoice (票据)."), code="no_invoice")
+
+
+InvoiceFormSet = forms.formset_factory(InvoiceForm, formset=BaseInvoiceFormSet, extra=1)
+
+
+def errors_named(form, invoices) -> list[str]:
+    """The labels of the fields in error (and the invoices), for the note atop the form."""
+    named = [str(form.fields[name].label) for name in form.errors if name in form.fields]
+    if invoices.non_form_errors() or any(invoices.errors):
+        named.append(gettext("Invoices"))
+    return named
+
+
+class MyClaimsFilter(admin.SimpleListFilter):
+    """The viewer's own open claims (received at the counter by them), as the index links to them."""
+
+    title = _("my work")
+    parameter_name = "mine"
+
+    def lookups(self, request, model_admin):
+        return [("open", _("received by me, still open")), ("to_check", _("received by me, items to check"))]
+
+    def queryset(self, request, queryset):
+        if self.value() in selectors.OWN_CLAIM_WORK:
+            mine = selectors.claims_received_by(user_id=request.user.pk, work=self.value())
+            return queryset.filter(pk__in=mine.values("pk"))
+        return queryset
+
+
+def own_claim_work(request) -> list[OwnWork]:
+    """The counter's lines on the index: claims they received still open, and those with items to check."""
+    actor = actor_of(request.user)
+    if actor is None or not actor.may(MATERIAL_STATUS_CAPACITIES):
+        return []
+    url = reverse("admin:reimbursements_claim_changelist")
+    labels = {"open": _("Claims I received, still open"), "to_check": _("Claims I received with items to check")}
+    return [
+        OwnWork(
+            label=labels[work],
+            count=selectors.claims_received_by(user_id=request.user.pk, work=work).count(),
+            url=f"{url}?mine={work}",
+        )
+        for work in selectors.OWN_CLAIM_WORK
+    ]
 
 
 @admin.register(Claim)
@@ -403,13 +497,13 @@ class ClaimAdmin(
         "payable_yuan",
         "submitted_at",
     ]
-    list_filter = ["state", "claim_kind", "basis", "reason", "injury", "channel", "submitted_at"]
+    list_filter = [MyClaimsFilter, "state", "claim_kind", "basis", "reason", "injury", "channel", "submitted_at"]
     search_fields = ["=reference", "=person__id_number", "person__name"]
     list_select_related = ["person"]
     date_hierarchy = "submitted_at"
     actions = []
     record_tasks = CLAIM_TASKS
-    inlines = [ClaimMaterialInline, ClaimInvoiceInline, ClaimEventInline]
+    inlines = [ClaimInvoiceInline, ClaimEventInline]
     exclude = ["bank_account", "breakdown", "proxy_id_number"]
 
     @admin.display(description=_("person's name"), ordering="person__name")
@@ -560,11 +654,87 @@ class ClaimAdmin(
         return False
 
     def has_change_permission(self, request, obj=None):
-        """A stored claim is only read, but for its checklist while the counter still takes materials."""
-        if obj is None:
-            return super().has_change_permission(request)
+        """A stored claim is only read: its checklist changes on the materials panel, the rest by its tasks."""
+        return obj is None and super().has_change_permission(request)
+
+    def get_urls(self):
+        opts = self.model._meta
+        return [
+            path(
+                "<path:object_id>/materials/<slug:item>/",
+                self.admin_site.admin_view(self.material_view),
+                name=f"{opts.app_label}_{opts.model_name}_material",
+            ),
+            *super().get_urls(),
+        ]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        claim = self.get_object(request, unquote(object_id))
+        if claim is not None:
+            extra_context = {**(extra_context or {}), "materials_panel": materials_panel(claim, actor_of(request.user))}
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def material_view(self, request, object_id, item):
+        """A tick or a scan from the panel, through claim_material_update; back to the claim's page."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        claim = self.get_object(request, unquote(object_id))
+        if claim is None:
+            raise Http404
         actor = actor_of(request.user)
-        return actor is not None and _takes_materials(obj, actor)
+        if actor is None or not _takes_materials(claim, actor):
+            raise PermissionDenied(gettext("This action is not open to you on this record now."))
+        material = claim.materials.filter(item=item).first()
+        if material is None:
+            raise Http404
+        back = reverse("admin:reimbursements_claim_change", args=[claim.pk]) + "#materials-panel"
+        form = MaterialPanelForm(request.POST, request.FILES)
+        if not form.is_valid():
+            for errors in form.errors.values():
+                self.message_user(request, f"{material.name}: {' '.join(errors)}", messages.ERROR)
+            return HttpResponseRedirect(back)
+        status, upload = form.cleaned_data["status"] or None, form.cleaned_data["file"]
+        if status is None and upload is None:
+            self.message_user(
+                request, gettext("%(item)s: choose a file or a status.") % {"item": material.name}, messages.ERROR
+            )
+            return HttpResponseRedirect(back)
+        if status is not None and status not in PANEL_STEPS[material.status]:
+            self.message_user(
+                request,
+                gettext("%(item)s is already %(status)s; the panel does not take it back.")
+                % {"item": material.name, "status": material.get_status_display()},
+                messages.ERROR,
+            )
+            return HttpResponseRedirect(back)
+        try:
+            content_type = check_upload(upload) if upload is not None else ""
+            material = services.claim_material_update(
+                claim_id=claim.pk,
+                item=item,
+                actor=actor,
+                status=status,
+                reason=form.cleaned_data["reason"],
+                upload=upload,
+                content_type=content_type,
+            )
+        except PermissionRefused as exc:
+            raise PermissionDenied(exc.message) from exc
+        except ApplicationError as exc:
+            said = [str(exc.message)] + [
+                str(message) for name, errors in (exc.errors or {}).items() if name == "reason" for message in errors
+            ]
+            self.message_user(request, f"{material.name}: {' '.join(said)}", messages.ERROR)
+        else:
+            done = (
+                gettext("%(item)s: file received, now %(status)s.")
+                if upload is not None
+                else gettext("%(item)s: now %(status)s.")
+            )
+            self.message_user(
+                request, done % {"item": material.name, "status": material.get_status_display()}, messages.SUCCESS
+            )
+        return HttpResponseRedirect(back)
 
     def add_view(self, request, form_url="", extra_context=None):
         """The counter's claim: person, treatment, amounts, invoices, in one page; every rule at once."""
@@ -589,7 +759,11 @@ class ClaimAdmin(
             "opts": self.model._meta,
             "form": form,
             "invoices": invoices,
-            "media": self.media + form.media + invoices.media,
+            "media": self.media
+            + form.media
+            + invoices.media
+            + forms.Media(js=["reimbursements/invoice_rows.js", "reimbursements/claim_form.js"]),
+            "errors_named": errors_named(form, invoices) if request.method == "POST" else [],
             "add": True,
         }
         return TemplateResponse(request, "admin/reimbursements/claim/counter_add.html", context)
@@ -640,30 +814,7 @@ class ClaimAdmin(
             return None
 
     def save_model(self, request, obj, form, change):
-        """The claim's own fields are read-only; only the checklist inline is saved (below)."""
-
-    def save_formset(self, request, form, formset, change):
-        """Checklist changes go through claim_material_update; the events inline is read-only."""
-        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
-        if formset.model is not ClaimMaterial:
-            return
-        actor = request.user.actor
-        for inline_form in formset.forms:
-            if not inline_form.has_changed():
-                continue
-            material = inline_form.instance
-            try:
-                services.claim_material_update(
-                    claim_id=material.claim_id,
-                    item=material.item,
-                    actor=actor,
-                    status=inline_form.cleaned_data["status"],
-                    reason=inline_form.cleaned_data.get("status_reason", ""),
-                )
-            except ApplicationError as exc:
-                messages.error(request, f"{material.name}: {exc.message}")
-            else:
-                formset.changed_objects.append((material, inline_form.changed_data))
+        """Nothing to save: a stored claim changes on its materials panel and through its tasks."""
 
 
 class QueueStateFilter(admin.SimpleListFilter):
@@ -818,3 +969,5 @@ admin.site.register_queue(
         due_dates=lambda: list(Claim.objects.filter(state__in=AWAITING_DECISION).values_list("review_due", flat=True)),
     )
 )
+
+admin.site.register_own_work(own_claim_work)

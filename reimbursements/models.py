@@ -18,7 +18,7 @@ from simple_history.models import HistoricalRecords
 from accounts.models import StateEvent
 from config.models import EffectivePeriod, UploadQuotas, Versioned, history_user
 from config.personal import mask_bank_account, mask_id_number
-from registry.choices import InstitutionLevel, InsuranceType
+from registry.choices import InstitutionLevel, InsuranceType, RegionLevel
 from reimbursements.choices import (
     AWAITING_DECISION,
     REQUIREMENT_KIND_CHOICES,
@@ -299,7 +299,11 @@ class Claim(Versioned):
     institution_name = models.CharField(_("institution"), max_length=100)
     institution_level = models.PositiveSmallIntegerField(_("institution level"), choices=InstitutionLevel.choices)
     city = models.ForeignKey(
-        "registry.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("city of treatment")
+        "registry.Region",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("city of treatment"),
+        limit_choices_to={"level": RegionLevel.CITY},  # care is in a city: the admin offers only cities
     )
     admission_date = models.DateField(_("admission date"))
     discharge_date = models.DateField(_("discharge date"))

@@ -23,10 +23,13 @@ from reimbursements.calculator import BenefitRule, Calculation, ClaimAmounts, Ye
 from reimbursements.choices import (
     BENEFIT_VISIT,
     CHECKLIST_KINDS,
+    CHECKLIST_OPEN_STATES,
     DECIDED_PAYABLE_STATES,
     INJURY,
+    OPEN_CLAIM_STATES,
     OWN_SHARE_BASES,
     RESCUE_RECORD_ITEM,
+    ClaimAction,
     ClaimBasis,
     ClaimKind,
     DeductibleScope,
@@ -35,6 +38,7 @@ from reimbursements.choices import (
 from reimbursements.models import (
     BenefitPolicy,
     Claim,
+    ClaimEvent,
     ClaimMaterial,
     ClaimMaterialRequirement,
     ClaimPolicy,
@@ -496,6 +500,29 @@ def claim_missing_items(*, claim: Claim) -> list[str]:
     return [m.item for m in claim.materials.all() if m.required and m.status != MaterialStatus.ACCEPTED]
 
 
+@dataclass(frozen=True)
+class MaterialsSummary:
+    """A claim's checklist in four numbers and the names still missing: the line atop its page."""
+
+    required: int
+    received: int
+    accepted: int
+    missing: list[str]
+
+
+def claim_materials_summary(*, materials: list) -> MaterialsSummary:
+    """Counted over the required items of ``materials`` (a claim's checklist rows, already read): received
+    counts what was handed in or uploaded (accepted included); missing names what has nothing usable."""
+    required = [m for m in materials if m.required]
+    handed_in = (MaterialStatus.RECEIVED, MaterialStatus.ACCEPTED)
+    return MaterialsSummary(
+        required=len(required),
+        received=sum(1 for m in required if m.status in handed_in),
+        accepted=sum(1 for m in required if m.status == MaterialStatus.ACCEPTED),
+        missing=[m.name for m in required if m.status not in handed_in],
+    )
+
+
 def claim_undelivered_items(*, claim: Claim) -> list[str]:
     """Required checklist items with nothing usable delivered: missing, or rejected and not brought again.
 
@@ -504,3 +531,24 @@ def claim_undelivered_items(*, claim: Claim) -> list[str]:
     """
     undelivered = (MaterialStatus.MISSING, MaterialStatus.REJECTED)
     return [m.item for m in claim.materials.all() if m.required and m.status in undelivered]
+
+
+# --- the counter's own work ---------------------------------------------------------------------------
+
+# What a counter clerk still has open on the index: claims they received (submitted or resubmitted at the
+# counter) not yet decided, and of those the ones with items handed in that wait for their check.
+OWN_CLAIM_WORK = ("open", "to_check")
+
+
+def claims_received_by(*, user_id: int, work: str) -> QuerySet[Claim]:
+    """``open``: claims ``user_id`` submitted or resubmitted, still open; ``to_check``: those of them whose
+    checklist is open and holds an item received but not yet accepted or rejected."""
+    received = Claim.objects.filter(
+        pk__in=ClaimEvent.objects.filter(action=ClaimAction.SUBMIT, actor_id=user_id).values("claim_id")
+    )
+    if work == "to_check":
+        return received.filter(
+            state__in=CHECKLIST_OPEN_STATES,
+            pk__in=ClaimMaterial.objects.filter(status=MaterialStatus.RECEIVED).values("claim_id"),
+        )
+    return received.filter(state__in=OPEN_CLAIM_STATES)

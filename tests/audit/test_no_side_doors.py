@@ -872,6 +872,9 @@ def _admin_urls(label: str, world: World, role: str) -> list[str]:
                 urls += [reverse(name, kwargs={"object_id": obj.pk, "document_id": d.pk}) for d in documents]
         elif named == {"id"}:
             urls += [reverse(name, kwargs={"id": obj.pk}) for obj in objects]
+        elif named == {"object_id", "item"}:  # a claim's materials panel posts a checklist item here
+            for obj in objects:
+                urls += [reverse(name, kwargs={"object_id": obj.pk, "item": m.item}) for m in obj.materials.all()]
         elif not named and positional == 2 and pattern.name.endswith("_simple_history"):
             for obj in objects:  # a past version of the object (django-simple-history)
                 urls += [reverse(name, args=[obj.pk, h.history_id]) for h in obj.history.all()]

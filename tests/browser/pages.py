@@ -77,6 +77,13 @@ class Label:
     APPROVE_FILINGS = "审核通过所选备案"
     REJECT_FILINGS = "不予通过所选备案"
     ACCEPTED = "已受理"
+    RECEIVED = "已收取"
+    REJECTED = "不予受理"
+    # The steps of the materials panel.
+    STEP_RECEIVE = "收取"
+    STEP_ACCEPT = "受理"
+    STEP_REJECT = "不予受理"
+    RESUBMIT = "补正后重新提交"
 
 
 # Every transition label a record page may offer; a role sees a subset.
@@ -275,16 +282,19 @@ def filing_form_fill(
     filing_type: str,
     destination: str,
     contact_name: str,
-    contact_phone: str,
+    contact_phone: str | None,
 ) -> None:
+    """``contact_phone=None``: the person's number on record (the form offers it, masked)."""
     page = desk.page
     if not page.locator("#id_person").input_value():  # not chosen already by the link that led here
         desk.autocomplete("id_person", person_query, person_choice)
     desk.choose(page.locator("#id_filing_type"), filing_type)
     desk.autocomplete("id_destination", destination, destination)
-    desk.click(page.locator(".field-start_date").get_by_role("link", name=Label.TODAY))
-    desk.type(page.locator("#id_contact_name"), contact_name)
-    desk.type(page.locator("#id_contact_phone"), contact_phone)
+    if not page.locator("#id_start_date").input_value():  # the form may start from today already
+        desk.click(page.locator(".field-start_date").get_by_role("link", name=Label.TODAY))
+    for field, value in (("#id_contact_name", contact_name), ("#id_contact_phone", contact_phone)):
+        if value is not None and page.locator(field).input_value() != value:  # the contact may be the person
+            desk.type(page.locator(field), value)
     desk.click(page.locator("#id_consent"))
 
 
@@ -292,17 +302,39 @@ def save(desk: Desk) -> None:
     desk.follow(desk.page.locator(".submit-row input[name=_save]"))
 
 
-# --- a claim's checklist (the materials inline) ---------------------------------------------------------
+# --- a claim's checklist (the materials panel atop its page) -------------------------------------------
 
 
-def checklist_status(desk: Desk, item_name: str) -> Locator:
-    """The status <select> of the checklist row named ``item_name``."""
-    row = desk.page.locator("tr.form-row", has=desk.page.locator("td.field-name", has_text=item_name))
-    return row.locator("td.field-status select")
+def checklist_row(desk: Desk, item_name: str) -> Locator:
+    """The panel's row of the item named ``item_name``."""
+    return desk.page.locator("#materials-panel tr.material-row").filter(
+        has=desk.page.locator(".material-label", has_text=item_name)
+    )
 
 
 def checklist_names(desk: Desk) -> list[str]:
-    return [n.strip() for n in desk.page.locator("tr.form-row td.field-name").all_inner_texts()]
+    return [n.strip() for n in desk.page.locator("#materials-panel .material-label").all_inner_texts()]
+
+
+def checklist_status_text(desk: Desk, item_name: str) -> str:
+    return checklist_row(desk, item_name).locator(".material-status").inner_text().strip()
+
+
+def checklist_step(desk: Desk, item_name: str, label: str) -> None:
+    """Press a step (收取, 受理, 不予受理) on the item's row; the page comes back with the item changed."""
+    desk.follow(checklist_row(desk, item_name).get_by_role("button", name=label, exact=True))
+
+
+def checklist_attach(desk: Desk, item_name: str, path) -> None:
+    """Choose the scan for the item's row (one click in the file dialog) and attach it (one more)."""
+    row = checklist_row(desk, item_name)
+    row.locator("input[type=file]").set_input_files(path)
+    desk.tally.clicks += 1
+    desk.follow(row.locator("button.material-upload"))
+
+
+def checklist_summary(desk: Desk) -> str:
+    return desk.page.locator("#materials-panel .materials-summary").inner_text()
 
 
 # --- the counter's claim form ---------------------------------------------------------------------------

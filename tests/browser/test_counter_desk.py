@@ -14,6 +14,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from accounts.choices import Role
+from accounts.models import User
 from filings.choices import FilingState
 from filings.models import Filing
 from reimbursements.choices import ClaimState, MaterialStatus
@@ -21,7 +22,7 @@ from reimbursements.models import Claim, ClaimMaterial
 from tests.browser import pages
 from tests.browser.conftest import SCREENSHOTS
 from tests.browser.pages import Desk, Label
-from tests.factories import ClaimFactory, PersonFactory, UserFactory
+from tests.factories import PDF, ClaimFactory, PersonFactory, UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -75,6 +76,12 @@ def test_counter_finds_a_person_and_files_for_them(counter, screenshot):
     expect(page.locator("#content h1")).to_contain_text(Label.ADD)
     for label in ("参保人", "备案类型", "就医地", "开始日期", "联系人", "联系人电话", "已签署知情同意"):
         expect(page.locator("form#filing_form")).to_contain_text(label)
+    # The form starts valid: the usual type from today, the contact taken from the person.
+    expect(page.locator("#id_start_date")).not_to_have_value("")
+    expect(page.locator("#id_contact_name")).to_have_value("张三丰")
+    # Only the fields of the chosen type: no referral fields for a trip, no end date for long-term residence.
+    expect(page.locator(".form-row.field-referral_diagnosis")).to_be_hidden()
+    expect(page.locator(".form-row.field-end_date")).to_be_visible()
     pages.filing_form_fill(
         desk,
         person_query=person.id_number,
@@ -82,13 +89,15 @@ def test_counter_finds_a_person_and_files_for_them(counter, screenshot):
         filing_type="其他临时外出",
         destination="上海",
         contact_name="张三丰",
-        contact_phone="13906001234",
+        contact_phone=None,  # the person's number on record, offered masked
     )
+    screenshot("counter-filing-form")
     pages.save(desk)
 
     success = desk.success_message()
     filing = Filing.objects.get(person=person)
     assert filing.reference in success
+    assert filing.contact_phone == person.phone
     report(
         "file-for-a-person",
         "file for a person (from the index: find by ID number, open, to the filing form, fill, save)",
@@ -155,6 +164,24 @@ def test_counter_makes_a_claim_for_a_person(counter, screenshot):
     assert pages.checklist_names(desk), "the new claim's page shows its checklist"
     screenshot("counter-claim")
 
+    # The form starts with one invoice row; 添加另一张票据 adds one, with its date shortcuts (a static script).
+    desk.goto(pages.CLAIM_ADD)
+    expect(page.locator("#invoices tr.invoice-row")).to_have_count(1)
+    page.locator("#add-invoice").click()
+    expect(page.locator("#invoices tbody tr.invoice-row")).to_have_count(2)
+    expect(page.locator("#id_invoices-TOTAL_FORMS")).to_have_value("2")
+    expect(page.locator("#invoices tbody tr.invoice-row").nth(1).locator(".datetimeshortcuts")).to_have_count(1)
+    # Where an emergency took place is asked of emergencies only.
+    expect(page.locator("#claim_form .form-row.field-setting")).to_be_hidden()
+    page.locator("#id_claim_kind").select_option("emergency")
+    expect(page.locator("#claim_form .form-row.field-setting")).to_be_visible()
+    expect(page.locator("#claim_form .form-row.field-disease")).to_be_hidden()
+    # The city picker offers cities only: 上海 the city, never 上海 the province.
+    desk.click(page.locator(".select2-selection[aria-labelledby='select2-id_city-container']"))
+    page.locator(".select2-container--open .select2-search__field").fill("上海")
+    expect(page.locator(".select2-results__option", has_text="310100")).to_have_count(1)
+    expect(page.locator(".select2-results__option", has_text="310000")).to_have_count(0)
+
 
 def test_counter_records_a_claims_materials(counter):
     person = PersonFactory(name="赵六")
@@ -168,16 +195,16 @@ def test_counter_records_a_claims_materials(counter):
     desk.follow(pages.result_link(desk, claim.reference))
     expect(page.locator("#content")).to_contain_text(claim.reference)
     assert first.name in pages.checklist_names(desk)
-    desk.choose(pages.checklist_status(desk, first.name), Label.ACCEPTED)
-    pages.save(desk)
+    pages.checklist_step(desk, first.name, Label.STEP_ACCEPT)
     desk.success_message()
     report(
         "record-materials",
-        "record materials (from the index: find the claim by ID number, open, accept one item, save)",
+        "record materials (from the index: find the claim by ID number, open, accept one item on the panel)",
         tally,
     )
 
     assert ClaimMaterial.objects.get(pk=first.pk).status == MaterialStatus.ACCEPTED
+    assert pages.checklist_status_text(desk, first.name) == Label.ACCEPTED
     claim.refresh_from_db()
     assert claim.state == ClaimState.SUBMITTED
 
@@ -186,6 +213,60 @@ def test_counter_records_a_claims_materials(counter):
     offered = desk.offered_transitions()
     assert not {Label.START_REVIEW, Label.APPROVE, Label.REFUSE_PAYMENT, Label.PAY} & offered, offered
     assert offered == {Label.REQUEST_MATERIALS, Label.WITHDRAW}, offered
+    assert desk.save_buttons() == 0  # the checklist changes on the panel; the record is read
     # The claim queue holds no bulk action for the counter.
     desk.goto(pages.CLAIM_QUEUE)
     assert desk.action_labels() == []
+
+
+def test_counter_runs_a_claim_through_corrections_from_its_page(counter, screenshot, tmp_path):
+    """Submission, 补正 and resubmission, worked from the claim's page: the panel's ticks and scans."""
+    person = PersonFactory(name="孙八")
+    claim = ClaimFactory(person=person, submitted_by=User.objects.get(username="chuangkou"))
+    blurred, *others = claim.materials.filter(required=True).order_by("sort_order")
+    scan = tmp_path / "scan.pdf"
+    scan.write_bytes(PDF)
+    desk, page = counter, counter.page
+
+    # The index lists the counter's own open claims; the claim is found from there.
+    desk.goto(pages.INDEX)
+    own = page.locator("#desk-own-work tr", has_text="我受理的报销申请（未办结）")
+    expect(own.locator("td")).to_have_text("1")
+    screenshot("counter-index")
+    tally = desk.start()
+    desk.follow(page.locator("#desk-own-work a", has_text="我受理的报销申请（未办结）").first)
+    desk.follow(pages.result_link(desk, claim.reference))
+    summary = pages.checklist_summary(desk)
+    assert f"必交 {1 + len(others)} 项" in summary and blurred.name in summary
+    # The person hands in every required item; one is a blurred copy: received, then refused with a reason.
+    for material in others:
+        pages.checklist_step(desk, material.name, Label.STEP_ACCEPT)
+    pages.checklist_step(desk, blurred.name, Label.STEP_RECEIVE)
+    row = pages.checklist_row(desk, blurred.name)
+    desk.type(row.locator("input[name=reason]"), "复印件模糊")
+    pages.checklist_step(desk, blurred.name, Label.STEP_REJECT)
+    assert pages.checklist_status_text(desk, blurred.name).startswith(Label.REJECTED)
+    screenshot("counter-claim-panel")
+    # 补正: the form names what is missing; confirm it.
+    pages.open_task(desk, Label.REQUEST_MATERIALS)
+    expect(page.locator("#id_reason")).to_contain_text(blurred.name)
+    pages.confirm_task(desk, Label.REQUEST_MATERIALS)
+    desk.success_message()
+    claim.refresh_from_db()
+    assert claim.state == ClaimState.MATERIALS_INCOMPLETE
+    # The person comes back with a clear scan: attached on the panel, then resubmitted.
+    pages.checklist_attach(desk, blurred.name, scan)
+    assert pages.checklist_status_text(desk, blurred.name) == Label.RECEIVED
+    pages.open_task(desk, Label.RESUBMIT)
+    pages.confirm_task(desk, Label.RESUBMIT)
+    desk.success_message()
+    report(
+        "claim-through-corrections",
+        "run a claim through 补正 (from the index's own work: open, accept 3 items, refuse 1 with a reason, "
+        "request materials, attach the new scan, resubmit)",
+        tally,
+    )
+    claim.refresh_from_db()
+    blurred.refresh_from_db()
+    assert claim.state == ClaimState.SUBMITTED
+    assert blurred.status == MaterialStatus.RECEIVED and blurred.file

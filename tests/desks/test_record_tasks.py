@@ -124,8 +124,11 @@ def test_the_counter_edits_an_open_claims_checklist_and_only_reads_a_decided_one
     client = Client()
     client.force_login(UserFactory(role=Role.COUNTER))
     open_claim, decided = ClaimFactory(state=ClaimState.SUBMITTED), ClaimFactory(state=ClaimState.APPROVED)
-    assert 'name="_save"' in client.get(f"/admin/reimbursements/claim/{open_claim.pk}/change/").content.decode()
-    assert 'name="_save"' not in client.get(f"/admin/reimbursements/claim/{decided.pk}/change/").content.decode()
+    open_page = client.get(f"/admin/reimbursements/claim/{open_claim.pk}/change/").content.decode()
+    decided_page = client.get(f"/admin/reimbursements/claim/{decided.pk}/change/").content.decode()
+    assert 'class="material-form"' in open_page and 'class="material-form"' not in decided_page
+    assert 'id="materials-panel"' in decided_page  # read, without controls
+    assert 'name="_save"' not in open_page + decided_page  # the checklist changes on the panel, nothing else
 
 
 @pytest.mark.parametrize(
