@@ -62,7 +62,7 @@ def actor_names(labels) -> dict[str, str]:
 def describe_changes(record_model, changes: dict, names: FieldValueNames | None = None):
     """The changes as a list of "label: old → new", labels from the record's fields, values by name (a state, a
     mode, a region, an institution: ``config.admin.FieldValueNames``), identifiers masked. Where a value is
-    shown by name, the stored codes are the item's title (for whoever needs them)."""
+    shown by name, the stored codes are the item's data-stored (for machines; no tooltip in English)."""
     if not changes:
         return "-"
     masked = masked_changes(changes)
@@ -81,7 +81,7 @@ def describe_changes(record_model, changes: dict, names: FieldValueNames | None 
         else:
             shown, stored = _value(named), _value(value)
         rows.append((f"{name}: {stored}" if stored != shown else "", label, shown))
-    return format_html("<ul>{}</ul>", format_html_join("", '<li title="{}">{}：{}</li>', rows))
+    return format_html("<ul>{}</ul>", format_html_join("", '<li data-stored="{}">{}：{}</li>', rows))
 
 
 def _value(value) -> str:

@@ -15,6 +15,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from rest_framework.exceptions import Throttled
 
+from accounts.history import actor_names
 from accounts.models import ChannelAPIKey
 from audit import decisions, exports, selectors
 from audit.choices import ELIGIBILITY_REASONS
@@ -308,11 +309,11 @@ class ReasonFilter(admin.SimpleListFilter):
     """The answer's reason code, from the codes the eligibility answer gives (a fixed list: listing the
     distinct codes stored would read the whole record)."""
 
-    title = _("reason code")
+    title = _("reason")
     parameter_name = "reason"
 
     def lookups(self, request, model_admin):
-        return [(code, f"{code}：{label}") for code, label in ELIGIBILITY_REASONS.items()]
+        return list(ELIGIBILITY_REASONS.items())  # by name; the code is the CSV's reason_code column
 
     def queryset(self, request, queryset):
         return queryset.filter(reason_code=self.value()) if self.value() else queryset
@@ -370,6 +371,9 @@ class EligibilityQuestionAdmin(CSVExportMixin, ViewOnlyMixin, admin.ModelAdmin):
         "visit",
         PersonAskedAboutFilter,
     ]
+    # The record's page shows what the list shows: names, not the stored caller label and codes.
+    fields = list_display
+    readonly_fields = list_display
     list_select_related = ["institution", "city", "person"]
     # The box takes an ID number only (get_search_results): "id_number" in the name also puts the admin
     # policy's guess count on it (config.admin_policy.SearchGuessesCounted).
@@ -417,9 +421,23 @@ class EligibilityQuestionAdmin(CSVExportMixin, ViewOnlyMixin, admin.ModelAdmin):
         name = question.institution.name if question.institution else ""
         return f"{name}（{question.institution_id}）" if name else question.institution_id
 
+    def changelist_view(self, request, extra_context=None):
+        self._caller_names = {}  # the callers of one page, named once each (few: hospitals' channels, staff)
+        return super().changelist_view(request, extra_context)
+
+    def _caller_name(self, caller: str) -> str:
+        names = getattr(self, "_caller_names", None)
+        if names is None:
+            names = self._caller_names = {}
+        if caller not in names:
+            names.update(actor_names({caller}))
+        return names[caller]
+
     @admin.display(description=_("asked by"), ordering="caller")
     def caller_shown(self, question):
-        return f"{question.caller} · {question.key_prefix}" if question.key_prefix else question.caller
+        """Who asked by name (a hospital's channel, staff as 姓名（角色）), with the key's public prefix."""
+        name = self._caller_name(question.caller)
+        return f"{name} · {question.key_prefix}" if question.key_prefix else name
 
     @admin.display(description=_("city of treatment"), ordering="city")
     def city_shown(self, question):
@@ -429,7 +447,7 @@ class EligibilityQuestionAdmin(CSVExportMixin, ViewOnlyMixin, admin.ModelAdmin):
     def outcome(self, question):
         label = ELIGIBILITY_REASONS.get(question.reason_code)
         shown = _("covered") if question.covered else _("not covered")
-        return f"{shown} · {question.reason_code}" + (f"（{label}）" if label else "")
+        return f"{shown}（{label}）" if label else shown
 
     @admin.display(description=_("person"), ordering="person__name")
     def person_shown(self, question):

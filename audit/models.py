@@ -12,6 +12,7 @@ about whom, and what was answered. Append-only, like the event tables.
 import pgtrigger
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from registry.choices import VisitKind
@@ -113,4 +114,4 @@ class EligibilityQuestion(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.caller} → {self.city_id} {self.visit} ({timezone.localtime(self.at):%Y-%m-%d %H:%M})"
+        return gettext("Eligibility question of %(at)s") % {"at": f"{timezone.localtime(self.at):%Y-%m-%d %H:%M}"}

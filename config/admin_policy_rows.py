@@ -412,6 +412,7 @@ class PolicyRowsAdmin(admin.ModelAdmin):
             "confirm": [(label, value) for label, value in self.current_values(row)],
             "back": back,
             "task_label": SUPERSEDE_LABEL,
+            "task_open": True,
         }
         return TemplateResponse(request, "admin/policy_supersede.html", context)
 

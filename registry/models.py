@@ -9,6 +9,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -340,7 +341,7 @@ class PersonDataAccess(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.actor_label} → {self.person_id}.{self.field} ({self.at:%Y-%m-%d %H:%M})"
+        return gettext("Reveal of %(at)s") % {"at": f"{timezone.localtime(self.at):%Y-%m-%d %H:%M}"}
 
 
 # The years a calendar row may belong to: the range of the lunar calendar the statutory rule computes.

@@ -896,11 +896,10 @@ class BenefitPolicyAdmin(PolicyRowsAdmin):
         "deductible_scope",
         "ratio",
         "annual_cap",
-        "pool",
         "is_sample",
         "effective_from",
         "effective_to",
-    ]
+    ]  # the pool is a filter and on the row's page: its long names would push the dates off a 1366 screen
     list_filter = ["insurance_type", "visit_kind", "institution_level", "pool", "deductible_scope", "is_sample"]
 
 

@@ -187,7 +187,7 @@ def test_auditors_find_who_asked_about_a_person_by_typing_the_number(asked, type
 def test_the_list_shows_who_when_where_and_the_answer_never_the_number_or_hash(asked):
     person, other = asked
     html = staff("auditor").get(ADMIN).content.decode()
-    for shown in ("厦门测试医院（三级）", "上海测试医院", "channel:hospital", "310100", person.name, other.name):
+    for shown in ("厦门测试医院（三级）", "上海测试医院", "定点医疗机构", "310100", person.name, other.name):
         assert shown in html, shown
     assert f"{person.id_number[:6]}********{person.id_number[-4:]}" in html
     for question in EligibilityQuestion.objects.all():

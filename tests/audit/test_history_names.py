@@ -41,7 +41,7 @@ def test_a_filings_history_names_its_mode_type_and_destination(client_for):
     assert "自助开通" in text and "其他临时外出" in text
     assert Region.objects.get(code="310000").name in text
     assert not CODES.search(text), CODES.search(text)
-    assert 'title="mode: self_service"' in page  # the stored code, for whoever needs it
+    assert 'data-stored="mode: self_service"' in page  # the stored code, for whoever needs it
 
 
 def test_a_claims_history_names_its_basis():
@@ -50,7 +50,7 @@ def test_a_claims_history_names_its_basis():
     text = visible(page.split('id="change-history"')[1])
     assert "未备案" in text and "窗口经办）" in text
     assert not CODES.search(text), CODES.search(text)
-    assert 'title="basis: no_filing"' in page
+    assert 'data-stored="basis: no_filing"' in page
 
 
 def test_a_persons_history_names_the_type_the_region_and_who_changed_it():
