@@ -4,6 +4,7 @@ import datetime
 from decimal import Decimal
 
 import factory
+from django.db import models
 from django.utils import timezone
 
 from accounts.choices import ChannelGroup, Role
@@ -441,7 +442,31 @@ class FilingMaterialFactory(factory.django.DjangoModelFactory):
     channel_id = "xm_wechat"
 
 
-class FilingPolicyFactory(factory.django.DjangoModelFactory):
+class PolicyRowFactory(factory.django.DjangoModelFactory):
+    """A dated policy row that follows its timeline's rows as the admin's "change from a date" would: an earlier
+    row still open ends the day before it starts, and it ends the day before a later row starts. The rows in
+    force on every day are those the tables' selectors (the latest start wins) picked before, and no two rows
+    of one timeline overlap (``EffectivePeriod.clean`` refuses that)."""
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        row = model_class(*args, **kwargs)
+        timeline = model_class._default_manager.filter(**row.key_values())
+        start = row.effective_from
+        timeline.filter(effective_from__lt=start).filter(
+            models.Q(effective_to__isnull=True) | models.Q(effective_to__gte=start)
+        ).update(effective_to=start - datetime.timedelta(days=1))
+        later = timeline.filter(effective_from__gt=start).order_by("effective_from").first()
+        if later is not None and (row.effective_to is None or row.effective_to >= later.effective_from):
+            row.effective_to = later.effective_from - datetime.timedelta(days=1)
+        row.save()
+        return row
+
+
+class FilingPolicyFactory(PolicyRowFactory):
     """A filing policy row; it is in force from its ``effective_from`` and outranks the seeded one."""
 
     class Meta:
@@ -456,7 +481,7 @@ class FilingPolicyFactory(factory.django.DjangoModelFactory):
     max_record_upload_kb = 50 * 1024
 
 
-class FilingMaterialRequirementFactory(factory.django.DjangoModelFactory):
+class FilingMaterialRequirementFactory(PolicyRowFactory):
     """An extra material of a filing type, in force like the seeded ones."""
 
     class Meta:
@@ -471,7 +496,7 @@ class FilingMaterialRequirementFactory(factory.django.DjangoModelFactory):
     sort_order = 50
 
 
-class InProvinceFilingCityFactory(factory.django.DjangoModelFactory):
+class InProvinceFilingCityFactory(PolicyRowFactory):
     """A Fujian city where in-province treatment needs a filing: 泉州 (350500) unless told otherwise."""
 
     class Meta:
@@ -497,7 +522,7 @@ class BenefitPoolFactory(factory.django.DjangoModelFactory):
     is_sample = True
 
 
-class BenefitPolicyFactory(factory.django.DjangoModelFactory):
+class BenefitPolicyFactory(PolicyRowFactory):
     """Benefit values for employees at tertiary institutions; in force from a date after the seeded sample."""
 
     class Meta:
@@ -518,7 +543,7 @@ class BenefitPolicyFactory(factory.django.DjangoModelFactory):
     is_sample = True
 
 
-class ClaimPolicyFactory(factory.django.DjangoModelFactory):
+class ClaimPolicyFactory(PolicyRowFactory):
     class Meta:
         model = ClaimPolicy
 
@@ -532,7 +557,7 @@ class ClaimPolicyFactory(factory.django.DjangoModelFactory):
     max_record_upload_kb = 50 * 1024
 
 
-class ClaimMaterialRequirementFactory(factory.django.DjangoModelFactory):
+class ClaimMaterialRequirementFactory(PolicyRowFactory):
     """An extra checklist item of a claim kind, in force like the seeded ones (copied onto new claims)."""
 
     class Meta:
