@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
 from django.db.models import Q
-from django.http import Http404, HttpResponseRedirect
+from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
@@ -451,6 +452,57 @@ class RecordTasksMixin:
     def _task_label(self, name: str):
         task = self._task(name)
         return task.label if task else name
+
+
+class MaterialsPanelMixin:
+    """A record's materials panel at the top of its page, and the address its rows post to
+    (``<record>/materials/<item>/``, POST only, back to the record's panel). The app says what the panel
+    shows (``materials_panel``), who may post now (``takes_materials``) and what a post does
+    (``material_post``, which tells the user the outcome); a refusal of the services is a 403."""
+
+    def materials_panel(self, record, actor) -> dict:
+        raise NotImplementedError
+
+    def takes_materials(self, record, actor) -> bool:
+        raise NotImplementedError
+
+    def material_post(self, request, record, actor, item: str) -> None:
+        raise NotImplementedError
+
+    def get_urls(self):
+        opts = self.model._meta
+        return [
+            path(
+                "<path:object_id>/materials/<slug:item>/",
+                self.admin_site.admin_view(self.material_view),
+                name=f"{opts.app_label}_{opts.model_name}_material",
+            ),
+            *super().get_urls(),
+        ]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        record = self.get_object(request, unquote(object_id))
+        if record is not None:
+            panel = self.materials_panel(record, actor_of(request.user))
+            extra_context = {**(extra_context or {}), "materials_panel": panel}
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def material_view(self, request, object_id, item):
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        record = self.get_object(request, unquote(object_id))
+        if record is None:
+            raise Http404
+        actor = actor_of(request.user)
+        if actor is None or not self.takes_materials(record, actor):
+            raise PermissionDenied(gettext("This action is not open to you on this record now."))
+        try:
+            self.material_post(request, record, actor, item)
+        except PermissionRefused as exc:
+            raise PermissionDenied(exc.message) from exc
+        concrete = record._meta.concrete_model._meta
+        page = reverse(f"admin:{concrete.app_label}_{concrete.model_name}_change", args=[record.pk])
+        return HttpResponseRedirect(f"{page}#materials-panel")
 
 
 def confirm_action(modeladmin, request, queryset, *, action: str, title, items: list[str], form=None, warning=None):

@@ -4,12 +4,11 @@ import json
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin.utils import unquote
 from django.contrib.admin.widgets import AdminDateWidget
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import Count
-from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
-from django.urls import path, reverse
+from django.http import Http404, HttpResponseRedirect
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext
@@ -21,6 +20,7 @@ from config.admin import (
     CSVExportMixin,
     DocumentDownloadMixin,
     DueFilter,
+    MaterialsPanelMixin,
     ReadOnlyInline,
     RecordTask,
     RecordTasksMixin,
@@ -535,7 +535,9 @@ def own_filing_work(request) -> list[OwnWork]:
 
 
 @admin.register(Filing)
-class FilingAdmin(RecordTasksMixin, CSVExportMixin, ReadableHistoryMixin, DocumentDownloadMixin, admin.ModelAdmin):
+class FilingAdmin(
+    MaterialsPanelMixin, RecordTasksMixin, CSVExportMixin, ReadableHistoryMixin, DocumentDownloadMixin, admin.ModelAdmin
+):
     document_model = FilingMaterial
     document_parent = "filing"
     export_related = ("person", "destination")
@@ -628,51 +630,29 @@ class FilingAdmin(RecordTasksMixin, CSVExportMixin, ReadableHistoryMixin, Docume
     class Media:
         js = ["filings/filing_form.js"]
 
-    def get_urls(self):
-        opts = self.model._meta
-        return [
-            path(
-                "<path:object_id>/materials/<slug:item>/",
-                self.admin_site.admin_view(self.material_view),
-                name=f"{opts.app_label}_{opts.model_name}_material",
-            ),
-            *super().get_urls(),
-        ]
+    def materials_panel(self, filing, actor) -> dict:
+        return filing_materials_panel(filing, actor)
 
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        filing = self.get_object(request, unquote(object_id))
-        if filing is not None:
-            panel = filing_materials_panel(filing, actor_of(request.user))
-            extra_context = {**(extra_context or {}), "materials_panel": panel}
-        return super().change_view(request, object_id, form_url, extra_context)
+    def takes_materials(self, filing, actor) -> bool:
+        return _accepts_documents(filing, actor)
 
-    def material_view(self, request, object_id, item):
-        """A scan attached on the panel, through filing_material_upload; back to the filing's page."""
-        if request.method != "POST":
-            return HttpResponseNotAllowed(["POST"])
-        filing = self.get_object(request, unquote(object_id))
-        if filing is None:
-            raise Http404
-        actor = actor_of(request.user)
-        if actor is None or not _accepts_documents(filing, actor):
-            raise PermissionDenied(gettext("This action is not open to you on this record now."))
+    def material_post(self, request, filing, actor, item: str) -> None:
+        """A scan attached on the panel, through filing_material_upload."""
         names = {entry["item"]: entry["name"] for entry in filing_checklist(filing=filing)}
         if item not in names:
             raise Http404
-        back = reverse("admin:filings_filing_change", args=[filing.pk]) + "#materials-panel"
         upload = request.FILES.get("file")
         try:
             content_type = check_upload(upload)
             services.filing_material_upload(
                 filing_id=filing.pk, item=item, upload=upload, actor=actor, content_type=content_type
             )
-        except PermissionRefused as exc:
-            raise PermissionDenied(exc.message) from exc
+        except PermissionRefused:
+            raise
         except ApplicationError as exc:
             self.message_user(request, f"{names[item]}: {exc.message}", messages.ERROR)
         else:
             self.message_user(request, gettext("%(item)s: file received.") % {"item": names[item]}, messages.SUCCESS)
-        return HttpResponseRedirect(back)
 
     def get_changeform_initial_data(self, request):
         """A valid start: the most common type (其他临时外出) from today, its end left to the rule; the contact

@@ -5,14 +5,13 @@ from decimal import Decimal
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin.utils import unquote
 from django.contrib.admin.widgets import AdminDateWidget, AutocompleteSelect
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Count, Q
-from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -24,6 +23,7 @@ from config.admin import (
     CSVExportMixin,
     DocumentDownloadMixin,
     DueFilter,
+    MaterialsPanelMixin,
     ReadOnlyInline,
     RecordTask,
     RecordTasksMixin,
@@ -463,7 +463,13 @@ def own_claim_work(request) -> list[OwnWork]:
 
 @admin.register(Claim)
 class ClaimAdmin(
-    RevealViewMixin, RecordTasksMixin, CSVExportMixin, ReadableHistoryMixin, DocumentDownloadMixin, admin.ModelAdmin
+    MaterialsPanelMixin,
+    RevealViewMixin,
+    RecordTasksMixin,
+    CSVExportMixin,
+    ReadableHistoryMixin,
+    DocumentDownloadMixin,
+    admin.ModelAdmin,
 ):
     document_model = ClaimMaterial
     document_parent = "claim"
@@ -657,48 +663,28 @@ class ClaimAdmin(
         """A stored claim is only read: its checklist changes on the materials panel, the rest by its tasks."""
         return obj is None and super().has_change_permission(request)
 
-    def get_urls(self):
-        opts = self.model._meta
-        return [
-            path(
-                "<path:object_id>/materials/<slug:item>/",
-                self.admin_site.admin_view(self.material_view),
-                name=f"{opts.app_label}_{opts.model_name}_material",
-            ),
-            *super().get_urls(),
-        ]
+    def materials_panel(self, claim, actor) -> dict:
+        return materials_panel(claim, actor)
 
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        claim = self.get_object(request, unquote(object_id))
-        if claim is not None:
-            extra_context = {**(extra_context or {}), "materials_panel": materials_panel(claim, actor_of(request.user))}
-        return super().change_view(request, object_id, form_url, extra_context)
+    def takes_materials(self, claim, actor) -> bool:
+        return _takes_materials(claim, actor)
 
-    def material_view(self, request, object_id, item):
-        """A tick or a scan from the panel, through claim_material_update; back to the claim's page."""
-        if request.method != "POST":
-            return HttpResponseNotAllowed(["POST"])
-        claim = self.get_object(request, unquote(object_id))
-        if claim is None:
-            raise Http404
-        actor = actor_of(request.user)
-        if actor is None or not _takes_materials(claim, actor):
-            raise PermissionDenied(gettext("This action is not open to you on this record now."))
+    def material_post(self, request, claim, actor, item: str) -> None:
+        """A tick or a scan from the panel, through claim_material_update."""
         material = claim.materials.filter(item=item).first()
         if material is None:
             raise Http404
-        back = reverse("admin:reimbursements_claim_change", args=[claim.pk]) + "#materials-panel"
         form = MaterialPanelForm(request.POST, request.FILES)
         if not form.is_valid():
             for errors in form.errors.values():
                 self.message_user(request, f"{material.name}: {' '.join(errors)}", messages.ERROR)
-            return HttpResponseRedirect(back)
+            return
         status, upload = form.cleaned_data["status"] or None, form.cleaned_data["file"]
         if status is None and upload is None:
             self.message_user(
                 request, gettext("%(item)s: choose a file or a status.") % {"item": material.name}, messages.ERROR
             )
-            return HttpResponseRedirect(back)
+            return
         if status is not None and status not in PANEL_STEPS[material.status]:
             self.message_user(
                 request,
@@ -706,7 +692,7 @@ class ClaimAdmin(
                 % {"item": material.name, "status": material.get_status_display()},
                 messages.ERROR,
             )
-            return HttpResponseRedirect(back)
+            return
         try:
             content_type = check_upload(upload) if upload is not None else ""
             material = services.claim_material_update(
@@ -718,8 +704,8 @@ class ClaimAdmin(
                 upload=upload,
                 content_type=content_type,
             )
-        except PermissionRefused as exc:
-            raise PermissionDenied(exc.message) from exc
+        except PermissionRefused:
+            raise
         except ApplicationError as exc:
             said = [str(exc.message)] + [
                 str(message) for name, errors in (exc.errors or {}).items() if name == "reason" for message in errors
@@ -734,7 +720,6 @@ class ClaimAdmin(
             self.message_user(
                 request, done % {"item": material.name, "status": material.get_status_display()}, messages.SUCCESS
             )
-        return HttpResponseRedirect(back)
 
     def add_view(self, request, form_url="", extra_context=None):
         """The counter's claim: person, treatment, amounts, invoices, in one page; every rule at once."""
