@@ -69,9 +69,15 @@ def describe_changes(record_model, changes: dict, names: FieldValueNames | None 
     names = names or FieldValueNames(record_model, masked.items())
     rows = []
     for name, value in masked.items():
+        if name in ITEM_LISTS:  # the checklist items of a step (补正's missing ones), by their names
+            label = str(ITEM_LISTS[name])
+            named = item_names(record_model, value)
+            shown, stored = _value(named), _value(value)
+            rows.append((f"{name}: {stored}" if stored != shown else "", label, shown))
+            continue
         try:
             field = record_model._meta.get_field(name)
-        except FieldDoesNotExist:  # a key that is no field (e.g. "missing") keeps its name
+        except FieldDoesNotExist:  # a key that is no field keeps its name
             label = name
         else:  # a reverse relation (a claim's "invoices") has no verbose name: its model's plural names it
             label = str(getattr(field, "verbose_name", None) or field.related_model._meta.verbose_name_plural)
@@ -84,9 +90,23 @@ def describe_changes(record_model, changes: dict, names: FieldValueNames | None 
     return format_html("<ul>{}</ul>", format_html_join("", '<li data-stored="{}">{}：{}</li>', rows))
 
 
+# Keys of an event's changes that hold checklist item codes, and what a page calls them.
+ITEM_LISTS = {"missing": _("missing materials")}
+
+
+def item_names(record_model, codes) -> list[str]:
+    """Checklist item codes by name, as the record's kind names them (``material_names`` of its model)."""
+    codes = codes if isinstance(codes, list) else [codes]
+    namer = getattr(record_model, "material_names", None)
+    names = namer(codes) if namer is not None else {}
+    return [names.get(code, code) for code in codes]
+
+
 def _value(value) -> str:
     if value in (None, ""):
         return "—"
+    if isinstance(value, bool):
+        return gettext("Yes") if value else gettext("No")
     if isinstance(value, list):
         return "、".join(str(v) for v in value) or "—"
     return str(value)

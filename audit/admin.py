@@ -343,6 +343,22 @@ class PersonAskedAboutFilter(admin.SimpleListFilter):
         return queryset & selectors.eligibility_questions_about(person)
 
 
+def named_code_column(header, code_name: str, shown):
+    """An export column showing a stored code by name, the code itself in a column of its own (``code_name``)."""
+
+    names: dict = {}
+
+    def value(record):
+        code = getattr(record, code_name)
+        if code not in names:  # a few callers or reasons for a whole export, each named once
+            names[code] = str(shown(record))
+        return names[code]
+
+    value.code = (code_name, lambda record: getattr(record, code_name))
+    value.names = names  # emptied at the start of each export
+    return header, value
+
+
 def person_label(person: Person) -> str:
     return f"{person.name}（{mask_id_number(person.id_number)}）"
 
@@ -387,13 +403,13 @@ class EligibilityQuestionAdmin(CSVExportMixin, ViewOnlyMixin, admin.ModelAdmin):
         field_column(EligibilityQuestion, "at"),
         field_column(EligibilityQuestion, "institution"),
         (_("institution name"), lambda q: q.institution.name if q.institution_id and q.institution else ""),
-        field_column(EligibilityQuestion, "caller"),
+        named_code_column(_("asked by"), "caller", lambda q: actor_names({q.caller})[q.caller]),
         field_column(EligibilityQuestion, "key_prefix"),
         field_column(EligibilityQuestion, "city"),
         field_column(EligibilityQuestion, "visit"),
         field_column(EligibilityQuestion, "treatment_date"),
         field_column(EligibilityQuestion, "covered"),
-        field_column(EligibilityQuestion, "reason_code"),
+        named_code_column(_("reason"), "reason_code", lambda q: ELIGIBILITY_REASONS.get(q.reason_code, q.reason_code)),
         (_("person's name"), lambda q: q.person.name if q.person_id and q.person else ""),
         (_("ID number"), lambda q: mask_id_number(q.person.id_number) if q.person_id and q.person else ""),
     ]

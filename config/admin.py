@@ -1,6 +1,7 @@
 """Admin pieces shared by the apps."""
 
 import datetime
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -9,6 +10,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
+from django.db import models
 from django.db.models import Q
 from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -73,8 +75,9 @@ class DocumentDownloadMixin:
 def field_column(model, path: str) -> tuple[str, Callable]:
     """An export column of a (possibly related, ``person__name``) field: its label, its shown value.
 
-    A choice is shown by its label and a related row with a name by its name (a channel, a region: read once
-    per row referred to during the export); either column's stored code is also given by ``value.code``,
+    A choice is shown by its label, a yes or no as 是 or 否, and a related row with a name by its name (a
+    channel, a region: read once per row referred to during the export); the stored code is also given by
+    ``value.code``,
     which ``CSVExportMixin`` appends after the named columns, for machines.
     """
     *hops, name = path.split("__")
@@ -111,9 +114,12 @@ def field_column(model, path: str) -> tuple[str, Callable]:
             if key not in names:  # a few channels or regions for a whole export, each read once
                 names[key] = field.related_model._default_manager.filter(pk=key).values_list("name", flat=True).first()
             return names[key] or key
+        if isinstance(field, models.BooleanField):
+            shown = getattr(record, name)
+            return None if shown is None else (gettext("Yes") if shown else gettext("No"))
         return getattr(record, name)
 
-    if field.choices or named_relation:
+    if field.choices or named_relation or isinstance(field, models.BooleanField):
         value.code = (path, code)
     value.names = names  # emptied at the start of each export (a renamed channel is read anew)
     return field.verbose_name, value
@@ -349,13 +355,29 @@ class RecordTasksMixin:
         """What a page showed: the record's version and when, as ``<version>.<epoch ms>``."""
         return f"{record.version}.{int(timezone.now().timestamp() * 1000)}"
 
+    # A token's parts as a page writes them: a version and epoch milliseconds (13 digits until the year 2286).
+    SEEN = re.compile(r"([0-9]{1,9})\.([0-9]{1,13})", re.ASCII)
+
+    @classmethod
+    def _read_seen(cls, record, seen: str | None) -> tuple[int, datetime.datetime] | None:
+        """The version and time a page showed, or None for a token no page of this record wrote (garbled,
+        forged, from before the record existed or from the future): such a post is judged as it is."""
+        match = cls.SEEN.fullmatch(seen or "")
+        if match is None or not hasattr(record, "version"):
+            return None
+        version, shown_at = int(match[1]), datetime.datetime.fromtimestamp(int(match[2]) / 1000, tz=datetime.UTC)
+        created = getattr(record, "created_at", None)
+        if (created is not None and shown_at < created) or shown_at > timezone.now() + datetime.timedelta(minutes=5):
+            return None
+        return version, shown_at
+
     def changed_meanwhile(self, record, seen: str | None) -> list[str] | None:
         """What others did to ``record`` since a page showed it (``seen_token``): a line per event since
         (when, who as 姓名（角色）, what, the state it left), oldest first; None when it has not changed."""
-        version, _dot, shown_ms = (seen or "").partition(".")
-        if not version.isdigit() or not shown_ms.isdigit() or int(version) == getattr(record, "version", None):
+        shown = self._read_seen(record, seen)
+        if shown is None or shown[0] == record.version:
             return None
-        shown_at = datetime.datetime.fromtimestamp(int(shown_ms) / 1000, tz=datetime.UTC)
+        shown_at = shown[1]
         events = getattr(record, "events", None)
         latest = list(events.filter(at__gte=shown_at).order_by("at", "pk")[:10]) if events is not None else []
         if not latest:  # changed without an event (a correction of its fields)
@@ -436,7 +458,7 @@ class RecordTasksMixin:
 
     @staticmethod
     def _stale_message(record, meanwhile: list[str], *, tail: str) -> str:
-        head = gettext("%(record)s was changed by someone else after you opened this page:") % {"record": record}
+        head = gettext("%(record)s was changed after you opened this page:") % {"record": record}
         return f"{head}{'；'.join(meanwhile)}。{tail}"
 
     def _task(self, name: str) -> RecordTask | None:

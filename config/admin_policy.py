@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 
 from config.actors import actor_of
 from config.admin import NamedHistoryContext
+from config.admin_widgets import CheckedAutocompleteSelect, CheckedAutocompleteSelectMultiple
 from config.api.inputs import EARLIEST_DATE, LATEST_DATE
 from config.limits import personal_lookup_guesses
 
@@ -178,6 +179,20 @@ class InitialDataChecked:
         return initial
 
 
+class AutocompleteReadsFirst:
+    """Autocomplete widgets that leave out a submitted key their field cannot read (``config.admin_widgets``)."""
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
+            kwargs["widget"] = CheckedAutocompleteSelect(db_field, self.admin_site, using=kwargs.get("using"))
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
+            kwargs["widget"] = CheckedAutocompleteSelectMultiple(db_field, self.admin_site, using=kwargs.get("using"))
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+
 class HistoryNamesValues:
     """django-simple-history's page of changes names the values (``config.admin.NamedHistoryContext``)."""
 
@@ -186,6 +201,11 @@ class HistoryNamesValues:
 
 
 class BureauModelAdmin(
-    InitialDataChecked, SearchGuessesCounted, HistoryNeverWrites, HistoryNamesValues, OfferedLookupsOnly
+    InitialDataChecked,
+    SearchGuessesCounted,
+    HistoryNeverWrites,
+    HistoryNamesValues,
+    AutocompleteReadsFirst,
+    OfferedLookupsOnly,
 ):
     """The rules every registered model admin gets in front of its own class."""

@@ -313,6 +313,16 @@ class PolicyRowsAdmin(admin.ModelAdmin):
         actions.pop("delete_selected", None)
         return actions
 
+    def delete_model(self, request, obj):
+        """A row not yet in force is withdrawn: the row it followed takes its period back (``policy_rows.withdraw``)."""
+        before = policy_rows.withdraw(obj)
+        if before is not None:
+            self.message_user(
+                request,
+                gettext("“%(row)s” is in force again in the withdrawn row's place.") % {"row": before},
+                messages.INFO,
+            )
+
     def save_model(self, request, obj, form, change):
         if change and policy_rows.has_taken_effect(type(obj)._default_manager.get(pk=obj.pk)):
             policy_rows.end(obj, effective_to=obj.effective_to)

@@ -142,3 +142,27 @@ def end(row: EffectivePeriod, *, effective_to: datetime.date | None) -> Effectiv
         stored.full_clean()
         stored.save(update_fields=["effective_to"])
     return stored
+
+
+def withdraw(row: EffectivePeriod) -> EffectivePeriod | None:
+    """Delete ``row``, which has not taken effect; the row it followed (ended the day before it starts, as a
+    change from a date leaves it) takes its period back, so withdrawing a change leaves no day without a row.
+    Returns that row, if any. Raises ``ValidationError`` for a row that has taken effect (never deleted)."""
+    with transaction.atomic():
+        stored = _lock_timeline(row)
+        if has_taken_effect(stored):
+            raise ValidationError(_("A row that has taken effect is kept for what it decided: it is not deleted."))
+        before = (
+            type(stored)
+            ._default_manager.filter(
+                **stored.key_values(), effective_to=stored.effective_from - datetime.timedelta(days=1)
+            )
+            .first()
+        )
+        last_day = stored.effective_to
+        stored.delete()
+        if before is not None:
+            before.effective_to = last_day
+            before.full_clean()
+            before.save(update_fields=["effective_to"])
+    return before

@@ -289,6 +289,12 @@ class Filing(Versioned):
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="replaced_by", verbose_name=_("replaces")
     )
 
+    @classmethod
+    def material_names(cls, codes) -> dict[str, str]:
+        """Checklist item codes by the name their requirement gives them (the latest row's), for histories."""
+        rows = FilingMaterialRequirement.objects.filter(item__in=list(codes)).order_by("effective_from")
+        return dict(rows.values_list("item", "name"))
+
     class Meta:
         verbose_name = _("filing")
         verbose_name_plural = _("filings")

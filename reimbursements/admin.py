@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin.widgets import AdminDateWidget, AutocompleteSelect
+from django.contrib.admin.widgets import AdminDateWidget
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Count, Q
@@ -36,6 +36,7 @@ from config.admin import (
 )
 from config.admin_policy_rows import PolicyRowsAdmin
 from config.admin_site import DeskQueue, OwnWork
+from config.admin_widgets import CheckedAutocompleteSelect
 from config.api.inputs import limit
 from config.errors import ApplicationError, PermissionRefused
 from config.files import check_upload
@@ -282,7 +283,7 @@ class CounterClaimForm(forms.Form):
     person = forms.ModelChoiceField(
         label=_("person"),
         queryset=Person.objects.all(),
-        widget=AutocompleteSelect(Claim._meta.get_field("person"), admin.site),
+        widget=CheckedAutocompleteSelect(Claim._meta.get_field("person"), admin.site),
     )
     claim_kind = forms.ChoiceField(label=_("claim kind"), choices=ClaimKind.choices)
     setting = forms.ChoiceField(
@@ -309,7 +310,7 @@ class CounterClaimForm(forms.Form):
         label=_("designated institution"),
         queryset=Institution.objects.all(),
         required=False,
-        widget=AutocompleteSelect(Claim._meta.get_field("institution"), admin.site),
+        widget=CheckedAutocompleteSelect(Claim._meta.get_field("institution"), admin.site),
         help_text=_("When it is in the catalogue; otherwise give its name and level."),
     )
     institution_name = forms.CharField(
@@ -325,7 +326,7 @@ class CounterClaimForm(forms.Form):
     city = forms.ModelChoiceField(
         label=_("city of treatment"),
         queryset=Region.objects.filter(level=RegionLevel.CITY),  # the autocomplete too (Claim.city's limit)
-        widget=AutocompleteSelect(Claim._meta.get_field("city"), admin.site),
+        widget=CheckedAutocompleteSelect(Claim._meta.get_field("city"), admin.site),
     )
     admission_date = forms.DateField(label=_("admission date"), widget=AdminDateWidget)
     discharge_date = forms.DateField(label=_("discharge date"), widget=AdminDateWidget)

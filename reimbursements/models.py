@@ -187,7 +187,7 @@ class BenefitPolicy(EffectivePeriod):
     def __str__(self) -> str:
         return (
             f"{self.get_insurance_type_display()} {self.get_visit_kind_display()} "
-            f"L{self.institution_level} {self.effective_from}"
+            f"{self.get_institution_level_display()} {self.effective_from}"
         )
 
 
@@ -363,6 +363,12 @@ class Claim(Versioned):
     breakdown = models.JSONField(
         _("breakdown"), default=dict, blank=True, help_text=_("How the amount came about, frozen at approval.")
     )
+
+    @classmethod
+    def material_names(cls, codes) -> dict[str, str]:
+        """Checklist item codes by the name their requirement gives them (the latest row's), for histories."""
+        rows = ClaimMaterialRequirement.objects.filter(item__in=list(codes)).order_by("effective_from")
+        return dict(rows.values_list("item", "name"))
 
     class Meta:
         verbose_name = _("claim")

@@ -248,6 +248,12 @@ def test_auditors_export_the_list_as_csv_without_numbers_or_hashes(asked):
     rows = list(csv.reader(io.StringIO(body)))
     assert len(rows) == 5
     assert person.id_number not in body and id_number_digest(person.id_number) not in body
+    # Names for people, codes in their own columns for machines.
+    header, first = rows[0], dict(zip(rows[0], rows[1], strict=True))
+    assert {"caller", "reason_code", "covered"} <= set(header)
+    assert first["查询方"] == "定点医疗机构" and first["caller"] == "channel:hospital"
+    assert first["可直接结算"] in ("是", "否") and first["covered"] in ("True", "False")
+    assert first["原因"] and first["原因"] != first["reason_code"]
 
 
 @pytest.mark.parametrize("role", ["counter", "reviewer"])

@@ -101,3 +101,31 @@ def test_djangos_history_page_names_staff_with_their_role():
     page = client.get(f"/admin/registry/region/{region.pk}/history/").content.decode()
     text = visible(page.split('id="change-history"')[1])
     assert "王敏（窗口经办）" in text and "chuangkou" not in text
+
+
+@pytest.mark.parametrize("missing", [["expense_list"], ["expense_list", "discharge_summary"], None])
+def test_a_materials_request_names_the_missing_items_not_as_a_change(missing):
+    """补正's missing items are a list of names, however many (two are not an old and a new value)."""
+    from config.actors import Actor
+    from reimbursements import services
+
+    claim = ClaimFactory()
+    items = missing or [m.item for m in claim.materials.filter(required=True)]
+    names = dict(claim.materials.values_list("item", "name"))
+    claim.materials.exclude(item__in=items).update(status="accepted")
+    services.claim_transition(
+        claim_id=claim.pk, action="request_materials", actor=Actor.staff(UserFactory(role="counter")), reason="补交"
+    )
+    page = auditor().get(f"/admin/reimbursements/claim/{claim.pk}/history/").content.decode()
+    text = visible(page.split('id="change-history"')[1])
+    assert f"尚缺材料：{'、'.join(names[item] for item in items)}" in text
+    assert "→" not in text.split("尚缺材料：")[1].split("\n")[0]
+    assert not any(re.search(rf"\b{item}\b", text) for item in items)
+
+
+def test_a_yes_or_no_reads_as_是_or_否():
+    from accounts.history import describe_changes
+    from filings.models import Filing
+
+    shown = str(describe_changes(Filing, {"proxy_authorization": False, "consent": True}))
+    assert "：否" in shown and "：是" in shown and "False" not in shown and "True" not in shown

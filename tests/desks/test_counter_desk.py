@@ -379,3 +379,18 @@ def test_an_effective_filings_panel_is_read_only_and_a_reviewer_may_not_post():
     url = f"/admin/filings/filing/{submitted.pk}/materials/{item['material']['item']}/"
     assert reviewer.post(url, {"file": scan}).status_code == 403
     assert not FilingMaterial.objects.exists()
+
+
+@pytest.mark.parametrize("junk", ["abc", "１２", "99999999999999999999999"])
+@pytest.mark.parametrize(
+    "url, form",
+    [("/admin/reimbursements/claim/add/", claim_form), ("/admin/filings/filing/add/", counter_form)],
+    ids=["claim", "filing"],
+)
+def test_a_person_the_form_cannot_read_is_named_on_the_form_not_a_500(counter, url, form, junk):
+    data = {**form(PersonFactory()), "person": junk}
+    response = counter.post(url, data)
+    assert response.status_code == 200
+    shown = response.context["adminform"].form if "adminform" in response.context else response.context["form"]
+    assert "person" in shown.errors  # the filing's admin form, the counter's claim form
+    assert not Claim.objects.exists() and not Filing.objects.exists()

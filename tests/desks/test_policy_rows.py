@@ -222,6 +222,9 @@ def test_changing_from_a_date_ends_the_row_the_day_before_and_starts_a_new_one()
     # The new row has not taken effect: it may still be edited and deleted.
     assert client.get(f"{BENEFITS}{new.pk}/delete/").status_code == 200
     assert "ratio" in client.get(f"{BENEFITS}{new.pk}/change/").context["adminform"].form.fields
+    # The old row's history says, in Chinese, that its last day was set.
+    history = client.get(f"{BENEFITS}{row.pk}/history/").content.decode()
+    assert "截止日期" in history and "Effective to" not in history
 
 
 @pytest.mark.parametrize("start", [0, -3])
@@ -367,3 +370,25 @@ def test_every_policy_table_is_administered_as_dated_rows_with_values_as_spoken(
         for field in model._meta.concrete_fields:
             if isinstance(field, DecimalField):
                 assert is_rate(field) or is_money(field), f"{model.__name__}.{field.name}"
+
+
+def test_withdrawing_a_change_before_it_starts_gives_the_period_back_to_the_row_it_followed():
+    row = seeded_benefit()
+    new = policy_rows.supersede(row, effective_from=day(10), ratio=Decimal("0.8000"))
+    row.refresh_from_db()
+    assert row.effective_to == day(9)
+
+    client = admin_client()
+    response = client.post(f"{BENEFITS}{new.pk}/delete/", {"post": "yes"}, follow=True)
+
+    assert response.status_code == 200 and not BenefitPolicy.objects.filter(pk=new.pk).exists()
+    row.refresh_from_db()
+    assert row.effective_to is None  # no day from day(10) on is left without a row
+    assert any(str(row) in str(message) for message in response.context["messages"])
+
+
+def test_a_row_in_force_is_never_withdrawn():
+    row = seeded_benefit()
+    with pytest.raises(ValidationError):
+        policy_rows.withdraw(row)
+    assert BenefitPolicy.objects.filter(pk=row.pk).exists()

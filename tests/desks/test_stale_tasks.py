@@ -3,6 +3,7 @@ typed, and does nothing; a task still open runs once submitted again on the reco
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from accounts.choices import Role
 from config.actors import Actor
@@ -100,7 +101,7 @@ def test_without_a_stale_page_a_closed_task_is_still_refused():
     claim = ClaimFactory(state=ClaimState.APPROVED)
     reviewer = desk(UserFactory(role=Role.REVIEWER))
     assert reviewer.post(task_url(claim, "reject"), {"reason": "x"}).status_code == 403
-    shown = f"{claim.version}.{int(claim.updated_at.timestamp() * 1000)}"
+    shown = f"{claim.version}.{int(timezone.now().timestamp() * 1000)}"
     assert reviewer.post(task_url(claim, "reject"), {"reason": "x", "seen": shown}).status_code == 403
 
 
@@ -121,3 +122,30 @@ def test_a_filing_withdrawn_meanwhile_names_the_counter_clerk_on_the_reviewers_p
     assert "证明材料不全" in response.content.decode()
     filing.refresh_from_db()
     assert filing.state == FilingState.REVOKED and filing.events.latest("at").reason == "本人申请撤回"
+
+
+@pytest.mark.parametrize(
+    "seen",
+    [
+        "1.²",  # a digit to str.isdigit, not to int
+        "1.253402300800000",  # after the year 9999
+        "1.99999999999999999999",
+        "1." + "9" * 5000,
+        "1.0",  # 1970: before the record existed
+        "1.-5",
+        "abc",
+        "",
+        "1.5.5",
+    ],
+)
+def test_a_forged_or_garbled_token_is_judged_as_no_token(seen, reviewers):
+    first, second = reviewers
+    claim = ClaimFactory(state=ClaimState.UNDER_REVIEW)
+    services.claim_transition(claim_id=claim.pk, action=ClaimAction.APPROVE, actor=Actor.staff(second))
+    reviewer = desk(first)
+    # The task is closed now: refused, as without a token; no page lists events on a forged word.
+    assert reviewer.get(task_url(claim, "reject"), {"seen": seen}).status_code == 403
+    assert reviewer.post(task_url(claim, "reject"), {"reason": "不予支付的理由", "seen": seen}).status_code == 403
+    # A task still open opens as ever, the token unread.
+    page = desk(UserFactory(role=Role.ADMIN)).get(task_url(claim, "pay"), {"seen": seen})
+    assert page.status_code == 200 and page.context["stale"] is None
