@@ -43,15 +43,19 @@ def may_audit(request) -> bool:
     return actor is not None and actor.may(AUDITORS)
 
 
-@admin.register(AuditEvent)
-class AuditEventAdmin(ViewOnlyMixin, admin.ModelAdmin):
-    """Read-only: a page of events after a cursor, filters in a form, a link to export them all."""
+class AuditorsOnly(ViewOnlyMixin):
+    """A page of the auditors' (and administrators'): shown, listed and read by them only, changed by nobody."""
 
     def has_module_permission(self, request):
         return may_audit(request)
 
     def has_view_permission(self, request, obj=None):
         return may_audit(request)
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(AuditorsOnly, admin.ModelAdmin):
+    """Read-only: a page of events after a cursor, filters in a form, a link to export them all."""
 
     def get_urls(self):
         return [
@@ -144,16 +148,10 @@ DECISIONS_SHOWN = 500
 
 
 @admin.register(DecisionReport)
-class DecisionReportAdmin(ViewOnlyMixin, admin.ModelAdmin):
+class DecisionReportAdmin(AuditorsOnly, admin.ModelAdmin):
     """Which filings and claims were decided in a period (last week unless told): the decision, who took it
     and when, the amount, paid or not; filtered by decider, kind, decision, basis and state now; totals; and
     the same rows as CSV (names, then the codes)."""
-
-    def has_module_permission(self, request):
-        return may_audit(request)
-
-    def has_view_permission(self, request, obj=None):
-        return may_audit(request)
 
     def get_urls(self):
         return [
@@ -235,7 +233,7 @@ def person_field_name(name: str) -> str:
 
 
 @admin.register(PersonDataAccess)
-class PersonDataAccessAdmin(CSVExportMixin, ViewOnlyMixin, admin.ModelAdmin):
+class PersonDataAccessAdmin(CSVExportMixin, AuditorsOnly, admin.ModelAdmin):
     """The reveal log (PIPL): who read which full personal value of whom, when and why — for auditors and
     administrators only, filtered by who, field and period, searched by whose ID number, exported as CSV.
     Who revealed is shown as 姓名（角色） and the field by its label; the export adds the stored codes."""
@@ -261,12 +259,6 @@ class PersonDataAccessAdmin(CSVExportMixin, ViewOnlyMixin, admin.ModelAdmin):
         ("field", lambda access: access.field),
     ]
     export_related = ("person", "user")
-
-    def has_view_permission(self, request, obj=None):
-        return may_audit(request)
-
-    def has_module_permission(self, request):
-        return may_audit(request)
 
     @admin.display(description=_("actor"), ordering="user__last_name")
     def actor_shown(self, access):
@@ -364,7 +356,7 @@ def person_label(person: Person) -> str:
 
 
 @admin.register(EligibilityQuestion)
-class EligibilityQuestionAdmin(CSVExportMixin, ViewOnlyMixin, admin.ModelAdmin):
+class EligibilityQuestionAdmin(CSVExportMixin, AuditorsOnly, admin.ModelAdmin):
     """Which institutions asked about this person, and when (就医资格核验记录) — for auditors and administrators
     only: every eligibility answer, filtered by institution, period and outcome, searched by the ID number
     asked about (normalised and hashed before it is compared: the number is never stored), exported as CSV."""
@@ -414,12 +406,6 @@ class EligibilityQuestionAdmin(CSVExportMixin, ViewOnlyMixin, admin.ModelAdmin):
         (_("ID number"), lambda q: mask_id_number(q.person.id_number) if q.person_id and q.person else ""),
     ]
     export_related = ("institution", "person")
-
-    def has_view_permission(self, request, obj=None):
-        return may_audit(request)
-
-    def has_module_permission(self, request):
-        return may_audit(request)
 
     def get_search_results(self, request, queryset, search_term):
         number = normalize_identifier(search_term)

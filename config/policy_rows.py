@@ -131,13 +131,7 @@ def end(row: EffectivePeriod, *, effective_to: datetime.date | None) -> Effectiv
     has been loses or gains a row; a longer period must not run into the next row. Raises ``ValidationError``."""
     with transaction.atomic():
         stored = _lock_timeline(row)
-        if has_ended(stored):
-            raise ValidationError(_("This row has ended: its period stays as it was."))
-        today = timezone.localdate()
-        if effective_to is not None and effective_to < today and has_taken_effect(stored):
-            raise ValidationError(
-                {"effective_to": _("A row in force ends today (%(day)s) at the earliest.") % {"day": today.isoformat()}}
-            )
+        check_end(stored, effective_to)
         stored.effective_to = effective_to
         stored.full_clean()
         stored.save(update_fields=["effective_to"])
