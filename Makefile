@@ -6,7 +6,7 @@ PORT ?= 8000
 HOST ?= 127.0.0.1
 export DJANGO_SETTINGS_MODULE ?= config.settings.dev
 
-.PHONY: run test venv install install-dev migrate demo serve lint bench messages clean browser worker faults schema-check clients-deps clients-check
+.PHONY: run test venv install install-dev migrate demo serve lint bench messages clean browser worker faults schema-check clients-deps clients-check vendor
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -113,3 +113,18 @@ messages: install
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
+
+## make vendor: the browser libraries the admin serves itself (no CDN reaches a bureau's desks), unpacked
+## from the npm registry at pinned versions and checked against the hashes below; the results are committed
+## under stats/static/stats/vendor/. Rerun after changing a version (and its hash).
+ECHARTS_VERSION := 6.0.0
+ECHARTS_SHA256 := baa8dfe7e1d9336b98e8986ba7e20ea15e7cdbea1ef42a59d59478632fa45a1d
+VENDOR_DIR := stats/static/stats/vendor
+vendor:
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	(cd "$$tmp" && npm pack --silent echarts@$(ECHARTS_VERSION) >/dev/null && \
+	 tar -xzf echarts-$(ECHARTS_VERSION).tgz package/dist/echarts.min.js package/LICENSE package/NOTICE) && \
+	echo "$(ECHARTS_SHA256)  $$tmp/package/dist/echarts.min.js" | sha256sum --check --quiet && \
+	mkdir -p $(VENDOR_DIR) && cp "$$tmp/package/dist/echarts.min.js" $(VENDOR_DIR)/echarts.min.js && \
+	cp "$$tmp/package/LICENSE" $(VENDOR_DIR)/echarts.LICENSE && cp "$$tmp/package/NOTICE" $(VENDOR_DIR)/echarts.NOTICE && \
+	echo "vendored echarts $(ECHARTS_VERSION) into $(VENDOR_DIR)"

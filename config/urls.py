@@ -14,6 +14,7 @@ api_v1 = [
     path("", include("registry.api.urls")),
     path("", include("reimbursements.api.urls")),
     path("audit/", include("audit.api.urls")),
+    path("stats/", include("stats.api.urls")),
     path("", include("notifications.api.urls")),
 ]
 

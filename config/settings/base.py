@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "reimbursements",
     "audit",
     "notifications",
+    "stats",
 ]
 
 MIDDLEWARE = [

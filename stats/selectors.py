@@ -1,0 +1,516 @@
+"""The bureau's figures: what each statistic counts, how it is grouped, and the one place they are read.
+
+Four subjects, each a fixed list of figures (``Figure``) and of the ways to group them (``Grouping``):
+
+- **filings**: filings submitted, taking effect (at once or after review), rejected, changed, revoked and
+  expired in the period — each the number of events of that kind whose time falls in it;
+- **claims**: claims received, sent back for materials (补正), approved, refused, withdrawn and paid, and the
+  money: claimed, eligible (政策范围内), own share, deductible, approved, paid;
+- **service**: the reviewers' decisions in the period, how long each took from the record's first submission
+  (median, 90th percentile, in days), how many came after their due date, and 补正 rounds per claim;
+- **eligibility**: the answers given to hospitals, covered or not, by destination and by reason.
+
+A figure counts *events in the period*, never the state of records now, so a month's figures do not move
+when a record changes later, and the figures of two periods add up to those of both. The API
+(``stats.api``), the admin pages and the Excel exports all call ``table``: they cannot disagree.
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+import statistics
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Count, DecimalField, F, Min, OuterRef, Q, Subquery, Sum, Value
+from django.db.models.fields.json import KeyTextTransform, KeyTransform
+from django.db.models.functions import Cast, Coalesce
+from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from accounts.choices import ChannelGroup
+from accounts.history import actor_names
+from accounts.models import Channel
+from audit.choices import ELIGIBILITY_REASONS
+from audit.models import EligibilityQuestion
+from filings.choices import FilingAction, FilingCategory, FilingMode, FilingType
+from filings.models import FilingEvent
+from registry.choices import VisitKind
+from registry.models import Region
+from reimbursements.choices import ClaimAction, ClaimBasis, ClaimKind
+from reimbursements.models import ClaimEvent
+from stats.periods import Period
+
+ZERO = Decimal("0.00")
+MONEY = DecimalField(max_digits=16, decimal_places=2)
+
+
+class Unit(enum.StrEnum):
+    COUNT = "count"
+    MONEY = "money"  # yuan, two decimals
+    SHARE = "share"  # 0..1, four decimals; none when nothing to divide by
+    DAYS = "days"  # one decimal; none when nothing was decided
+    AVERAGE = "average"  # two decimals; none when there is nothing to average
+
+
+@dataclass(frozen=True)
+class Figure:
+    code: str
+    label: Promise
+    unit: Unit
+    help: Promise | str = ""
+
+
+@dataclass(frozen=True)
+class Grouping:
+    code: str
+    label: Promise
+    names: Callable[[set], dict]  # keys → the names shown for them
+
+
+@dataclass
+class Row:
+    key: str | None  # None: the total
+    name: str
+    current: dict
+    previous: dict
+
+
+@dataclass
+class Table:
+    subject: str
+    period: Period
+    previous_period: Period
+    grouping: Grouping | None
+    figures: list[Figure]
+    total: Row
+    rows: list[Row] = field(default_factory=list)
+
+
+def _choices(choices) -> Callable[[set], dict]:
+    return lambda keys: {key: str(label) for key, label in choices}
+
+
+def _regions(keys: set) -> dict:
+    return dict(Region.objects.filter(code__in=[key for key in keys if key]).values_list("code", "name"))
+
+
+def _channels(keys: set) -> dict:
+    return dict(Channel.objects.filter(code__in=[key for key in keys if key]).values_list("code", "name"))
+
+
+def _actors(keys: set) -> dict:
+    return actor_names({key for key in keys if key})
+
+
+# ---------------------------------------------------------------------------------------------------- filings
+
+FILING_NEW = (FilingAction.SUBMIT, FilingAction.RECORD)
+FILING_COUNTS = {
+    "new": Q(action__in=FILING_NEW),
+    "new_self_service": Q(action__in=FILING_NEW, filing__mode=FilingMode.SELF_SERVICE),
+    "new_fast_track": Q(action__in=FILING_NEW, filing__mode=FilingMode.FAST_TRACK),
+    "effective": Q(action__in=(FilingAction.ACTIVATE, FilingAction.APPROVE)),
+    "effective_at_once": Q(action=FilingAction.ACTIVATE),
+    "rejected": Q(action=FilingAction.REJECT),
+    "changed": Q(action=FilingAction.CHANGE),
+    "revoked": Q(action__in=(FilingAction.REVOKE, FilingAction.WITHDRAW)),
+    "expired": Q(action=FilingAction.EXPIRE),
+}
+FILING_FIGURES = [
+    Figure("new", gettext_lazy("filings submitted"), Unit.COUNT, gettext_lazy("Submitted or recorded afterwards.")),
+    Figure("new_self_service", gettext_lazy("submitted for self-service"), Unit.COUNT),
+    Figure("new_fast_track", gettext_lazy("submitted for fast-track review"), Unit.COUNT),
+    Figure("effective", gettext_lazy("took effect"), Unit.COUNT),
+    Figure("effective_at_once", gettext_lazy("took effect at once"), Unit.COUNT),
+    Figure(
+        "effective_at_once_share",
+        gettext_lazy("share taking effect at once"),
+        Unit.SHARE,
+        gettext_lazy("Of the filings taking effect, those that did so at once (self-service)."),
+    ),
+    Figure("rejected", gettext_lazy("rejected"), Unit.COUNT),
+    Figure("changed", gettext_lazy("changed"), Unit.COUNT),
+    Figure("revoked", gettext_lazy("revoked or withdrawn"), Unit.COUNT),
+    Figure("expired", gettext_lazy("expired"), Unit.COUNT),
+]
+FILING_GROUPS = {
+    "filing_type": (
+        Grouping("filing_type", gettext_lazy("filing type"), _choices(FilingType.choices)),
+        F("filing__filing_type"),
+    ),
+    "category": (
+        Grouping("category", gettext_lazy("category"), _choices(FilingCategory.choices)),
+        F("filing__category"),
+    ),
+    "mode": (Grouping("mode", gettext_lazy("mode"), _choices(FilingMode.choices)), F("filing__mode")),
+    "channel_group": (
+        Grouping("channel_group", gettext_lazy("channel group"), _choices(ChannelGroup.choices)),
+        F("filing__channel__group"),
+    ),
+    "channel": (Grouping("channel", gettext_lazy("channel"), _channels), F("filing__channel_id")),
+    "destination_province": (
+        Grouping("destination_province", gettext_lazy("destination province"), _regions),
+        Coalesce(F("filing__destination__parent_id"), F("filing__destination_id")),
+    ),
+}
+
+
+def _filing_counts(period: Period, group) -> dict:
+    start, end = period.instants()
+    events = FilingEvent.objects.filter(at__gte=start, at__lt=end)
+    aggregates = {code: Count("id", filter=condition) for code, condition in FILING_COUNTS.items()}
+    return _grouped(events, group, aggregates)
+
+
+def _filing_derived(values: dict) -> dict:
+    values["effective_at_once_share"] = _share(values["effective_at_once"], values["effective"])
+    return values
+
+
+# ----------------------------------------------------------------------------------------------------- claims
+
+RECEIVED = Q(action=ClaimAction.SUBMIT, from_state="")
+APPROVED = Q(action=ClaimAction.APPROVE)
+PAID = Q(action=ClaimAction.PAY)
+CLAIM_COUNTS = {
+    "received": RECEIVED,
+    "materials_requested": Q(action=ClaimAction.REQUEST_MATERIALS),
+    "approved": APPROVED,
+    "rejected": Q(action=ClaimAction.REJECT),
+    "withdrawn": Q(action=ClaimAction.WITHDRAW),
+    "paid": PAID,
+}
+
+
+def _breakdown(key: str):
+    """A money value of the approved claim's frozen breakdown (stored as text), as a number."""
+    return Cast(KeyTextTransform(key, "claim__breakdown"), MONEY)
+
+
+CLAIM_SUMS = {
+    "amount_claimed": (F("claim__total_amount"), RECEIVED),
+    "amount_eligible": (_breakdown("eligible"), APPROVED),
+    "own_share": (_breakdown("own_share"), APPROVED),
+    "deductible_applied": (F("claim__deductible_applied"), APPROVED),
+    "amount_approved": (F("claim__payable_amount"), APPROVED),
+    "amount_paid": (F("claim__payable_amount"), PAID),
+}
+REDUCED = APPROVED & Q(reduction__gt=0)
+CLAIM_FIGURES = [
+    Figure("received", gettext_lazy("claims received"), Unit.COUNT),
+    Figure("materials_requested", gettext_lazy("materials requested (补正)"), Unit.COUNT),
+    Figure("decided", gettext_lazy("decided"), Unit.COUNT),
+    Figure("approved", gettext_lazy("approved"), Unit.COUNT),
+    Figure("rejected", gettext_lazy("payment refused"), Unit.COUNT),
+    Figure("withdrawn", gettext_lazy("withdrawn"), Unit.COUNT),
+    Figure("paid", gettext_lazy("paid"), Unit.COUNT),
+    Figure("reduced", gettext_lazy("approved with a reduced ratio"), Unit.COUNT),
+    Figure("amount_claimed", gettext_lazy("amount claimed (yuan)"), Unit.MONEY),
+    Figure("amount_eligible", gettext_lazy("eligible cost approved (yuan)"), Unit.MONEY),
+    Figure("own_share", gettext_lazy("own share (yuan)"), Unit.MONEY),
+    Figure("deductible_applied", gettext_lazy("deductible applied (yuan)"), Unit.MONEY),
+    Figure("amount_approved", gettext_lazy("amount approved (yuan)"), Unit.MONEY),
+    Figure("amount_paid", gettext_lazy("amount paid (yuan)"), Unit.MONEY),
+]
+CLAIM_GROUPS = {
+    "claim_kind": (
+        Grouping("claim_kind", gettext_lazy("claim kind"), _choices(ClaimKind.choices)),
+        F("claim__claim_kind"),
+    ),
+    "basis": (Grouping("basis", gettext_lazy("basis"), _choices(ClaimBasis.choices)), F("claim__basis")),
+    "channel_group": (
+        Grouping("channel_group", gettext_lazy("channel group"), _choices(ChannelGroup.choices)),
+        F("claim__channel__group"),
+    ),
+    "channel": (Grouping("channel", gettext_lazy("channel"), _channels), F("claim__channel_id")),
+    "province": (Grouping("province", gettext_lazy("province of treatment"), _regions), F("claim__city__parent_id")),
+}
+
+
+def _claim_counts(period: Period, group) -> dict:
+    start, end = period.instants()
+    events = ClaimEvent.objects.filter(at__gte=start, at__lt=end).annotate(
+        reduction=Coalesce(
+            Cast(
+                KeyTextTransform("reduction", KeyTransform("rule", KeyTransform("inputs", "claim__breakdown"))), MONEY
+            ),
+            Value(ZERO),
+        )
+    )
+    aggregates = {code: Count("id", filter=condition) for code, condition in CLAIM_COUNTS.items()}
+    aggregates["reduced"] = Count("id", filter=REDUCED)
+    aggregates |= {code: Sum(value, filter=condition) for code, (value, condition) in CLAIM_SUMS.items()}
+    return _grouped(events, group, aggregates)
+
+
+def _claim_derived(values: dict) -> dict:
+    values["decided"] = values["approved"] + values["rejected"]
+    for code in CLAIM_SUMS:
+        values[code] = _money(values[code])
+    return values
+
+
+# ---------------------------------------------------------------------------------------------------- service
+
+DESKS = {"filing": gettext_lazy("filing review"), "claim": gettext_lazy("claim review")}
+SERVICE_FIGURES = [
+    Figure("decided", gettext_lazy("decisions"), Unit.COUNT),
+    Figure(
+        "days_median",
+        gettext_lazy("days to decision (median)"),
+        Unit.DAYS,
+        gettext_lazy("Calendar days from the record's first submission to the decision."),
+    ),
+    Figure("days_p90", gettext_lazy("days to decision (90th percentile)"), Unit.DAYS),
+    Figure("overdue", gettext_lazy("decided after the due date"), Unit.COUNT),
+    Figure("overdue_share", gettext_lazy("share decided late"), Unit.SHARE),
+    Figure(
+        "rounds_per_claim",
+        gettext_lazy("补正 rounds per claim"),
+        Unit.AVERAGE,
+        gettext_lazy("Requests for materials per claim decided (claims only)."),
+    ),
+]
+SERVICE_GROUPS = {
+    "desk": Grouping("desk", gettext_lazy("desk"), _choices(DESKS.items())),
+    "reviewer": Grouping("reviewer", gettext_lazy("reviewer"), _actors),
+}
+
+
+def decisions_with_times(period: Period) -> list[dict]:
+    """The reviewers' decisions in the period, each with its record's first submission, due date and (a
+    claim's) number of 补正 requests: two queries, one per kind of record."""
+    start, end = period.instants()
+    found = []
+    for desk, events, subject, actions, first_actions in (
+        ("filing", FilingEvent, "filing", (FilingAction.APPROVE, FilingAction.REJECT), FILING_NEW),
+        ("claim", ClaimEvent, "claim", (ClaimAction.APPROVE, ClaimAction.REJECT), (ClaimAction.SUBMIT,)),
+    ):
+        first = (
+            events.objects.filter(**{subject: OuterRef(f"{subject}_id")}, action__in=first_actions)
+            .values(subject)
+            .annotate(first=Min("at"))
+            .values("first")
+        )
+        rows = events.objects.filter(at__gte=start, at__lt=end, action__in=actions).annotate(
+            first_submitted=Subquery(first), due=F(f"{subject}__review_due")
+        )
+        if desk == "claim":
+            rounds = (
+                ClaimEvent.objects.filter(
+                    claim=OuterRef("claim_id"), action=ClaimAction.REQUEST_MATERIALS, at__lte=OuterRef("at")
+                )
+                .values("claim")
+                .annotate(n=Count("id"))
+                .values("n")
+            )
+            rows = rows.annotate(rounds=Coalesce(Subquery(rounds), Value(0)))
+        else:
+            rows = rows.annotate(rounds=Value(0))
+        found += [
+            {**row, "desk": desk}
+            for row in rows.values("id", "at", "actor_label", "first_submitted", "due", "rounds").order_by("at", "id")
+        ]
+    return found
+
+
+def _service_values(decisions: list[dict]) -> dict:
+    days = sorted(
+        (row["at"] - row["first_submitted"]).total_seconds() / 86400 for row in decisions if row["first_submitted"]
+    )
+    overdue = sum(1 for row in decisions if row["due"] and timezone.localdate(row["at"]) > row["due"])
+    claims = [row for row in decisions if row["desk"] == "claim"]
+    return {
+        "decided": len(decisions),
+        "days_median": round(statistics.median(days), 1) if days else None,
+        "days_p90": round(nearest_rank(days, 0.9), 1) if days else None,
+        "overdue": overdue,
+        "overdue_share": _share(overdue, len(decisions)),
+        "rounds_per_claim": round(sum(row["rounds"] for row in claims) / len(claims), 2) if claims else None,
+    }
+
+
+def nearest_rank(ordered: list[float], fraction: float) -> float:
+    """The percentile by nearest rank: the smallest value with at least ``fraction`` of all at or below it."""
+    return ordered[max(0, math.ceil(fraction * len(ordered)) - 1)]
+
+
+def _service_counts(period: Period, group) -> dict:
+    decisions = decisions_with_times(period)
+    by_key: dict = defaultdict(list)
+    for row in decisions:
+        key = None if group is None else row["desk"] if group.code == "desk" else row["actor_label"]
+        by_key[key].append(row)
+    if group is None:
+        by_key.setdefault(None, [])
+    return {key: _service_values(rows) for key, rows in by_key.items()}
+
+
+# ------------------------------------------------------------------------------------------------ eligibility
+
+ELIGIBILITY_FIGURES = [
+    Figure("answered", gettext_lazy("answers given"), Unit.COUNT),
+    Figure("covered", gettext_lazy("covered"), Unit.COUNT),
+    Figure("not_covered", gettext_lazy("not covered"), Unit.COUNT),
+    Figure("covered_share", gettext_lazy("share covered"), Unit.SHARE),
+]
+ELIGIBILITY_GROUPS = {
+    "destination_province": (
+        Grouping("destination_province", gettext_lazy("destination province"), _regions),
+        F("city__parent_id"),
+    ),
+    "city": (Grouping("city", gettext_lazy("city of treatment"), _regions), F("city_id")),
+    "visit": (Grouping("visit", gettext_lazy("visit"), _choices(VisitKind.choices)), F("visit")),
+    "reason": (
+        Grouping("reason", gettext_lazy("reason"), _choices(ELIGIBILITY_REASONS.items())),
+        F("reason_code"),
+    ),
+}
+
+
+def _eligibility_counts(period: Period, group) -> dict:
+    start, end = period.instants()
+    answers = EligibilityQuestion.objects.filter(at__gte=start, at__lt=end)
+    aggregates = {
+        "answered": Count("id"),
+        "covered": Count("id", filter=Q(covered=True)),
+        "not_covered": Count("id", filter=Q(covered=False)),
+    }
+    return _grouped(answers, group, aggregates)
+
+
+def _eligibility_derived(values: dict) -> dict:
+    values["covered_share"] = _share(values["covered"], values["answered"])
+    return values
+
+
+# ----------------------------------------------------------------------------------------------------- tables
+
+
+@dataclass(frozen=True)
+class Subject:
+    code: str
+    label: Promise
+    figures: list[Figure]
+    groupings: dict[str, Grouping]
+    counts: Callable  # (period, (grouping, expression) | None) -> {key: {figure: value}}
+    derived: Callable[[dict], dict]
+    expressions: dict = field(default_factory=dict)
+
+    def figure(self, code: str) -> Figure:
+        return next(figure for figure in self.figures if figure.code == code)
+
+
+SUBJECTS = {
+    "filings": Subject(
+        "filings",
+        gettext_lazy("filings"),
+        FILING_FIGURES,
+        {code: grouping for code, (grouping, _expr) in FILING_GROUPS.items()},
+        _filing_counts,
+        _filing_derived,
+        {code: expression for code, (_g, expression) in FILING_GROUPS.items()},
+    ),
+    "claims": Subject(
+        "claims",
+        gettext_lazy("claims"),
+        CLAIM_FIGURES,
+        {code: grouping for code, (grouping, _expr) in CLAIM_GROUPS.items()},
+        _claim_counts,
+        _claim_derived,
+        {code: expression for code, (_g, expression) in CLAIM_GROUPS.items()},
+    ),
+    "service": Subject(
+        "service",
+        gettext_lazy("service times"),
+        SERVICE_FIGURES,
+        SERVICE_GROUPS,
+        lambda period, group: _service_counts(period, group and group[0]),
+        lambda values: values,
+    ),
+    "eligibility": Subject(
+        "eligibility",
+        gettext_lazy("eligibility answers"),
+        ELIGIBILITY_FIGURES,
+        {code: grouping for code, (grouping, _expr) in ELIGIBILITY_GROUPS.items()},
+        _eligibility_counts,
+        _eligibility_derived,
+        {code: expression for code, (_g, expression) in ELIGIBILITY_GROUPS.items()},
+    ),
+}
+
+
+def table(subject: str, period: Period, group_by: str | None = None) -> Table:
+    """Every figure of ``subject`` in ``period`` and the same days a year before, in total and (with
+    ``group_by``, one of the subject's groupings) by group: the groups either period has, the biggest first."""
+    spec = SUBJECTS[subject]
+    grouping = spec.groupings[group_by] if group_by else None
+    group = (grouping, spec.expressions.get(group_by)) if grouping else None
+    previous_period = period.year_before()
+    totals = [_values(spec, spec.counts(p, None).get(None, {})) for p in (period, previous_period)]
+    result = Table(
+        subject=subject,
+        period=period,
+        previous_period=previous_period,
+        grouping=grouping,
+        figures=spec.figures,
+        total=Row(key=None, name=_("total"), current=totals[0], previous=totals[1]),
+    )
+    if grouping is None:
+        return result
+    current, previous = spec.counts(period, group), spec.counts(previous_period, group)
+    keys = set(current) | set(previous)
+    names = grouping.names(keys)
+    first = spec.figures[0].code
+    rows = [
+        Row(
+            key=key,
+            name=names.get(key, key) if key else _("(none)"),
+            current=_values(spec, current.get(key, {})),
+            previous=_values(spec, previous.get(key, {})),
+        )
+        for key in keys
+    ]
+    rows.sort(key=lambda row: (-(row.current[first] or 0), -(row.previous[first] or 0), row.key or ""))
+    result.rows = rows
+    return result
+
+
+def _values(spec: Subject, raw: dict) -> dict:
+    """A group's figures, every one present: counts zero and money 0.00 when nothing happened."""
+    values = {}
+    for figure in spec.figures:
+        value = raw.get(figure.code)
+        if figure.unit == Unit.COUNT and value is None:
+            value = 0
+        values[figure.code] = value
+    return spec.derived(values)
+
+
+def _grouped(queryset, group, aggregates: dict) -> dict:
+    """One query: the aggregates in total (``group`` None) or by the group's expression. (Aggregates are
+    named ``figure_<code>`` in SQL: a figure may share its name with a field, such as ``covered``.)"""
+    named = {f"figure_{code}": aggregate for code, aggregate in aggregates.items()}
+    if group is None:
+        return {None: _unnamed(queryset.aggregate(**named))}
+    _grouping, expression = group
+    rows = queryset.annotate(stats_key=expression).values("stats_key").annotate(**named).order_by()
+    return {row.pop("stats_key"): _unnamed(row) for row in rows}
+
+
+def _unnamed(row: dict) -> dict:
+    return {name.removeprefix("figure_"): value for name, value in row.items()}
+
+
+def _share(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+def _money(value) -> Decimal:
+    return ZERO if value is None else Decimal(value).quantize(ZERO)
