@@ -47,7 +47,7 @@ class StatisticsForm(forms.Form):
     period = forms.ChoiceField(label=_("period"), required=False)
     period_from = forms.DateField(label=_("or from"), required=False, validators=[within_years], widget=DAY)
     period_to = forms.DateField(label=_("to (inclusive)"), required=False, validators=[within_years], widget=DAY)
-    group_by = forms.ChoiceField(label=_("by"), required=False)
+    group_by = forms.ChoiceField(label=_("group by"), required=False)
 
     def __init__(self, subject: str, data=None, *args, **kwargs):
         self.subject = subject

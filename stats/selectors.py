@@ -134,7 +134,7 @@ FILING_FIGURES = [
         Unit.SHARE,
         gettext_lazy("Of the filings taking effect, those that did so at once (self-service)."),
     ),
-    Figure("rejected", gettext_lazy("rejected"), Unit.COUNT),
+    Figure("rejected", gettext_lazy("filings rejected"), Unit.COUNT),
     Figure("changed", gettext_lazy("changed"), Unit.COUNT),
     Figure("revoked", gettext_lazy("revoked or withdrawn"), Unit.COUNT),
     Figure("expired", gettext_lazy("expired"), Unit.COUNT),
@@ -206,7 +206,7 @@ CLAIM_FIGURES = [
     Figure("received", gettext_lazy("claims received"), Unit.COUNT),
     Figure("materials_requested", gettext_lazy("materials requested (补正)"), Unit.COUNT),
     Figure("decided", gettext_lazy("decided"), Unit.COUNT),
-    Figure("approved", gettext_lazy("approved"), Unit.COUNT),
+    Figure("approved", gettext_lazy("claims approved"), Unit.COUNT),
     Figure("rejected", gettext_lazy("payment refused"), Unit.COUNT),
     Figure("withdrawn", gettext_lazy("withdrawn"), Unit.COUNT),
     Figure("paid", gettext_lazy("paid"), Unit.COUNT),
@@ -368,7 +368,7 @@ ELIGIBILITY_GROUPS = {
     "city": (Grouping("city", gettext_lazy("city of treatment"), _regions), F("city_id")),
     "visit": (Grouping("visit", gettext_lazy("visit"), _choices(VisitKind.choices)), F("visit")),
     "reason": (
-        Grouping("reason", gettext_lazy("reason"), _choices(ELIGIBILITY_REASONS.items())),
+        Grouping("reason", gettext_lazy("reason of the answer"), _choices(ELIGIBILITY_REASONS.items())),
         F("reason_code"),
     ),
 }

@@ -60,5 +60,10 @@ OPERATIONS: dict[str, tuple[str, str]] = {
     "v1_audit_events_retrieve": ("listAuditEvents", "Every state event of filings and claims, a page at a time"),
     "v1_audit_events_csv_retrieve": ("exportAuditEvents", "Every state event the filters select, as one CSV"),
     "v1_audit_access_list": ("listPersonDataAccess", "The log of personal data revealed, and to whom"),
+    # statistics
+    "v1_stats_filings_retrieve": ("getFilingStatistics", "Filings in a period and a year before, by group"),
+    "v1_stats_claims_retrieve": ("getClaimStatistics", "Claims and their money in a period and a year before"),
+    "v1_stats_service_retrieve": ("getServiceStatistics", "Time to decision against the deadline, by desk or reviewer"),
+    "v1_stats_eligibility_retrieve": ("getEligibilityStatistics", "Eligibility answers: covered share and reasons"),
     "v1_audit_persons_as_of_retrieve": ("getPersonAsOf", "A person's filings and eligibility as of a past instant"),
 }

@@ -84,5 +84,11 @@ class PeriodSerializer(serializers.Serializer):
     end = serializers.DateField(help_text=_("Inclusive."))
 
 
+# The groupings of each subject, named in the schema (settings.SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]).
+FILING_GROUPINGS = list(SUBJECTS["filings"].groupings)
+CLAIM_GROUPINGS = list(SUBJECTS["claims"].groupings)
+SERVICE_GROUPINGS = list(SUBJECTS["service"].groupings)
+ELIGIBILITY_GROUPINGS = list(SUBJECTS["eligibility"].groupings)
+
 QUERIES = {code: query_serializer(subject) for code, subject in SUBJECTS.items()}
 ANSWERS = {code: answer_serializer(subject) for code, subject in SUBJECTS.items()}

@@ -38,8 +38,6 @@ def statistics_view(subject: str):
     view = type(f"{name}StatisticsView", (StatisticsView,), {"subject": subject, "__doc__": f"{spec.label}."})
     view.get = extend_schema(
         tags=["stats"],
-        operation_id=f"{subject}Statistics",
-        summary=f"Statistics: {subject}",
         description=(
             f"The figures of {subject} in a period and the same days a year before; by group with `group_by`. "
             "A period of more than five years, an end before the start or an unknown group: 400 naming the "

@@ -20,39 +20,6 @@ from tests.factories import ClaimFactory, FilingFactory, PersonFactory, UserFact
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-# Registered before any script of a page runs: keeps every violation the page reports.
-RECORD_VIOLATIONS = """
-window.__violations = [];
-document.addEventListener("securitypolicyviolation", (event) => {
-  window.__violations.push(
-    `${event.violatedDirective} blocked ${event.blockedURI || "inline"} at ${event.sourceFile}:${event.lineNumber}`
-  );
-});
-"""
-
-
-@pytest.fixture
-def watched(page):
-    """The page, with every CSP violation, console error and uncaught error it meets recorded."""
-    page.context.add_init_script(RECORD_VIOLATIONS)
-    problems: list[str] = []
-
-    def console(message) -> None:
-        # A failed load is recorded with its address below; the console's copy names none.
-        if message.type == "error" and not message.text.startswith("Failed to load resource"):
-            problems.append(f"console: {message.text}")
-
-    def answered(response) -> None:
-        if response.status >= 400 and not response.url.endswith("/favicon.ico"):  # the browser asks; none is served
-            problems.append(f"{response.status}: {response.url}")
-
-    page.on("console", console)
-    page.on("response", answered)
-    page.on("requestfailed", lambda request: problems.append(f"failed: {request.url} {request.failure}"))
-    page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
-    page.problems = problems
-    return page
-
 
 def visit(page, url: str) -> None:
     response = page.goto(url)
