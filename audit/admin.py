@@ -60,6 +60,11 @@ class AuditEventAdmin(AuditorsOnly, admin.ModelAdmin):
     def get_urls(self):
         return [
             path("export/", self.admin_site.admin_view(self.export_view), name="audit_auditevent_export"),
+            path(
+                "export/xlsx/",
+                self.admin_site.admin_view(self.export_xlsx_view),
+                name="audit_auditevent_export_xlsx",
+            ),
             *super().get_urls(),
         ]
 
@@ -80,12 +85,19 @@ class AuditEventAdmin(AuditorsOnly, admin.ModelAdmin):
         return None
 
     def export_view(self, request):
+        return self._export(request, exports.events_csv)
+
+    def export_xlsx_view(self, request):
+        return self._export(request, exports.events_xlsx)
+
+    def _export(self, request, respond):
+        """Every matching event as CSV or Excel; a bad filter or too many guesses shows the page instead."""
         if not may_audit(request):
             raise PermissionDenied
         form = self._form(request)
         if not form.is_valid() or self._too_many_guesses(request, form):
             return self.changelist_view(request)
-        return exports.events_csv(form.filters())
+        return respond(form.filters())
 
     def changelist_view(self, request, extra_context=None):
         if not may_audit(request):
@@ -151,21 +163,33 @@ DECISIONS_SHOWN = 500
 class DecisionReportAdmin(AuditorsOnly, admin.ModelAdmin):
     """Which filings and claims were decided in a period (last week unless told): the decision, who took it
     and when, the amount, paid or not; filtered by decider, kind, decision, basis and state now; totals; and
-    the same rows as CSV (names, then the codes)."""
+    the same rows as CSV or Excel (names, then the codes)."""
 
     def get_urls(self):
         return [
             path("export/", self.admin_site.admin_view(self.export_view), name="audit_decisionreport_export"),
+            path(
+                "export/xlsx/",
+                self.admin_site.admin_view(self.export_xlsx_view),
+                name="audit_decisionreport_export_xlsx",
+            ),
             *super().get_urls(),
         ]
 
     def export_view(self, request):
+        return self._export(request, decisions.decisions_csv)
+
+    def export_xlsx_view(self, request):
+        return self._export(request, decisions.decisions_xlsx)
+
+    def _export(self, request, respond):
+        """The period's decisions as CSV or Excel; a bad period shows the page, its errors named, instead."""
         if not may_audit(request):
             raise PermissionDenied
         form = DecisionFilterForm(request.GET)
         if not form.is_valid():
             return self.changelist_view(request)
-        return decisions.decisions_csv(form.filters())
+        return respond(form.filters())
 
     def changelist_view(self, request, extra_context=None):
         if not may_audit(request):

@@ -17,10 +17,11 @@ from decimal import Decimal
 from django.db.models import CharField, F, Value
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 
 from audit.exports import event_labels, event_names
 from config.csv import csv_response
+from config.xlsx import xlsx_response
 from filings.choices import FilingAction, FilingState, FilingType
 from filings.models import FilingEvent
 from registry.masking import mask_id_number
@@ -282,4 +283,15 @@ def decisions_csv(filters: DecisionFilters):
         filename=f"decisions-{filters.period_from:%Y%m%d}-{filters.period_to:%Y%m%d}.csv",
         header=export_header(),
         rows=export_rows(rows),
+    )
+
+
+def decisions_xlsx(filters: DecisionFilters):
+    """The same header and rows as ``decisions_csv``, as an Excel workbook: amounts and times as typed cells."""
+    rows = decisions(filters)
+    return xlsx_response(
+        filename=f"decisions-{filters.period_from:%Y%m%d}-{filters.period_to:%Y%m%d}.xlsx",
+        header=export_header(),
+        rows=export_rows(rows),
+        sheet_name=pgettext("a workbook's sheet", "decisions"),
     )

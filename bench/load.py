@@ -180,16 +180,20 @@ def serve_side_by_side(servers: list[tuple[str, dict]], paths_file: Path, auth: 
         log.close()
 
 
-def export_memory() -> dict:
+def export_memory(fmt: str = "csv") -> dict:
     env = {**os.environ, "BENCH_DATABASE_URL": f"{SERVER}bench_export", "DJANGO_SETTINGS_MODULE": "config.settings.dev"}
     events = os.environ.get("BENCH_EXPORT_EVENTS", "1000000")
     run = subprocess.run(
-        [PY, "-m", "bench.export_memory", "--events", events], cwd=ROOT, env=env, capture_output=True, text=True
+        [PY, "-m", "bench.export_memory", "--events", events, "--format", fmt],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
     )
     found = {}
     for line in run.stdout.splitlines():
         for key, label in (
-            ("rows", "CSV rows streamed"),
+            ("rows", "CSV rows streamed" if fmt == "csv" else "XLSX rows written"),
             ("seconds", "export time (s)"),
             ("growth", "growth (MB"),
             ("peak", "RSS peak"),
@@ -290,7 +294,9 @@ def main() -> None:
     measure("filing list, same raw SQL (floor)", floor_app, floor_env, list_floor, "")
     print("export: 1,000,000 events to CSV", flush=True)
     export = export_memory()
-    text = render(rows, export, big_info, big, time.monotonic() - started)
+    print("export: 1,000,000 events to Excel (.xlsx)", flush=True)
+    export_xlsx = export_memory("xlsx")
+    text = render(rows, export, big_info, big, time.monotonic() - started, export_xlsx)
     print(text)
     (OUT / "load.txt").write_text(text + "\n")
 
@@ -300,7 +306,7 @@ def median_run(runs: list[dict]) -> dict:
     return sorted(runs, key=lambda run: run["rps"])[len(runs) // 2]
 
 
-def render(rows, export, info, big, elapsed) -> str:
+def render(rows, export, info, big, elapsed, export_xlsx=None) -> str:
     by = dict(rows)
     floor = rows[0][1]["rps"]
     lines = [
@@ -316,12 +322,14 @@ def render(rows, export, info, big, elapsed) -> str:
             f"| {label:<52} | {r['rps']:>8,.0f} | {r['p50_us'] / 1000:>7.1f} | {r['p99_us'] / 1000:>7.1f} | "
             f"{ratio} | {r['errors_status'] + r['errors_other']:>6} |"
         )
-    if export:
-        lines.append(
-            f"| {'CSV export of ' + format(int(export.get('rows', 0)), ',') + ' events':<52} | "
-            f"{export.get('seconds', 0):>6.0f} s | peak RSS {export.get('peak', 0):.0f} MB, "
-            f"growth {export.get('growth', 0):.1f} MB |"
-        )
+    export_xlsx = export_xlsx or {}
+    for name, measured in (("CSV", export), ("XLSX", export_xlsx)):
+        if measured:
+            lines.append(
+                f"| {name + ' export of ' + format(int(measured.get('rows', 0)), ',') + ' events':<52} | "
+                f"{measured.get('seconds', 0):>6.0f} s | peak RSS {measured.get('peak', 0):.0f} MB, "
+                f"growth {measured.get('growth', 0):.1f} MB |"
+            )
     ours, naive = by[f"eligibility, our endpoint ({big:,})"], by[f"naive DRF generic view ({big:,})"]
     recorded = by[f"eligibility, record on, side by side ({big:,})"]
     unrecorded = by[f"eligibility, record off, side by side ({big:,})"]
@@ -354,6 +362,8 @@ def render(rows, export, info, big, elapsed) -> str:
         f"{verdict(lst['p50_us'] <= 2 * lst_floor['p50_us'])}",
         f"- export memory growth < 100 MB: {export.get('growth', float('nan')):.1f} MB — "
         f"{verdict(export.get('ok') and export.get('growth', 999) < 100)}",
+        f"- xlsx export memory growth < 100 MB: {export_xlsx.get('growth', float('nan')):.1f} MB — "
+        f"{verdict(export_xlsx.get('ok') and export_xlsx.get('growth', 999) < 100)}",
         "",
         f"plans at {big:,} filings (EXPLAIN of the SQL our code sends):",
         *(f"- {name}: {plan}" for name, plan in info["plans"].items()),

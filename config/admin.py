@@ -1,8 +1,9 @@
 """Admin pieces shared by the apps."""
 
 import datetime
+import functools
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from django import forms
@@ -26,6 +27,7 @@ from config.actors import Actor, Capacity, actor_of
 from config.csv import csv_response
 from config.errors import ApplicationError, PermissionRefused
 from config.files import document_response
+from config.xlsx import xlsx_response
 
 
 class DocumentDownloadMixin:
@@ -126,7 +128,8 @@ def field_column(model, path: str) -> tuple[str, Callable]:
 
 
 class CSVExportMixin:
-    """Exports the change list as it is filtered and searched, streamed as CSV (``config.csv``).
+    """Exports the change list as it is filtered and searched, streamed as CSV (``config.csv``) or as an Excel
+    workbook (``config.xlsx``): the same header and rows, built once here for both.
 
     ``export_columns`` are ``(header, value of a record)``; the header is a translated label.
     Only auditors and administrators export: a whole list of personal records leaves the system.
@@ -150,6 +153,11 @@ class CSVExportMixin:
                 self.admin_site.admin_view(self.export_view),
                 name=f"{opts.app_label}_{opts.model_name}_export",
             ),
+            path(
+                "export/xlsx/",
+                self.admin_site.admin_view(self.export_xlsx_view),
+                name=f"{opts.app_label}_{opts.model_name}_export_xlsx",
+            ),
             *super().get_urls(),
         ]
 
@@ -157,14 +165,29 @@ class CSVExportMixin:
         return super().changelist_view(request, {"may_export": self.may_export(request), **(extra_context or {})})
 
     def export_view(self, request):
+        return self._export(request, csv_response, "csv")
+
+    def export_xlsx_view(self, request):
+        sheet = str(self.model._meta.verbose_name_plural)
+        return self._export(request, functools.partial(xlsx_response, sheet_name=sheet), "xlsx")
+
+    def _export(self, request, respond: Callable, extension: str):
+        """The filtered list in one format: the same permission, header and rows whichever it is."""
         if not self.may_export(request):
             raise PermissionDenied
+        opts = self.model._meta
         try:
             changelist = self.get_changelist_instance(request)
         except IncorrectLookupParameters:
-            opts = self.model._meta
             return HttpResponseRedirect(reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist") + "?e=1")
-        records = changelist.queryset.select_related(*self.export_related).iterator(chunk_size=2000)
+        header, rows = self.export_table(changelist.queryset)
+        return respond(
+            filename=f"{opts.model_name}-{timezone.localdate():%Y%m%d}.{extension}", header=header, rows=rows
+        )
+
+    def export_table(self, queryset) -> tuple[list[str], Iterator[list]]:
+        """The export's header and its rows (a generator: records are read in chunks as the rows are written)."""
+        records = queryset.select_related(*self.export_related).iterator(chunk_size=2000)
         # After the columns by name, the stored code of each coded one (a state, a channel), headed by its field.
         codes = [value.code for _header, value in self.export_columns if hasattr(value, "code")]
         for _header, value in self.export_columns:
@@ -173,12 +196,8 @@ class CSVExportMixin:
             [value(record) for _header, value in self.export_columns] + [code(record) for _path, code in codes]
             for record in records
         )
-        opts = self.model._meta
-        return csv_response(
-            filename=f"{opts.model_name}-{timezone.localdate():%Y%m%d}.csv",
-            header=[str(header) for header, _value in self.export_columns] + [path for path, _code in codes],
-            rows=rows,
-        )
+        header = [str(header) for header, _value in self.export_columns] + [path for path, _code in codes]
+        return header, rows
 
 
 class ViewOnlyMixin:

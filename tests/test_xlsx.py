@@ -138,6 +138,7 @@ def test_a_long_sheet_name_leaves_room_for_the_number(monkeypatch):
     assert book.sheetnames == ["长" * 31, "长" * 27 + " (2)"]
 
 
+@pytest.mark.django_db  # closing a response says the request finished, which closes old connections
 def test_the_workbook_is_written_to_a_temporary_file_not_held_in_memory():
     response = xlsx_response(filename="t.xlsx", header=["a"], rows=[[1]])
     assert response.file_to_stream.fileno() >= 0  # a file on disk the response reads and closes

@@ -1,4 +1,5 @@
-"""Auditors' API: every event across records (cursor pages or a streamed CSV), and who revealed what."""
+"""Auditors' API: every event across records (cursor pages, a streamed CSV or an Excel workbook), and who
+revealed what."""
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -21,6 +22,7 @@ from config.actors import actor_of
 from config.api.exceptions import ERRORS
 from config.api.inputs import parse_input
 from config.api.permissions import allow
+from config.xlsx import CONTENT_TYPE as XLSX
 from registry.models import PersonDataAccess
 from registry.selectors import person_looked_up
 
@@ -36,14 +38,27 @@ class CSVRenderer(BaseRenderer):
         return b""  # never used: rows are streamed by the view, errors answered as JSON (below)
 
 
+class XLSXRenderer(BaseRenderer):
+    """Lets ``?format=xlsx`` through content negotiation; the view answers the workbook itself."""
+
+    media_type = XLSX
+    format = "xlsx"
+    charset = None
+    render_style = "binary"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        return b""  # never used: the view answers the file, errors are answered as JSON
+
+
 class AuditEventsView(APIView):
-    """Every state event of every filing and claim, oldest first; ``?format=csv`` streams them all."""
+    """Every state event of every filing and claim, oldest first; ``?format=csv`` streams them all,
+    ``?format=xlsx`` answers them as an Excel workbook."""
 
     permission_classes = [allow(*AUDITORS)]
-    renderer_classes = [JSONRenderer, CSVRenderer]
+    renderer_classes = [JSONRenderer, CSVRenderer, XLSXRenderer]
 
     def finalize_response(self, request, response, *args, **kwargs):
-        """An error of a CSV request is still answered in the one JSON error format."""
+        """An error of a CSV or Excel request is still answered in the one JSON error format."""
         if getattr(response, "status_code", 200) >= 400 and isinstance(response, Response):
             request.accepted_renderer, request.accepted_media_type = JSONRenderer(), "application/json"
         return super().finalize_response(request, response, *args, **kwargs)
@@ -55,6 +70,8 @@ class AuditEventsView(APIView):
         filters, cursor, size = self.filters(request)
         if request.query_params.get("format") == "csv":  # before exportAuditEvents: still answered
             return exports.events_csv(filters)
+        if request.query_params.get("format") == "xlsx":  # the same rows as exportAuditEventsXlsx
+            return exports.events_xlsx(filters)
         rows, following = selectors.event_page(filters=filters, cursor=cursor, size=size)
         return Response(
             {"next": following.encode() if following else None, "results": AuditEventSerializer(rows, many=True).data}
@@ -84,6 +101,24 @@ class AuditEventsExportView(AuditEventsView):
     def get(self, request):
         filters, _cursor, _size = self.filters(request)
         return exports.events_csv(filters)
+
+
+class AuditEventsXlsxExportView(AuditEventsView):
+    """Every state event the filters select, oldest first, as one Excel workbook (the CSV's header and rows)."""
+
+    renderer_classes = [XLSXRenderer, JSONRenderer]
+
+    @extend_schema(
+        tags=["audit"],
+        parameters=[EventQuerySerializer],
+        responses={
+            (200, XLSX): OpenApiResponse(OpenApiTypes.BINARY, description="The rows, as an Excel workbook."),
+            **ERRORS,
+        },
+    )
+    def get(self, request):
+        filters, _cursor, _size = self.filters(request)
+        return exports.events_xlsx(filters)
 
 
 class PersonDataAccessView(generics.ListAPIView):

@@ -59,6 +59,10 @@ OPERATIONS: dict[str, tuple[str, str]] = {
     "v1_notifications_retrieve": ("listNotifications", "Notifications, oldest first, after a cursor"),
     "v1_audit_events_retrieve": ("listAuditEvents", "Every state event of filings and claims, a page at a time"),
     "v1_audit_events_csv_retrieve": ("exportAuditEvents", "Every state event the filters select, as one CSV"),
+    "v1_audit_events_xlsx_retrieve": (
+        "exportAuditEventsXlsx",
+        "Every state event the filters select, as one Excel workbook",
+    ),
     "v1_audit_access_list": ("listPersonDataAccess", "The log of personal data revealed, and to whom"),
     # statistics
     "v1_stats_filings_retrieve": ("getFilingStatistics", "Filings in a period and a year before, by group"),

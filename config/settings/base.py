@@ -340,7 +340,9 @@ SPECTACULAR_SETTINGS = {
         "EligibilityStatisticsGrouping": "stats.api.serializers.ELIGIBILITY_GROUPINGS",
         "EventAction": "audit.api.serializers.ACTIONS",
         "EventState": "audit.api.serializers.STATES",
-        "ExportFormat": ["json", "csv"],
+        "ExportFormat": ["json", "csv"],  # exportAuditEvents
+        "AuditEventsFormat": ["json", "csv", "xlsx"],  # listAuditEvents: a page as JSON, or every row as a file
+        "XlsxExportFormat": ["xlsx", "json"],  # exportAuditEventsXlsx
         "FilingAction": "filings.choices.FilingAction",
         "FilingCategory": "filings.choices.FilingCategory",
         "FilingMode": "filings.choices.FilingMode",
