@@ -83,8 +83,10 @@ def same_cell(text: str, cell) -> bool:
         return abs(written.replace(tzinfo=None) - value) < datetime.timedelta(milliseconds=1)
     if cell.number_format == "0.00":
         return Decimal(text) == Decimal(str(value)).quantize(Decimal("0.01"))
-    if isinstance(value, bool | int | float):
+    if isinstance(value, bool):
         return text == str(value)
+    if isinstance(value, int | float):  # a share of 1.0 comes back from the workbook as the number 1
+        return Decimal(text) == Decimal(str(value))
     assert cell.data_type == "s", cell  # never a formula
     if text in BOOLEAN_CODES:
         return value == BOOLEAN_CODES[text]
