@@ -51,3 +51,114 @@ class EligibilityStatistics(StatisticsPage):
         managed = False
         default_permissions = ("view",)
         verbose_name = verbose_name_plural = _("eligibility statistics")
+
+
+# ------------------------------------------------------------------------------------------ daily aggregates
+#
+# The figures of each closed day, by the attributes the pages group by, written by ``stats.services.refresh``
+# (the nightly job ``stats.refresh_statistics``, or ``manage.py refresh_statistics``). A period's figures add
+# these rows for its days that have been rolled up (``RolledDay``) to a direct count of its other days (today,
+# or a history never rolled up): the same numbers as counting every event, at the cost of one row per day and
+# combination instead of one per event. References carry no database constraint (rows are rewritten whole
+# by the refresh; channels, regions and institutions are never deleted).
+
+
+def _reference(model: str, name, **kwargs) -> models.ForeignKey:
+    return models.ForeignKey(
+        model, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+", verbose_name=name, **kwargs
+    )
+
+
+class RolledDay(models.Model):
+    """A day whose events are in the daily aggregates, and when they were counted."""
+
+    day = models.DateField(_("day"), primary_key=True)
+    rolled_at = models.DateTimeField(_("counted at"))
+
+    class Meta:
+        verbose_name = _("day rolled up")
+        verbose_name_plural = _("days rolled up")
+        default_permissions = ()
+
+    def __str__(self) -> str:
+        return self.day.isoformat()
+
+
+class DayRow(models.Model):
+    day = models.DateField(_("day"), db_index=True)
+
+    class Meta:
+        abstract = True
+        default_permissions = ()
+
+    def __str__(self) -> str:
+        return f"{type(self).__name__} {self.day.isoformat()}"
+
+
+class FilingDay(DayRow):
+    filing_type = models.CharField(_("filing type"), max_length=24)
+    category = models.CharField(_("category"), max_length=16)
+    mode = models.CharField(_("mode"), max_length=16)
+    channel = _reference("accounts.Channel", _("channel"), db_index=False)
+    destination = _reference("registry.Region", _("destination"), db_index=False)
+    new = models.PositiveIntegerField(default=0)
+    new_self_service = models.PositiveIntegerField(default=0)
+    new_fast_track = models.PositiveIntegerField(default=0)
+    effective = models.PositiveIntegerField(default=0)
+    effective_at_once = models.PositiveIntegerField(default=0)
+    rejected = models.PositiveIntegerField(default=0)
+    changed = models.PositiveIntegerField(default=0)
+    revoked = models.PositiveIntegerField(default=0)
+    expired = models.PositiveIntegerField(default=0)
+
+    class Meta(DayRow.Meta):
+        pass
+
+
+class ClaimDay(DayRow):
+    claim_kind = models.CharField(_("claim kind"), max_length=24)
+    basis = models.CharField(_("basis"), max_length=24)
+    channel = _reference("accounts.Channel", _("channel"), db_index=False)
+    city = _reference("registry.Region", _("city of treatment"), db_index=False)
+    received = models.PositiveIntegerField(default=0)
+    materials_requested = models.PositiveIntegerField(default=0)
+    approved = models.PositiveIntegerField(default=0)
+    rejected = models.PositiveIntegerField(default=0)
+    withdrawn = models.PositiveIntegerField(default=0)
+    paid = models.PositiveIntegerField(default=0)
+    reduced = models.PositiveIntegerField(default=0)
+    amount_claimed = models.DecimalField(max_digits=16, decimal_places=2, default=0)
+    amount_eligible = models.DecimalField(max_digits=16, decimal_places=2, default=0)
+    own_share = models.DecimalField(max_digits=16, decimal_places=2, default=0)
+    deductible_applied = models.DecimalField(max_digits=16, decimal_places=2, default=0)
+    amount_approved = models.DecimalField(max_digits=16, decimal_places=2, default=0)
+    amount_paid = models.DecimalField(max_digits=16, decimal_places=2, default=0)
+
+    class Meta(DayRow.Meta):
+        pass
+
+
+class EligibilityDay(DayRow):
+    city = _reference("registry.Region", _("city of treatment"), db_index=False)
+    visit = models.CharField(_("visit"), max_length=24)
+    reason_code = models.CharField(_("reason code"), max_length=32)
+    answered = models.PositiveIntegerField(default=0)
+    covered = models.PositiveIntegerField(default=0)
+    not_covered = models.PositiveIntegerField(default=0)
+
+    class Meta(DayRow.Meta):
+        pass
+
+
+class DecisionDay(DayRow):
+    """One reviewer's decision as the service-time figures read it (percentiles need every value)."""
+
+    desk = models.CharField(_("desk"), max_length=8)  # filing / claim
+    event_id = models.BigIntegerField()
+    actor_label = models.CharField(_("actor"), max_length=80)
+    days = models.FloatField(null=True)  # from the record's first submission; none when it has none
+    overdue = models.BooleanField(default=False)
+    rounds = models.PositiveIntegerField(default=0)
+
+    class Meta(DayRow.Meta):
+        constraints = [models.UniqueConstraint(fields=["desk", "event_id"], name="stats_decision_once")]

@@ -58,7 +58,7 @@ class Period:
 
     def instants(self) -> tuple[datetime.datetime, datetime.datetime]:
         """[first instant, first instant after) in the bureau's time zone: what event times are compared with."""
-        return _midnight(self.start), _midnight(self.end + datetime.timedelta(days=1))
+        return midnight(self.start), midnight(self.end + datetime.timedelta(days=1))
 
 
 def _shift(day: datetime.date, years: int) -> datetime.date:
@@ -68,7 +68,7 @@ def _shift(day: datetime.date, years: int) -> datetime.date:
         return day.replace(year=day.year + years, day=28)
 
 
-def _midnight(day: datetime.date) -> datetime.datetime:
+def midnight(day: datetime.date) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
 
 

@@ -13,10 +13,16 @@ Four subjects, each a fixed list of figures (``Figure``) and of the ways to grou
 A figure counts *events in the period*, never the state of records now, so a month's figures do not move
 when a record changes later, and the figures of two periods add up to those of both. The API
 (``stats.api``), the admin pages and the Excel exports all call ``table``: they cannot disagree.
+
+Where they are read from: the days a refresh has rolled up (``stats.models.RolledDay``, nightly for the days
+before today) from the daily aggregates (``FilingDay``, ``ClaimDay``, ``EligibilityDay``, ``DecisionDay``);
+every other day of the period (today, a history never rolled up) from the event tables directly. Both ways
+count with the same aggregates (``FILING_COUNTS``, ``CLAIM_COUNTS``, …), so a figure is the same either way.
 """
 
 from __future__ import annotations
 
+import datetime
 import enum
 import math
 import statistics
@@ -44,7 +50,8 @@ from registry.choices import VisitKind
 from registry.models import Region
 from reimbursements.choices import ClaimAction, ClaimBasis, ClaimKind
 from reimbursements.models import ClaimEvent
-from stats.periods import Period
+from stats.models import ClaimDay, DecisionDay, EligibilityDay, FilingDay, RolledDay
+from stats.periods import Period, midnight
 
 ZERO = Decimal("0.00")
 MONEY = DecimalField(max_digits=16, decimal_places=2)
@@ -139,33 +146,51 @@ FILING_FIGURES = [
     Figure("revoked", gettext_lazy("revoked or withdrawn"), Unit.COUNT),
     Figure("expired", gettext_lazy("expired"), Unit.COUNT),
 ]
+# grouping: (how it reads, its expression over events, its expression over the daily aggregates)
 FILING_GROUPS = {
     "filing_type": (
         Grouping("filing_type", gettext_lazy("filing type"), _choices(FilingType.choices)),
         F("filing__filing_type"),
+        F("filing_type"),
     ),
     "category": (
         Grouping("category", gettext_lazy("category"), _choices(FilingCategory.choices)),
         F("filing__category"),
+        F("category"),
     ),
-    "mode": (Grouping("mode", gettext_lazy("mode"), _choices(FilingMode.choices)), F("filing__mode")),
+    "mode": (Grouping("mode", gettext_lazy("mode"), _choices(FilingMode.choices)), F("filing__mode"), F("mode")),
     "channel_group": (
         Grouping("channel_group", gettext_lazy("channel group"), _choices(ChannelGroup.choices)),
         F("filing__channel__group"),
+        F("channel__group"),
     ),
-    "channel": (Grouping("channel", gettext_lazy("channel"), _channels), F("filing__channel_id")),
+    "channel": (
+        Grouping("channel", gettext_lazy("channel"), _channels),
+        F("filing__channel_id"),
+        F("channel_id"),
+    ),
     "destination_province": (
         Grouping("destination_province", gettext_lazy("destination province"), _regions),
         Coalesce(F("filing__destination__parent_id"), F("filing__destination_id")),
+        Coalesce(F("destination__parent_id"), F("destination_id")),
     ),
+}
+# What a row of the daily aggregates is keyed by (its field: the expression over events).
+FILING_DAY_KEYS = {
+    "filing_type": F("filing__filing_type"),
+    "category": F("filing__category"),
+    "mode": F("filing__mode"),
+    "channel_id": F("filing__channel_id"),
+    "destination_id": F("filing__destination_id"),
 }
 
 
-def _filing_counts(period: Period, group) -> dict:
-    start, end = period.instants()
-    events = FilingEvent.objects.filter(at__gte=start, at__lt=end)
-    aggregates = {code: Count("id", filter=condition) for code, condition in FILING_COUNTS.items()}
-    return _grouped(events, group, aggregates)
+def filing_events(start: datetime.datetime, end: datetime.datetime):
+    return FilingEvent.objects.filter(at__gte=start, at__lt=end)
+
+
+def filing_aggregates() -> dict:
+    return {code: Count("id", filter=condition) for code, condition in FILING_COUNTS.items()}
 
 
 def _filing_derived(values: dict) -> dict:
@@ -185,6 +210,7 @@ CLAIM_COUNTS = {
     "rejected": Q(action=ClaimAction.REJECT),
     "withdrawn": Q(action=ClaimAction.WITHDRAW),
     "paid": PAID,
+    "reduced": APPROVED & Q(reduction__gt=0),
 }
 
 
@@ -201,7 +227,6 @@ CLAIM_SUMS = {
     "amount_approved": (F("claim__payable_amount"), APPROVED),
     "amount_paid": (F("claim__payable_amount"), PAID),
 }
-REDUCED = APPROVED & Q(reduction__gt=0)
 CLAIM_FIGURES = [
     Figure("received", gettext_lazy("claims received"), Unit.COUNT),
     Figure("materials_requested", gettext_lazy("materials requested (补正)"), Unit.COUNT),
@@ -222,31 +247,39 @@ CLAIM_GROUPS = {
     "claim_kind": (
         Grouping("claim_kind", gettext_lazy("claim kind"), _choices(ClaimKind.choices)),
         F("claim__claim_kind"),
+        F("claim_kind"),
     ),
-    "basis": (Grouping("basis", gettext_lazy("basis"), _choices(ClaimBasis.choices)), F("claim__basis")),
+    "basis": (Grouping("basis", gettext_lazy("basis"), _choices(ClaimBasis.choices)), F("claim__basis"), F("basis")),
     "channel_group": (
         Grouping("channel_group", gettext_lazy("channel group"), _choices(ChannelGroup.choices)),
         F("claim__channel__group"),
+        F("channel__group"),
     ),
-    "channel": (Grouping("channel", gettext_lazy("channel"), _channels), F("claim__channel_id")),
-    "province": (Grouping("province", gettext_lazy("province of treatment"), _regions), F("claim__city__parent_id")),
+    "channel": (Grouping("channel", gettext_lazy("channel"), _channels), F("claim__channel_id"), F("channel_id")),
+    "province": (
+        Grouping("province", gettext_lazy("province of treatment"), _regions),
+        F("claim__city__parent_id"),
+        F("city__parent_id"),
+    ),
+}
+CLAIM_DAY_KEYS = {
+    "claim_kind": F("claim__claim_kind"),
+    "basis": F("claim__basis"),
+    "channel_id": F("claim__channel_id"),
+    "city_id": F("claim__city_id"),
 }
 
 
-def _claim_counts(period: Period, group) -> dict:
-    start, end = period.instants()
-    events = ClaimEvent.objects.filter(at__gte=start, at__lt=end).annotate(
-        reduction=Coalesce(
-            Cast(
-                KeyTextTransform("reduction", KeyTransform("rule", KeyTransform("inputs", "claim__breakdown"))), MONEY
-            ),
-            Value(ZERO),
-        )
+def claim_events(start: datetime.datetime, end: datetime.datetime):
+    reduction = KeyTextTransform("reduction", KeyTransform("rule", KeyTransform("inputs", "claim__breakdown")))
+    return ClaimEvent.objects.filter(at__gte=start, at__lt=end).annotate(
+        reduction=Coalesce(Cast(reduction, MONEY), Value(ZERO))
     )
+
+
+def claim_aggregates() -> dict:
     aggregates = {code: Count("id", filter=condition) for code, condition in CLAIM_COUNTS.items()}
-    aggregates["reduced"] = Count("id", filter=REDUCED)
-    aggregates |= {code: Sum(value, filter=condition) for code, (value, condition) in CLAIM_SUMS.items()}
-    return _grouped(events, group, aggregates)
+    return aggregates | {code: Sum(value, filter=condition) for code, (value, condition) in CLAIM_SUMS.items()}
 
 
 def _claim_derived(values: dict) -> dict:
@@ -278,15 +311,16 @@ SERVICE_FIGURES = [
     ),
 ]
 SERVICE_GROUPS = {
-    "desk": Grouping("desk", gettext_lazy("desk"), _choices(DESKS.items())),
-    "reviewer": Grouping("reviewer", gettext_lazy("reviewer"), _actors),
+    "desk": (Grouping("desk", gettext_lazy("desk"), _choices(DESKS.items())), "desk", "desk"),
+    "reviewer": (Grouping("reviewer", gettext_lazy("reviewer"), _actors), "actor_label", "actor_label"),
 }
+FACTS = ("desk", "actor_label", "days", "overdue", "rounds")
 
 
-def decisions_with_times(period: Period) -> list[dict]:
-    """The reviewers' decisions in the period, each with its record's first submission, due date and (a
-    claim's) number of 补正 requests: two queries, one per kind of record."""
-    start, end = period.instants()
+def decisions(start: datetime.datetime, end: datetime.datetime) -> list[dict]:
+    """The reviewers' decisions between two instants, each as the service figures read it: its desk, who, the
+    days from its record's first submission, whether after the due date, and (a claim's) 补正 rounds before
+    it. Two queries, one per kind of record."""
     found = []
     for desk, events, subject, actions, first_actions in (
         ("filing", FilingEvent, "filing", (FilingAction.APPROVE, FilingAction.REJECT), FILING_NEW),
@@ -313,43 +347,39 @@ def decisions_with_times(period: Period) -> list[dict]:
             rows = rows.annotate(rounds=Coalesce(Subquery(rounds), Value(0)))
         else:
             rows = rows.annotate(rounds=Value(0))
-        found += [
-            {**row, "desk": desk}
-            for row in rows.values("id", "at", "actor_label", "first_submitted", "due", "rounds").order_by("at", "id")
-        ]
+        for row in rows.values("id", "at", "actor_label", "first_submitted", "due", "rounds").order_by("at", "id"):
+            first_at = row["first_submitted"]
+            found.append(
+                {
+                    "desk": desk,
+                    "event_id": row["id"],
+                    "at": row["at"],
+                    "actor_label": row["actor_label"],
+                    "days": (row["at"] - first_at).total_seconds() / 86400 if first_at else None,
+                    "overdue": bool(row["due"]) and timezone.localdate(row["at"]) > row["due"],
+                    "rounds": row["rounds"],
+                }
+            )
     return found
 
 
-def _service_values(decisions: list[dict]) -> dict:
-    days = sorted(
-        (row["at"] - row["first_submitted"]).total_seconds() / 86400 for row in decisions if row["first_submitted"]
-    )
-    overdue = sum(1 for row in decisions if row["due"] and timezone.localdate(row["at"]) > row["due"])
-    claims = [row for row in decisions if row["desk"] == "claim"]
+def _service_values(facts: list[dict]) -> dict:
+    days = sorted(fact["days"] for fact in facts if fact["days"] is not None)
+    overdue = sum(1 for fact in facts if fact["overdue"])
+    claims = [fact["rounds"] for fact in facts if fact["desk"] == "claim"]
     return {
-        "decided": len(decisions),
+        "decided": len(facts),
         "days_median": round(statistics.median(days), 1) if days else None,
         "days_p90": round(nearest_rank(days, 0.9), 1) if days else None,
         "overdue": overdue,
-        "overdue_share": _share(overdue, len(decisions)),
-        "rounds_per_claim": round(sum(row["rounds"] for row in claims) / len(claims), 2) if claims else None,
+        "overdue_share": _share(overdue, len(facts)),
+        "rounds_per_claim": round(sum(claims) / len(claims), 2) if claims else None,
     }
 
 
 def nearest_rank(ordered: list[float], fraction: float) -> float:
     """The percentile by nearest rank: the smallest value with at least ``fraction`` of all at or below it."""
     return ordered[max(0, math.ceil(fraction * len(ordered)) - 1)]
-
-
-def _service_counts(period: Period, group) -> dict:
-    decisions = decisions_with_times(period)
-    by_key: dict = defaultdict(list)
-    for row in decisions:
-        key = None if group is None else row["desk"] if group.code == "desk" else row["actor_label"]
-        by_key[key].append(row)
-    if group is None:
-        by_key.setdefault(None, [])
-    return {key: _service_values(rows) for key, rows in by_key.items()}
 
 
 # ------------------------------------------------------------------------------------------------ eligibility
@@ -364,25 +394,29 @@ ELIGIBILITY_GROUPS = {
     "destination_province": (
         Grouping("destination_province", gettext_lazy("destination province"), _regions),
         F("city__parent_id"),
+        F("city__parent_id"),
     ),
-    "city": (Grouping("city", gettext_lazy("city of treatment"), _regions), F("city_id")),
-    "visit": (Grouping("visit", gettext_lazy("visit"), _choices(VisitKind.choices)), F("visit")),
+    "city": (Grouping("city", gettext_lazy("city of treatment"), _regions), F("city_id"), F("city_id")),
+    "visit": (Grouping("visit", gettext_lazy("visit"), _choices(VisitKind.choices)), F("visit"), F("visit")),
     "reason": (
         Grouping("reason", gettext_lazy("reason of the answer"), _choices(ELIGIBILITY_REASONS.items())),
         F("reason_code"),
+        F("reason_code"),
     ),
 }
+ELIGIBILITY_DAY_KEYS = {"city_id": F("city_id"), "visit": F("visit"), "reason_code": F("reason_code")}
 
 
-def _eligibility_counts(period: Period, group) -> dict:
-    start, end = period.instants()
-    answers = EligibilityQuestion.objects.filter(at__gte=start, at__lt=end)
-    aggregates = {
+def eligibility_answers(start: datetime.datetime, end: datetime.datetime):
+    return EligibilityQuestion.objects.filter(at__gte=start, at__lt=end)
+
+
+def eligibility_aggregates() -> dict:
+    return {
         "answered": Count("id"),
         "covered": Count("id", filter=Q(covered=True)),
         "not_covered": Count("id", filter=Q(covered=False)),
     }
-    return _grouped(answers, group, aggregates)
 
 
 def _eligibility_derived(values: dict) -> dict:
@@ -390,7 +424,7 @@ def _eligibility_derived(values: dict) -> dict:
     return values
 
 
-# ----------------------------------------------------------------------------------------------------- tables
+# -------------------------------------------------------------------------------------------- the two sources
 
 
 @dataclass(frozen=True)
@@ -398,13 +432,69 @@ class Subject:
     code: str
     label: Promise
     figures: list[Figure]
-    groupings: dict[str, Grouping]
-    counts: Callable  # (period, (grouping, expression) | None) -> {key: {figure: value}}
+    groups: dict  # code -> (Grouping, expression over events, expression over the daily aggregates)
+    events: Callable | None  # (start, end) -> the queryset of events counted
+    aggregates: Callable | None  # () -> {figure: aggregate}, the same over events and (summed) days
+    day_model: type | None
     derived: Callable[[dict], dict]
-    expressions: dict = field(default_factory=dict)
+
+    @property
+    def groupings(self) -> dict[str, Grouping]:
+        return {code: grouping for code, (grouping, _live, _rolled) in self.groups.items()}
 
     def figure(self, code: str) -> Figure:
         return next(figure for figure in self.figures if figure.code == code)
+
+    def counted(self, period: Period, group_by: str | None) -> dict:
+        """{key: figures} (key None without ``group_by``): the rolled-up days from the daily aggregates, the
+        others from the events, added up."""
+        rolled = sorted(
+            RolledDay.objects.filter(day__gte=period.start, day__lte=period.end).values_list("day", flat=True)
+        )
+        if self.code == "service":
+            return self._service(period, group_by, rolled)
+        parts = []
+        if rolled:
+            expression = self.groups[group_by][2] if group_by else None
+            days = self.day_model.objects.filter(day__gte=period.start, day__lte=period.end)
+            sums = {code: Sum(code) for code in self.aggregates()}
+            parts.append(_grouped(days, expression, sums))
+        for start, end in unrolled(period, rolled):
+            expression = self.groups[group_by][1] if group_by else None
+            parts.append(_grouped(self.events(midnight(start), midnight(end)), expression, self.aggregates()))
+        merged: dict = defaultdict(dict)
+        for part in parts:
+            for key, values in part.items():
+                for code, value in values.items():
+                    merged[key][code] = _add(merged[key].get(code), value)
+        if group_by is None:
+            merged.setdefault(None, {})
+        return dict(merged)
+
+    def _service(self, period: Period, group_by: str | None, rolled: list[datetime.date]) -> dict:
+        facts = list(DecisionDay.objects.filter(day__gte=period.start, day__lte=period.end).values(*FACTS))
+        for start, end in unrolled(period, rolled):
+            facts += decisions(midnight(start), midnight(end))
+        by_key: dict = defaultdict(list)
+        for fact in facts:
+            by_key[fact[self.groups[group_by][1]] if group_by else None].append(fact)
+        if group_by is None:
+            by_key.setdefault(None, [])
+        return {key: _service_values(group) for key, group in by_key.items()}
+
+
+def unrolled(period: Period, rolled: list[datetime.date]) -> list[tuple[datetime.date, datetime.date]]:
+    """The runs of days of the period not rolled up, each as [first day, day after the last)."""
+    runs, day, done = [], period.start, set(rolled)
+    while day <= period.end:
+        if day in done:
+            day += datetime.timedelta(days=1)
+            continue
+        start = day
+        while day <= period.end and day not in done:
+            day += datetime.timedelta(days=1)
+        runs.append((start, day))
+    return runs
 
 
 SUBJECTS = {
@@ -412,36 +502,34 @@ SUBJECTS = {
         "filings",
         gettext_lazy("filings"),
         FILING_FIGURES,
-        {code: grouping for code, (grouping, _expr) in FILING_GROUPS.items()},
-        _filing_counts,
+        FILING_GROUPS,
+        filing_events,
+        filing_aggregates,
+        FilingDay,
         _filing_derived,
-        {code: expression for code, (_g, expression) in FILING_GROUPS.items()},
     ),
     "claims": Subject(
         "claims",
         gettext_lazy("claims"),
         CLAIM_FIGURES,
-        {code: grouping for code, (grouping, _expr) in CLAIM_GROUPS.items()},
-        _claim_counts,
+        CLAIM_GROUPS,
+        claim_events,
+        claim_aggregates,
+        ClaimDay,
         _claim_derived,
-        {code: expression for code, (_g, expression) in CLAIM_GROUPS.items()},
     ),
     "service": Subject(
-        "service",
-        gettext_lazy("service times"),
-        SERVICE_FIGURES,
-        SERVICE_GROUPS,
-        lambda period, group: _service_counts(period, group and group[0]),
-        lambda values: values,
+        "service", gettext_lazy("service times"), SERVICE_FIGURES, SERVICE_GROUPS, None, None, DecisionDay, lambda v: v
     ),
     "eligibility": Subject(
         "eligibility",
         gettext_lazy("eligibility answers"),
         ELIGIBILITY_FIGURES,
-        {code: grouping for code, (grouping, _expr) in ELIGIBILITY_GROUPS.items()},
-        _eligibility_counts,
+        ELIGIBILITY_GROUPS,
+        eligibility_answers,
+        eligibility_aggregates,
+        EligibilityDay,
         _eligibility_derived,
-        {code: expression for code, (_g, expression) in ELIGIBILITY_GROUPS.items()},
     ),
 }
 
@@ -451,9 +539,8 @@ def table(subject: str, period: Period, group_by: str | None = None) -> Table:
     ``group_by``, one of the subject's groupings) by group: the groups either period has, the biggest first."""
     spec = SUBJECTS[subject]
     grouping = spec.groupings[group_by] if group_by else None
-    group = (grouping, spec.expressions.get(group_by)) if grouping else None
     previous_period = period.year_before()
-    totals = [_values(spec, spec.counts(p, None).get(None, {})) for p in (period, previous_period)]
+    totals = [_values(spec, spec.counted(p, None).get(None, {})) for p in (period, previous_period)]
     result = Table(
         subject=subject,
         period=period,
@@ -464,7 +551,7 @@ def table(subject: str, period: Period, group_by: str | None = None) -> Table:
     )
     if grouping is None:
         return result
-    current, previous = spec.counts(period, group), spec.counts(previous_period, group)
+    current, previous = spec.counted(period, group_by), spec.counted(previous_period, group_by)
     keys = set(current) | set(previous)
     names = grouping.names(keys)
     first = spec.figures[0].code
@@ -493,19 +580,24 @@ def _values(spec: Subject, raw: dict) -> dict:
     return spec.derived(values)
 
 
-def _grouped(queryset, group, aggregates: dict) -> dict:
-    """One query: the aggregates in total (``group`` None) or by the group's expression. (Aggregates are
-    named ``figure_<code>`` in SQL: a figure may share its name with a field, such as ``covered``.)"""
+def _grouped(queryset, expression, aggregates: dict) -> dict:
+    """One query: the aggregates in total (no expression) or by the expression. (Aggregates are named
+    ``figure_<code>`` in SQL: a figure may share its name with a field, such as ``covered``.)"""
     named = {f"figure_{code}": aggregate for code, aggregate in aggregates.items()}
-    if group is None:
+    if expression is None:
         return {None: _unnamed(queryset.aggregate(**named))}
-    _grouping, expression = group
     rows = queryset.annotate(stats_key=expression).values("stats_key").annotate(**named).order_by()
     return {row.pop("stats_key"): _unnamed(row) for row in rows}
 
 
 def _unnamed(row: dict) -> dict:
     return {name.removeprefix("figure_"): value for name, value in row.items()}
+
+
+def _add(total, value):
+    if value is None:
+        return total
+    return value if total is None else total + value
 
 
 def _share(part: int, whole: int) -> float | None:

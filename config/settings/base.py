@@ -285,6 +285,8 @@ ELIGIBILITY_RECORD = True
 # seconds of the answer; a worker that exits normally writes its waiting rows first, one killed outright
 # loses at most this much. 0 writes each row at once, in the request's transaction (the tests' settings).
 ELIGIBILITY_RECORD_BATCH_SECONDS = float(os.environ.get("ELIGIBILITY_RECORD_BATCH_SECONDS", "0.2"))
+# How many days before today the nightly statistics job counts again (stats.services.refresh_recent).
+STATS_REFRESH_DAYS = int(os.environ.get("STATS_REFRESH_DAYS", "62"))
 
 # Content-Security-Policy of every page, in every environment, so that a page needing more breaks in
 # development first (config.csp; the shape of Django 6's SECURE_CSP). Scripts, styles, images, fonts

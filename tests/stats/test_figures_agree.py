@@ -1,9 +1,11 @@
 """The API, the admin pages and a direct count over the event tables give the same figures, for every figure of
 every subject, in total and by every grouping, for the period and the same days a year before, on random
-records (``scene.stats_scene``) — on SQLite and on PostgreSQL alike."""
+records (``scene.stats_scene``) — on SQLite and on PostgreSQL alike; and whether the days are read from the
+daily aggregates (rolled up by ``stats.services.refresh``), from the events, or partly from each."""
 
 from __future__ import annotations
 
+import datetime
 import html
 import json
 import re
@@ -14,7 +16,7 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.choices import Role
-from stats import periods, selectors
+from stats import periods, selectors, services
 from stats.charts import TOTALS, shown
 from tests.factories import UserFactory
 from tests.stats import reference
@@ -53,10 +55,23 @@ def page_charts(content: str) -> list[dict]:
     return json.loads(match.group(1))
 
 
-@pytest.mark.parametrize("seed", [7, 2026])
-def test_api_pages_and_a_direct_count_agree_on_every_figure(seed, client_for):
+def roll_up(period, how: str) -> None:
+    """Nothing; some days of each period, leaving runs of days on both sides to the events; or every day."""
+    previous = period.year_before()
+    day = datetime.timedelta(days=1)
+    if how == "part":
+        services.refresh(period.start + 3 * day, period.start + 12 * day)
+        services.refresh(period.end - 2 * day, period.end + day)
+        services.refresh(previous.start - day, previous.start + 20 * day)
+    elif how == "all":
+        services.refresh(previous.start - 2 * day, period.end + 2 * day)
+
+
+@pytest.mark.parametrize(("seed", "rolled"), [(7, "none"), (7, "part"), (2026, "all")])
+def test_api_pages_and_a_direct_count_agree_on_every_figure(seed, rolled, client_for):
     period = periods.named("2026-10")
     stats_scene(seed, period)
+    roll_up(period, rolled)
     api = client_for(role=Role.AUDITOR)
     page = Client()
     page.force_login(UserFactory(role=Role.AUDITOR))

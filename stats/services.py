@@ -1,0 +1,89 @@
+"""The daily aggregates of the statistics (``stats.models``), rolled up from the event tables.
+
+``refresh(since, until)`` counts each day of the range again, in one transaction: the day's rows are
+replaced whole and the day is marked rolled up (``RolledDay``), so a reader sees a day either as it was
+or as it is now, never half. It is idempotent: run twice, it writes the same rows.
+
+Freshness: the nightly job (``stats.refresh_statistics``, 00:40 Asia/Shanghai) rolls up the last
+``STATS_REFRESH_DAYS`` days (62 by default) up to yesterday; today is always counted from the events.
+Events are written at the moment they happen, so a closed day gains no new ones; what can still move is
+the record an event belongs to (a claim's basis is derived again at approval), and those days are
+counted again every night for two months. A longer history is rolled up once by hand:
+``manage.py refresh_statistics --since 2024-01-01``.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+
+from stats import selectors
+from stats.models import ClaimDay, DecisionDay, EligibilityDay, FilingDay, RolledDay
+from stats.periods import midnight
+
+log = logging.getLogger(__name__)
+BATCH = 2000
+
+
+def _day_rows(queryset, keys: dict, aggregates: dict, model) -> list:
+    """The queryset's aggregates by local day and ``keys``, as unsaved rows of ``model``."""
+    day = TruncDate("at", tzinfo=timezone.get_current_timezone())
+    rows = queryset.annotate(stats_day=day, **{f"key_{name}": expression for name, expression in keys.items()})
+    named = {f"figure_{code}": aggregate for code, aggregate in aggregates.items()}  # ``covered`` is a field too
+    rows = rows.values("stats_day", *(f"key_{name}" for name in keys)).annotate(**named).order_by()
+    built = []
+    for row in rows:
+        values = {name: row.pop(f"key_{name}") for name in keys}
+        values |= {code: row[f"figure_{code}"] or 0 for code in aggregates}
+        built.append(model(day=row["stats_day"], **values))
+    return built
+
+
+def refresh(since: datetime.date, until: datetime.date) -> dict[str, int]:
+    """Count the days from ``since`` to ``until`` (inclusive) again into the daily aggregates; the rows
+    written, by table."""
+    if until < since:
+        return {}
+    start, end = midnight(since), midnight(until + datetime.timedelta(days=1))
+    filings = _day_rows(
+        selectors.filing_events(start, end), selectors.FILING_DAY_KEYS, selectors.filing_aggregates(), FilingDay
+    )
+    claims = _day_rows(
+        selectors.claim_events(start, end), selectors.CLAIM_DAY_KEYS, selectors.claim_aggregates(), ClaimDay
+    )
+    answers = _day_rows(
+        selectors.eligibility_answers(start, end),
+        selectors.ELIGIBILITY_DAY_KEYS,
+        selectors.eligibility_aggregates(),
+        EligibilityDay,
+    )
+    decided = [DecisionDay(day=timezone.localdate(fact.pop("at")), **fact) for fact in selectors.decisions(start, end)]
+    days = [since + datetime.timedelta(days=n) for n in range((until - since).days + 1)]
+    now = timezone.now()
+    with transaction.atomic():
+        for model, rows in (
+            (FilingDay, filings),
+            (ClaimDay, claims),
+            (EligibilityDay, answers),
+            (DecisionDay, decided),
+        ):
+            model.objects.filter(day__gte=since, day__lte=until).delete()
+            model.objects.bulk_create(rows, batch_size=BATCH)
+        RolledDay.objects.filter(day__gte=since, day__lte=until).delete()
+        RolledDay.objects.bulk_create([RolledDay(day=day, rolled_at=now) for day in days], batch_size=BATCH)
+    written = {"days": len(days), "filings": len(filings), "claims": len(claims), "eligibility": len(answers)}
+    written["decisions"] = len(decided)
+    log.info("statistics rolled up from %s to %s: %s", since, until, written)
+    return written
+
+
+def refresh_recent(today: datetime.date | None = None) -> dict[str, int]:
+    """The nightly job: the last ``STATS_REFRESH_DAYS`` days up to yesterday."""
+    today = today or timezone.localdate()
+    days = settings.STATS_REFRESH_DAYS
+    return refresh(today - datetime.timedelta(days=days), today - datetime.timedelta(days=1))
