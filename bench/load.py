@@ -204,6 +204,15 @@ def export_memory(fmt: str = "csv") -> dict:
     return found
 
 
+def statistics_pages(url: str) -> dict:
+    """``bench.stats_pages`` on the big database: each statistics page's time, from the events and rolled up."""
+    run = subprocess.run([PY, "-m", "bench.stats_pages"], cwd=ROOT, env=django_env(url), capture_output=True, text=True)
+    if run.returncode:
+        print(f"bench.stats_pages failed:\n{run.stderr[-3000:]}", flush=True)
+        return {}
+    return json.loads(run.stdout.strip().splitlines()[-1])
+
+
 def main() -> None:
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is missing: apt-get install wrk")
@@ -296,6 +305,8 @@ def main() -> None:
     export = export_memory()
     print("export: 1,000,000 events to Excel (.xlsx)", flush=True)
     export_xlsx = export_memory("xlsx")
+    print("statistics: each page, a month and 12 months, from the events and rolled up", flush=True)
+    big_info["statistics"] = statistics_pages(big_url)
     text = render(rows, export, big_info, big, time.monotonic() - started, export_xlsx)
     print(text)
     (OUT / "load.txt").write_text(text + "\n")
@@ -330,6 +341,18 @@ def render(rows, export, info, big, elapsed, export_xlsx=None) -> str:
                 f"{measured.get('seconds', 0):>6.0f} s | peak RSS {measured.get('peak', 0):.0f} MB, "
                 f"growth {measured.get('growth', 0):.1f} MB |"
             )
+    pages = info.get("statistics", {})
+    for page in pages.get("rows", []):
+        lines.append(
+            f"| {page['label']:<52} | {page['median_ms']:>6,.0f} ms median, slowest {page['max_ms']:,.0f} ms |"
+        )
+    if pages:
+        lines.append(
+            f"| {'statistics: history rolled up (' + format(pages['rolled_days'], ',') + ' days)':<52} | "
+            f"{pages['rolled_seconds']:>6,.0f} s |"
+        )
+    rolled_pages = [page for page in pages.get("rows", []) if "rolled up" in page["label"]]
+    slowest_page = max((page["median_ms"] for page in rolled_pages), default=float("nan"))
     ours, naive = by[f"eligibility, our endpoint ({big:,})"], by[f"naive DRF generic view ({big:,})"]
     recorded = by[f"eligibility, record on, side by side ({big:,})"]
     unrecorded = by[f"eligibility, record off, side by side ({big:,})"]
@@ -364,6 +387,8 @@ def render(rows, export, info, big, elapsed, export_xlsx=None) -> str:
         f"{verdict(export.get('ok') and export.get('growth', 999) < 100)}",
         f"- xlsx export memory growth < 100 MB: {export_xlsx.get('growth', float('nan')):.1f} MB — "
         f"{verdict(export_xlsx.get('ok') and export_xlsx.get('growth', 999) < 100)}",
+        f"- statistics page < 1 s (rolled up, a month and 12 months, median): slowest {slowest_page:,.0f} ms — "
+        f"{verdict(bool(rolled_pages) and slowest_page < 1000)}",
         "",
         f"plans at {big:,} filings (EXPLAIN of the SQL our code sends):",
         *(f"- {name}: {plan}" for name, plan in info["plans"].items()),
