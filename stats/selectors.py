@@ -445,42 +445,42 @@ class Subject:
     def figure(self, code: str) -> Figure:
         return next(figure for figure in self.figures if figure.code == code)
 
-    def counted(self, period: Period, group_by: str | None) -> dict:
-        """{key: figures} (key None without ``group_by``): the rolled-up days from the daily aggregates, the
-        others from the events, added up."""
-        rolled = sorted(
-            RolledDay.objects.filter(day__gte=period.start, day__lte=period.end).values_list("day", flat=True)
-        )
+    def counted(self, period: Period, group_by: str | None) -> tuple[dict, dict]:
+        """The period's figures in total and {key: figures} by ``group_by`` (none without it): the rolled-up
+        days from the daily aggregates, the others from the events, added up. The total is the sum of the
+        groups (every event falls in one group, a missing value in the group None)."""
+        rolled = RolledDay.objects.filter(day__gte=period.start, day__lte=period.end).values_list("day", flat=True)
+        runs = unrolled(period, sorted(rolled))
         if self.code == "service":
-            return self._service(period, group_by, rolled)
+            return self._service(period, group_by, runs)
         parts = []
-        if rolled:
+        if len(runs) != 1 or runs[0] != (period.start, period.end + datetime.timedelta(days=1)):
             expression = self.groups[group_by][2] if group_by else None
             days = self.day_model.objects.filter(day__gte=period.start, day__lte=period.end)
             sums = {code: Sum(code) for code in self.aggregates()}
             parts.append(_grouped(days, expression, sums))
-        for start, end in unrolled(period, rolled):
+        for start, end in runs:
             expression = self.groups[group_by][1] if group_by else None
             parts.append(_grouped(self.events(midnight(start), midnight(end)), expression, self.aggregates()))
-        merged: dict = defaultdict(dict)
+        groups: dict = defaultdict(dict)
+        total: dict = {}
         for part in parts:
             for key, values in part.items():
                 for code, value in values.items():
-                    merged[key][code] = _add(merged[key].get(code), value)
-        if group_by is None:
-            merged.setdefault(None, {})
-        return dict(merged)
+                    groups[key][code] = _add(groups[key].get(code), value)
+                    total[code] = _add(total.get(code), value)
+        return total, (dict(groups) if group_by else {})
 
-    def _service(self, period: Period, group_by: str | None, rolled: list[datetime.date]) -> dict:
+    def _service(self, period: Period, group_by: str | None, runs) -> tuple[dict, dict]:
         facts = list(DecisionDay.objects.filter(day__gte=period.start, day__lte=period.end).values(*FACTS))
-        for start, end in unrolled(period, rolled):
+        for start, end in runs:
             facts += decisions(midnight(start), midnight(end))
+        if not group_by:
+            return _service_values(facts), {}
         by_key: dict = defaultdict(list)
         for fact in facts:
-            by_key[fact[self.groups[group_by][1]] if group_by else None].append(fact)
-        if group_by is None:
-            by_key.setdefault(None, [])
-        return {key: _service_values(group) for key, group in by_key.items()}
+            by_key[fact[self.groups[group_by][1]]].append(fact)
+        return _service_values(facts), {key: _service_values(group) for key, group in by_key.items()}
 
 
 def unrolled(period: Period, rolled: list[datetime.date]) -> list[tuple[datetime.date, datetime.date]]:
@@ -540,18 +540,20 @@ def table(subject: str, period: Period, group_by: str | None = None) -> Table:
     spec = SUBJECTS[subject]
     grouping = spec.groupings[group_by] if group_by else None
     previous_period = period.year_before()
-    totals = [_values(spec, spec.counted(p, None).get(None, {})) for p in (period, previous_period)]
+    (total, current), (previous_total, previous) = (
+        spec.counted(period, group_by),
+        spec.counted(previous_period, group_by),
+    )
     result = Table(
         subject=subject,
         period=period,
         previous_period=previous_period,
         grouping=grouping,
         figures=spec.figures,
-        total=Row(key=None, name=_("total"), current=totals[0], previous=totals[1]),
+        total=Row(key=None, name=_("total"), current=_values(spec, total), previous=_values(spec, previous_total)),
     )
     if grouping is None:
         return result
-    current, previous = spec.counted(period, group_by), spec.counted(previous_period, group_by)
     keys = set(current) | set(previous)
     names = grouping.names(keys)
     first = spec.figures[0].code
