@@ -42,6 +42,7 @@ def main() -> None:
 
     django.setup()
     from django.conf import settings
+    from django.core.management import call_command
     from django.db.models import Min
     from django.test import Client
     from django.utils import timezone
@@ -52,6 +53,7 @@ def main() -> None:
     from stats import periods, services
     from stats.models import RolledDay
 
+    call_command("collectstatic", "--noinput", verbosity=0)  # the production settings serve hashed names
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
     user, _created = User.objects.get_or_create(username="bench_statistics", defaults={"role": Role.AUDITOR})
     user.role, user.is_staff, user.is_active = Role.AUDITOR, True, True

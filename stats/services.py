@@ -19,6 +19,7 @@ import logging
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Value
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
@@ -30,17 +31,18 @@ log = logging.getLogger(__name__)
 BATCH = 2000
 
 
-def _day_rows(queryset, keys: dict, aggregates: dict, model) -> list:
-    """The queryset's aggregates by local day and ``keys``, as unsaved rows of ``model``."""
+def _day_rows(spec, start: datetime.datetime, end: datetime.datetime) -> list:
+    """The subject's aggregates of its events between two instants, by local day, for the total (grouping "",
+    key "") and for each grouping by its key, as unsaved rows of the subject's day table: one query each."""
     day = TruncDate("at", tzinfo=timezone.get_current_timezone())
-    rows = queryset.annotate(stats_day=day, **{f"key_{name}": expression for name, expression in keys.items()})
+    aggregates = spec.aggregates()
     named = {f"figure_{code}": aggregate for code, aggregate in aggregates.items()}  # ``covered`` is a field too
-    rows = rows.values("stats_day", *(f"key_{name}" for name in keys)).annotate(**named).order_by()
     built = []
-    for row in rows:
-        values = {name: row.pop(f"key_{name}") for name in keys}
-        values |= {code: row[f"figure_{code}"] or 0 for code in aggregates}
-        built.append(model(day=row["stats_day"], **values))
+    for grouping, expression in [("", Value("")), *((code, group[1]) for code, group in spec.groups.items())]:
+        rows = spec.events(start, end).annotate(stats_day=day, stats_key=expression)
+        for row in rows.values("stats_day", "stats_key").annotate(**named).order_by():
+            values = {code: row[f"figure_{code}"] or 0 for code in aggregates}
+            built.append(spec.day_model(day=row["stats_day"], grouping=grouping, key=row["stats_key"], **values))
     return built
 
 
@@ -50,34 +52,18 @@ def refresh(since: datetime.date, until: datetime.date) -> dict[str, int]:
     if until < since:
         return {}
     start, end = midnight(since), midnight(until + datetime.timedelta(days=1))
-    filings = _day_rows(
-        selectors.filing_events(start, end), selectors.FILING_DAY_KEYS, selectors.filing_aggregates(), FilingDay
-    )
-    claims = _day_rows(
-        selectors.claim_events(start, end), selectors.CLAIM_DAY_KEYS, selectors.claim_aggregates(), ClaimDay
-    )
-    answers = _day_rows(
-        selectors.eligibility_answers(start, end),
-        selectors.ELIGIBILITY_DAY_KEYS,
-        selectors.eligibility_aggregates(),
-        EligibilityDay,
-    )
+    tables = {name: _day_rows(selectors.SUBJECTS[name], start, end) for name in ("filings", "claims", "eligibility")}
     decided = [DecisionDay(day=timezone.localdate(fact.pop("at")), **fact) for fact in selectors.decisions(start, end)]
     days = [since + datetime.timedelta(days=n) for n in range((until - since).days + 1)]
     now = timezone.now()
+    writes = [(FilingDay, tables["filings"]), (ClaimDay, tables["claims"]), (EligibilityDay, tables["eligibility"])]
     with transaction.atomic():
-        for model, rows in (
-            (FilingDay, filings),
-            (ClaimDay, claims),
-            (EligibilityDay, answers),
-            (DecisionDay, decided),
-        ):
+        for model, rows in [*writes, (DecisionDay, decided)]:
             model.objects.filter(day__gte=since, day__lte=until).delete()
             model.objects.bulk_create(rows, batch_size=BATCH)
         RolledDay.objects.filter(day__gte=since, day__lte=until).delete()
         RolledDay.objects.bulk_create([RolledDay(day=day, rolled_at=now) for day in days], batch_size=BATCH)
-    written = {"days": len(days), "filings": len(filings), "claims": len(claims), "eligibility": len(answers)}
-    written["decisions"] = len(decided)
+    written = {"days": len(days), **{name: len(rows) for name, rows in tables.items()}, "decisions": len(decided)}
     log.info("statistics rolled up from %s to %s: %s", since, until, written)
     return written
 

@@ -48,6 +48,15 @@ def _share(part, whole):
     return round(part / whole, 4) if whole else None
 
 
+def _median(ordered: list[float]) -> float:
+    """statistics.median, but between the two middle values as PostgreSQL's percentile_cont interpolates
+    (low + (high - low) * 0.5): the same number, to the last bit of the float."""
+    if len(ordered) % 2:
+        return statistics.median(ordered)
+    low, high = ordered[len(ordered) // 2 - 1], ordered[len(ordered) // 2]
+    return low + (high - low) * 0.5
+
+
 def _window(period):
     start = timezone.make_aware(datetime.datetime.combine(period.start, datetime.time.min))
     end = timezone.make_aware(datetime.datetime.combine(period.end + datetime.timedelta(days=1), datetime.time.min))
@@ -152,7 +161,7 @@ def service(period) -> dict[str, dict]:
         claim_rounds = [r[5] for r in group if r[0] == "claim"]
         return {
             "decided": len(group),
-            "days_median": round(statistics.median(days), 1) if days else None,
+            "days_median": round(_median(days), 1) if days else None,
             "days_p90": round(days[math.ceil(0.9 * len(days)) - 1], 1) if days else None,
             "overdue": late,
             "overdue_share": _share(late, len(group)),

@@ -42,14 +42,17 @@ def test_a_rolled_up_day_is_read_from_its_aggregates_until_it_is_counted_again()
     submitted(day)
     submitted(day, filing_type="referral")
     assert new_filings(period) == 2
-    assert services.refresh(day, day)["filings"] == 2  # two rows: one per filing type
+    services.refresh(day, day)
+    by_type = dict(FilingDay.objects.filter(day=day, grouping="filing_type").values_list("key", "new"))
+    assert by_type == {"other_temporary": 1, "referral": 1}
+    assert FilingDay.objects.get(day=day, grouping="").new == 2  # the day's total
     assert new_filings(period) == 2
     submitted(day)  # written afterwards into the closed day: the aggregates do not know it yet
     assert new_filings(period) == 2
     services.refresh(day - DAY, day + DAY)
     assert new_filings(period) == 3
     services.refresh(day - DAY, day + DAY)  # idempotent
-    assert new_filings(period) == 3 and FilingDay.objects.filter(day=day).count() == 2
+    assert new_filings(period) == 3 and FilingDay.objects.filter(day=day, grouping="filing_type").count() == 2
     assert set(RolledDay.objects.values_list("day", flat=True)) == {day - DAY, day, day + DAY}
 
 
