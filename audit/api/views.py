@@ -68,9 +68,12 @@ class AuditEventsView(APIView):
     )
     def get(self, request):
         filters, cursor, size = self.filters(request)
-        if request.query_params.get("format") == "csv":  # before exportAuditEvents: still answered
+        # The format negotiated, by ?format= or by the Accept header (an Accept: text/csv alone once got an
+        # empty answer: the renderer was chosen, the rows were not written).
+        chosen = request.accepted_renderer.format
+        if chosen == "csv":  # before exportAuditEvents: still answered
             return exports.events_csv(filters)
-        if request.query_params.get("format") == "xlsx":  # the same rows as exportAuditEventsXlsx
+        if chosen == "xlsx":  # the same rows as exportAuditEventsXlsx
             return exports.events_xlsx(filters)
         rows, following = selectors.event_page(filters=filters, cursor=cursor, size=size)
         return Response(

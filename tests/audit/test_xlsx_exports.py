@@ -291,6 +291,17 @@ def test_the_excel_export_operation_answers_the_feeds_workbook(world, auditor):
     assert len(exported) > 1
 
 
+@pytest.mark.parametrize(("accept", "content_type"), [("text/csv", "text/csv"), (CONTENT_TYPE, CONTENT_TYPE)])
+def test_the_feed_answers_the_file_its_accept_header_asks_for(world, auditor, accept, content_type):
+    """Without ?format=, the Accept header chooses the file: the rows are in it (it was once empty)."""
+    response = auditor.get(EVENTS_API, {"record_type": "claim"}, HTTP_ACCEPT=accept)
+    assert response.status_code == 200 and response["Content-Type"].startswith(content_type)
+    if accept == "text/csv":
+        assert world["claim"].reference in b"".join(response.streaming_content).decode("utf-8-sig")
+    else:
+        assert world["claim"].reference in str([[c.value for c in row] for row in xlsx_table(response)])
+
+
 @pytest.mark.parametrize("url", [f"{EVENTS_API}?format=xlsx", f"{EVENTS_API}xlsx/"])
 def test_a_counter_is_refused_the_workbook_in_json(counter, url):
     response = counter.get(url)
