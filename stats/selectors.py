@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import connection
-from django.db.models import Aggregate, Avg, Count, DecimalField, F, FloatField, Min, OuterRef, Q, Subquery, Sum, Value
+from django.db.models import Count, DecimalField, F, Min, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.fields.json import KeyTextTransform, KeyTransform
 from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
@@ -440,7 +440,7 @@ class Subject:
             return self._service(period, group_by, runs)
         parts = []
         if len(runs) != 1 or runs[0] != (period.start, period.end + datetime.timedelta(days=1)):
-            days = self.day_model.objects.filter(grouping=group_by or "", day__gte=period.start, day__lte=period.end)
+            days = _rolled_rows(self.day_model, period, runs).filter(grouping=group_by or "")
             sums = {code: Sum(code) for code in self.aggregates()}
             parts.append(_grouped(days, F("key") if group_by else None, sums))
         for start, end in runs:
@@ -457,17 +457,13 @@ class Subject:
 
     def _service(self, period: Period, group_by: str | None, runs) -> tuple[dict, dict]:
         field = self.groups[group_by][1] if group_by else None
-        rolled = DecisionDay.objects.filter(day__gte=period.start, day__lte=period.end)
-        if not runs and connection.vendor == "postgresql":
-            # Every day rolled up: the database takes the medians, never sending every decision here.
-            total = _decision_aggregates(rolled.aggregate(**DECISION_AGGREGATES))
-            if not field:
-                return total, {}
-            groups = rolled.values(field).annotate(**DECISION_AGGREGATES).order_by()
-            return total, {row.pop(field): _decision_aggregates(row) for row in groups}
-        facts = list(rolled.values(*FACTS))
-        for start, end in runs:
-            facts += decisions(midnight(start), midnight(end))
+        rolled = _rolled_rows(DecisionDay, period, runs)
+        live = [fact for start, end in runs for fact in decisions(midnight(start), midnight(end))]
+        if connection.vendor == "postgresql" and len(live) <= LIVE_DECISIONS_SENT:
+            # The database takes the medians over the rolled-up decisions and the few live ones sent with the
+            # query, never sending every decision of the period here.
+            return _decision_aggregates_in_sql(rolled, live, field)
+        facts = [*rolled.values(*FACTS), *live]
         if not field:
             return _service_values(facts), {}
         by_key: dict = defaultdict(list)
@@ -476,30 +472,59 @@ class Subject:
         return _service_values(facts), {key: _service_values(group) for key, group in by_key.items()}
 
 
-class PercentileCont(Aggregate):
-    """PostgreSQL's interpolated percentile (the median at 0.5: the middle value, or between the two middle)."""
-
-    function = "PERCENTILE_CONT"
-    template = "%(function)s(%(fraction)s) WITHIN GROUP (ORDER BY %(expressions)s)"
-    output_field = FloatField()
-
-    def __init__(self, expression, fraction: float, **extra):
-        super().__init__(expression, fraction=float(fraction), **extra)
+def _rolled_rows(model, period: Period, runs):
+    """The day table's rows of the period's days that were read as rolled up: the days of ``runs`` (counted
+    from the events) left out, so a refresh committing meanwhile cannot make a day count twice."""
+    rows = model.objects.filter(day__gte=period.start, day__lte=period.end)
+    for start, end in runs:
+        rows = rows.exclude(day__gte=start, day__lt=end)
+    return rows
 
 
-class PercentileDisc(PercentileCont):
-    """PostgreSQL's percentile by nearest rank: the first value whose share at or below it reaches the fraction."""
+# A period's live decisions (days not rolled up) are sent along with the percentile query up to this many;
+# past it (a long history never rolled up) every decision is counted here instead.
+LIVE_DECISIONS_SENT = 20_000
 
-    function = "PERCENTILE_DISC"
 
-
-DECISION_AGGREGATES = {
-    "decided": Count("id"),
-    "days_median": PercentileCont("days", 0.5),
-    "days_p90": PercentileDisc("days", 0.9),
-    "overdue": Count("id", filter=Q(overdue=True)),
-    "rounds_per_claim": Avg("rounds", filter=Q(desk="claim")),
-}
+def _decision_aggregates_in_sql(rolled, live: list[dict], field: str | None) -> tuple[dict, dict]:
+    """PostgreSQL: the service figures of the rolled-up decisions together with ``live`` ones, in total and by
+    ``field`` (desk or actor_label), in one query (GROUPING SETS). The live values travel as parameters,
+    computed here as everywhere else, so the medians are over exactly the same numbers."""
+    rolled_sql, rolled_params = rolled.values_list(*FACTS).query.sql_with_params()
+    facts_sql, params = f"SELECT * FROM ({rolled_sql}) AS rolled", list(rolled_params)
+    if live:
+        row = "(%s::varchar, %s::varchar, %s::float8, %s::boolean, %s::integer)"
+        facts_sql += f" UNION ALL SELECT * FROM (VALUES {', '.join([row] * len(live))}) AS live"
+        params += [fact[name] for fact in live for name in FACTS]
+    figures = (
+        "COUNT(*), PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY days), "
+        "PERCENTILE_DISC(0.9) WITHIN GROUP (ORDER BY days), COUNT(*) FILTER (WHERE overdue), "
+        "AVG(rounds) FILTER (WHERE desk = 'claim')"
+    )
+    source = f"FROM ({facts_sql}) AS facts({', '.join(FACTS)})"
+    if field:  # a code's own column name (desk, actor_label), never the caller's text
+        sql = f"SELECT {field}, GROUPING({field}), {figures} {source} GROUP BY GROUPING SETS ((), ({field}))"
+    else:
+        sql = f"SELECT NULL, 1, {figures} {source}"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        found = cursor.fetchall()
+    total, groups = _service_values([]), {}
+    for key_value, is_total, decided, median_days, p90, overdue, rounds in found:
+        values = _decision_aggregates(
+            {
+                "decided": decided,
+                "days_median": median_days,
+                "days_p90": p90,
+                "overdue": overdue,
+                "rounds_per_claim": rounds,
+            }
+        )
+        if is_total:
+            total = values
+        else:
+            groups[key_value] = values
+    return total, groups
 
 
 def _decision_aggregates(row: dict) -> dict:

@@ -82,3 +82,29 @@ def test_the_nightly_job_is_a_registered_task_on_the_schedule():
     job = PeriodicTask.objects.get(name="refresh_statistics")
     assert job.task == "stats.refresh_statistics" and job.task in celery_app.tasks and job.enabled
     assert (job.crontab.minute, job.crontab.hour, str(job.crontab.timezone)) == ("40", "0", "Asia/Shanghai")
+
+
+@pytest.mark.parametrize("subject", ["filings", "service"])
+def test_a_refresh_committing_while_a_page_reads_counts_no_day_twice(subject, monkeypatch):
+    """The page reads which days are rolled up, then their rows: a refresh of more days between the two
+    reads must not make those days count from the events and from their new rows both."""
+    from tests.audit.decided import filing_decided
+
+    period = periods.named("2026-11")
+    for number in range(1, 30, 3):
+        day = datetime.date(2026, 11, number)
+        submitted(day)
+        filing_decided("approve", at_noon(day), "staff:rev")
+    services.refresh(datetime.date(2026, 11, 1), datetime.date(2026, 11, 15))
+    first = "new" if subject == "filings" else "decided"
+    expected = selectors.table(subject, period).total.current[first]
+    assert expected == 10
+    read_runs = selectors.unrolled
+
+    def runs_then_refresh(*args):
+        runs = read_runs(*args)
+        services.refresh(datetime.date(2026, 11, 1), datetime.date(2026, 11, 30))  # the nightly job, meanwhile
+        return runs
+
+    monkeypatch.setattr(selectors, "unrolled", runs_then_refresh)
+    assert selectors.table(subject, period).total.current[first] == expected
