@@ -27,6 +27,7 @@ from config.actors import Actor, Capacity, actor_of
 from config.csv import csv_response
 from config.errors import ApplicationError, PermissionRefused
 from config.files import document_response
+from config.personal import mask_free_text
 from config.xlsx import xlsx_response
 
 
@@ -77,7 +78,8 @@ class DocumentDownloadMixin:
 def field_column(model, path: str) -> tuple[str, Callable]:
     """An export column of a (possibly related, ``person__name``) field: its label, its shown value.
 
-    A choice is shown by its label, a yes or no as 是 or 否, and a related row with a name by its name (a
+    A choice is shown by its label, a yes or no as 是 or 否, typed text with its identifiers masked
+    (``config.personal.mask_free_text``), and a related row with a name by its name (a
     channel, a region: read once per row referred to during the export); the stored code is also given by
     ``value.code``,
     which ``CSVExportMixin`` appends after the named columns, for machines.
@@ -119,6 +121,10 @@ def field_column(model, path: str) -> tuple[str, Callable]:
         if isinstance(field, models.BooleanField):
             shown = getattr(record, name)
             return None if shown is None else (gettext("Yes") if shown else gettext("No"))
+        if isinstance(field, models.CharField | models.TextField):
+            # Typed text (an institution's name, a payment reference, a reason) leaves with every identifier
+            # in it masked, as the event and decision exports do.
+            return mask_free_text(getattr(record, name))
         return getattr(record, name)
 
     if field.choices or named_relation or isinstance(field, models.BooleanField):

@@ -528,7 +528,8 @@ def _on_reject(claim: Claim, step: Step) -> None:
 
 
 def _on_pay(claim: Claim, step: Step) -> None:
-    payment_reference = (step.params.get("payment_reference") or "").strip()
+    # Stored with any identifier typed into it masked, as reasons are: a bank's reference may name the payee.
+    payment_reference = mask_free_text((step.params.get("payment_reference") or "").strip())
     if not payment_reference:
         raise ValidationFailed(_("Give the payment reference."), errors={"payment_reference": [_("Required.")]})
     claim.payment_reference, claim.paid_at = payment_reference, step.now
