@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import math
 import re
 import tempfile
 import unicodedata
@@ -105,6 +106,8 @@ def write_cell(sheet, row: int, col: int, value, formats: dict) -> None:
         sheet.write_datetime(row, col, instant.replace(tzinfo=None), formats["datetime"])
     elif isinstance(value, datetime.date):
         sheet.write_datetime(row, col, value, formats["date"])
+    elif isinstance(value, Decimal | float) and not math.isfinite(value):
+        sheet.write_string(row, col, str(value))  # NaN or infinity: no Excel number, said as the CSV says it
     elif isinstance(value, Decimal):
         sheet.write_number(row, col, float(value), formats["money"])
     elif isinstance(value, int | float):

@@ -1,5 +1,6 @@
 """The statistics pages' choice of period and grouping: a recent month, quarter or year from a list, or a start and
-an end; parsed by ``stats.periods`` like the API's parameters, so both refuse the same input the same way."""
+an end; parsed by ``stats.periods`` like the API's parameters, so both take and refuse the same input the same
+way (a period outside the list, from a bookmarked address, is shown and taken as well)."""
 
 from __future__ import annotations
 
@@ -43,8 +44,16 @@ def recent_periods(today: datetime.date | None = None) -> list[tuple[str, list[t
     ]
 
 
+class PeriodField(forms.ChoiceField):
+    """A select of recent periods that takes any period ``stats.periods`` reads (the form's ``clean`` parses it,
+    with the API's messages): the list only suggests."""
+
+    def valid_value(self, value) -> bool:
+        return True
+
+
 class StatisticsForm(forms.Form):
-    period = forms.ChoiceField(label=_("period"), required=False)
+    period = PeriodField(label=_("period"), required=False)
     period_from = forms.DateField(label=_("or from"), required=False, validators=[within_years], widget=DAY)
     period_to = forms.DateField(label=_("to (inclusive)"), required=False, validators=[within_years], widget=DAY)
     group_by = forms.ChoiceField(label=_("group by"), required=False)
@@ -57,7 +66,17 @@ class StatisticsForm(forms.Form):
         if "group_by" not in data:
             data["group_by"] = DEFAULT_GROUPS[subject]
         super().__init__(data, *args, **kwargs)
-        self.fields["period"].choices = [("", _("from–to below")), *recent_periods()]
+        suggested = recent_periods()
+        listed = {code for _kind, options in suggested for code, _name in options}
+        try:
+            named = periods.named(self.data["period"]) if self.data.get("period") else None
+        except ValidationFailed:
+            named = None  # the form's clean() says why
+        if named is not None:
+            self.data["period"] = named.code  # ２０２６－１１ and 2026-11 are one period, chosen in the list
+            if named.code not in listed:  # a period of its own (a bookmark): shown as chosen
+                suggested.insert(0, (_("chosen"), [(named.code, named.name)]))
+        self.fields["period"].choices = [("", _("from–to below")), *suggested]
         groupings = SUBJECTS[subject].groupings
         self.fields["group_by"].choices = [("", _("total only")), *((code, g.label) for code, g in groupings.items())]
 

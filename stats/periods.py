@@ -10,6 +10,7 @@ from __future__ import annotations
 import calendar
 import datetime
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from django.utils import timezone
@@ -20,7 +21,7 @@ from config.errors import ValidationFailed
 # At most five years in one answer: the figures of a longer span are read a year at a time.
 LONGEST_YEARS = 5
 EARLIEST_YEAR, LATEST_YEAR = 2000, 2100
-PERIOD = re.compile(r"^(?P<year>\d{4})(?:-(?:(?P<month>\d{1,2})|[Qq](?P<quarter>[1-4])))?$")
+PERIOD = re.compile(r"^(?P<year>[0-9]{4})(?:-(?:(?P<month>[0-9]{1,2})|[Qq](?P<quarter>[1-4])))?$")
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,14 @@ class Period:
             end = end.replace(day=calendar.monthrange(end.year, end.month)[1])
         return Period(start, end, f"{start.isoformat()}..{end.isoformat()}")
 
+    def so_far(self, today: datetime.date | None = None) -> Period:
+        """The period's days up to today: itself when it has ended, else from its start to today (a month still
+        running is compared with as many days of the year before, not with the whole of that month)."""
+        today = today or timezone.localdate()
+        if self.end <= today or self.start > today:
+            return self
+        return Period(self.start, today, f"{self.start.isoformat()}..{today.isoformat()}")
+
     def instants(self) -> tuple[datetime.datetime, datetime.datetime]:
         """[first instant, first instant after) in the bureau's time zone: what event times are compared with."""
         return midnight(self.start), midnight(self.end + datetime.timedelta(days=1))
@@ -81,7 +90,7 @@ def last_month(today: datetime.date | None = None) -> Period:
 
 def named(code: str) -> Period:
     """2026-11, 2026-Q4 or 2026 as a period; ValidationFailed naming ``period`` otherwise."""
-    match = PERIOD.match(code.strip())
+    match = PERIOD.match(unicodedata.normalize("NFKC", code).strip())  # ２０２６－１１ reads as 2026-11
     if not match:
         raise _invalid("period", _("Name a month (2026-11), a quarter (2026-Q4) or a year (2026)."))
     year = int(match["year"])

@@ -10,8 +10,10 @@ Four subjects, each a fixed list of figures (``Figure``) and of the ways to grou
   (median, 90th percentile, in days), how many came after their due date, and 补正 rounds per claim;
 - **eligibility**: the answers given to hospitals, covered or not, by destination and by reason.
 
-A figure counts *events in the period*, never the state of records now, so a month's figures do not move
-when a record changes later, and the figures of two periods add up to those of both. The API
+A figure counts *events in the period*, never the state of records now: a record changing state later adds to
+a later period, and the counts of two periods add up to those of both. An event is grouped, and its money
+read, by its record as it is when the day is counted (live today; each night for the days rolled up, the last
+62 days again): a claim's basis derived again at approval moves its earlier events to the new basis. The API
 (``stats.api``), the admin pages and the Excel exports all call ``table``: they cannot disagree.
 
 Where they are read from: the days a refresh has rolled up (``stats.models.RolledDay``, nightly for the days
@@ -97,6 +99,11 @@ class Table:
     figures: list[Figure]
     total: Row
     rows: list[Row] = field(default_factory=list)
+
+    @property
+    def running(self) -> bool:
+        """The period has not ended: its figures are those up to today, compared with as many days."""
+        return self.period.so_far() != self.period
 
 
 def _choices(choices) -> Callable[[set], dict]:
@@ -276,9 +283,14 @@ SERVICE_FIGURES = [
         "days_median",
         gettext_lazy("days to decision (median)"),
         Unit.DAYS,
-        gettext_lazy("Calendar days from the record's first submission to the decision."),
+        gettext_lazy("Days of 24 hours from the record's first submission to the decision."),
     ),
-    Figure("days_p90", gettext_lazy("days to decision (90th percentile)"), Unit.DAYS),
+    Figure(
+        "days_p90",
+        gettext_lazy("days to decision (90th percentile)"),
+        Unit.DAYS,
+        gettext_lazy("Nine in ten decisions took at most this long."),
+    ),
     Figure("overdue", gettext_lazy("decided after the due date"), Unit.COUNT),
     Figure("overdue_share", gettext_lazy("share decided late"), Unit.SHARE),
     Figure(
@@ -596,7 +608,9 @@ def table(subject: str, period: Period, group_by: str | None = None) -> Table:
     ``group_by``, one of the subject's groupings) by group: the groups either period has, the biggest first."""
     spec = SUBJECTS[subject]
     grouping = spec.groupings[group_by] if group_by else None
-    previous_period = period.year_before()
+    # A period still running is compared with as many days of the year before (2026-12-01..04 with
+    # 2025-12-01..04), not with the whole of that month.
+    previous_period = period.so_far().year_before()
     (total, current), (previous_total, previous) = (
         spec.counted(period, group_by),
         spec.counted(previous_period, group_by),

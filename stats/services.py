@@ -2,7 +2,8 @@
 
 ``refresh(since, until)`` counts each day of the range again, in one transaction: the day's rows are
 replaced whole and the day is marked rolled up (``RolledDay``), so a reader sees a day either as it was
-or as it is now, never half. It is idempotent: run twice, it writes the same rows.
+or as it is now, never half (a long range goes a month per transaction, its memory bounded by a month's
+rows). It is idempotent: run twice, it writes the same rows.
 
 Freshness: the nightly job (``stats.refresh_statistics``, 00:40 Asia/Shanghai) rolls up the last
 ``STATS_REFRESH_DAYS`` days (62 by default) up to yesterday; today is always counted from the events.
@@ -46,11 +47,23 @@ def _day_rows(spec, start: datetime.datetime, end: datetime.datetime) -> list:
     return built
 
 
+# A long range is counted a month at a time, each in its own transaction: memory stays bounded by a month's rows.
+CHUNK_DAYS = 31
+
+
 def refresh(since: datetime.date, until: datetime.date) -> dict[str, int]:
     """Count the days from ``since`` to ``until`` (inclusive) again into the daily aggregates; the rows
     written, by table."""
-    if until < since:
-        return {}
+    written: dict[str, int] = {}
+    while since <= until:
+        last = min(until, since + datetime.timedelta(days=CHUNK_DAYS - 1))
+        for name, count in _refresh_chunk(since, last).items():
+            written[name] = written.get(name, 0) + count
+        since = last + datetime.timedelta(days=1)
+    return written
+
+
+def _refresh_chunk(since: datetime.date, until: datetime.date) -> dict[str, int]:
     start, end = midnight(since), midnight(until + datetime.timedelta(days=1))
     tables = {name: _day_rows(selectors.SUBJECTS[name], start, end) for name in ("filings", "claims", "eligibility")}
     decided = [DecisionDay(day=timezone.localdate(fact.pop("at")), **fact) for fact in selectors.decisions(start, end)]

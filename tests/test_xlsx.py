@@ -144,3 +144,10 @@ def test_the_workbook_is_written_to_a_temporary_file_not_held_in_memory():
     assert response.file_to_stream.fileno() >= 0  # a file on disk the response reads and closes
     response.close()
     assert response.file_to_stream.closed
+
+
+def test_a_number_excel_cannot_hold_is_written_as_its_text():
+    row = [float("nan"), float("inf"), Decimal("NaN"), Decimal("-Infinity")]
+    response = xlsx_response(filename="t.xlsx", header=["a", "b", "c", "d"], rows=[row])
+    cells = [cell.value for cell in list(workbook(response).active.iter_rows(min_row=2, max_row=2))[0]]
+    assert cells == ["nan", "inf", "NaN", "-Infinity"]

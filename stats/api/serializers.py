@@ -9,16 +9,19 @@ from rest_framework import serializers
 from config.api.inputs import QueryInputSerializer, bound_dates
 from stats.selectors import SUBJECTS, Subject, Unit
 
+SHARE_NOTE = _("0 to 1; null when nothing to divide.")
+NULL_NOTE = _("Null when there is nothing to count.")
+
 
 def _figure_field(figure) -> serializers.Field:
-    help_text = f"{figure.label}. {figure.help}" if figure.help else str(figure.label)
+    text = " ".join(str(part) for part in (figure.label, figure.help) if part)
     if figure.unit == Unit.COUNT:
-        return serializers.IntegerField(help_text=help_text)
+        return serializers.IntegerField(help_text=text)
     if figure.unit == Unit.MONEY:
-        return serializers.DecimalField(max_digits=16, decimal_places=2, help_text=f"{help_text} (yuan)")
+        return serializers.DecimalField(max_digits=16, decimal_places=2, help_text=text)
     if figure.unit == Unit.SHARE:
-        return serializers.FloatField(allow_null=True, help_text=f"{help_text}. 0 to 1; null when nothing to divide.")
-    return serializers.FloatField(allow_null=True, help_text=f"{help_text}. Null when nothing was decided.")
+        return serializers.FloatField(allow_null=True, help_text=f"{text} {SHARE_NOTE}")
+    return serializers.FloatField(allow_null=True, help_text=f"{text} {NULL_NOTE}")
 
 
 def _name(subject: Subject) -> str:
@@ -70,7 +73,9 @@ def answer_serializer(subject: Subject) -> type[serializers.Serializer]:
         {
             "period": PeriodSerializer(),
             "compared_with": PeriodSerializer(source="previous_period"),
-            "group_by": serializers.CharField(source="grouping.code", allow_null=True, default=None),
+            "group_by": serializers.ChoiceField(
+                choices=list(subject.groupings), source="grouping.code", allow_null=True, default=None
+            ),
             "total": row(),
             "groups": row(many=True, source="rows"),
         },

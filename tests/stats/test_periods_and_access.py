@@ -12,7 +12,7 @@ from django.urls import reverse
 from accounts.choices import Role
 from config.errors import ValidationFailed
 from stats import periods
-from tests.factories import PersonFactory, UserFactory
+from tests.factories import PersonFactory, UserFactory, referring_hospital
 
 D = datetime.date
 
@@ -115,6 +115,7 @@ def test_only_auditors_and_administrators_read_the_statistics_api(subject, clien
         client_for(role=Role.COUNTER),
         client_for(role=Role.REVIEWER),
         client_for(channel="xm_wechat"),
+        client_for(channel="hospital", institution=referring_hospital()),
         client_for(person=PersonFactory()),
     ):
         answer = caller.get(url, {"period": "2026-11"})
@@ -136,3 +137,30 @@ def test_the_desks_see_no_statistics_page_nor_its_exports(model):
                 assert answer.status_code == 403
         index = client.get(reverse("admin:index")).content.decode()
         assert (f"/admin/stats/{model}/" in index) is allowed, role
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("given", "code"), [("2021", "2021"), ("２０２６－１１", "2026-11"), ("2024-q3", "2024-Q3")])
+def test_the_page_and_the_api_take_the_same_periods_beyond_the_list(given, code, client_for):
+    """A bookmarked period older than the list's, full-width digits, a lower-case q: taken by both alike."""
+    answer = client_for(role=Role.AUDITOR).get("/api/v1/stats/claims/", {"period": given})
+    assert answer.status_code == 200 and answer.json()["period"]["code"] == code
+    page = Client()
+    page.force_login(UserFactory(role=Role.AUDITOR))
+    shown = page.get(reverse("admin:stats_claimstatistics_changelist"), {"period": given})
+    assert shown.context["table"].period.code == code
+    assert f'<option value="{code}" selected>' in shown.content.decode()
+
+
+@pytest.mark.django_db
+def test_digits_of_other_scripts_are_not_a_year(client_for):
+    answer = client_for(role=Role.AUDITOR).get("/api/v1/stats/claims/", {"period": "٢٠٢٦"})
+    assert answer.status_code == 400 and list(answer.json()["errors"]) == ["period"]
+
+
+def test_a_running_period_is_compared_with_as_many_days_a_year_before():
+    running = periods.named("2026-12")
+    assert running.so_far(D(2026, 12, 4)).year_before().code == "2025-12-01..2025-12-04"
+    ended = periods.named("2026-11")
+    assert ended.so_far(D(2026, 12, 4)) is ended
+    assert periods.named("2027").so_far(D(2026, 12, 4)).code == "2027"  # not begun: as it is
