@@ -608,11 +608,11 @@ def table(subject: str, period: Period, group_by: str | None = None) -> Table:
     ``group_by``, one of the subject's groupings) by group: the groups either period has, the biggest first."""
     spec = SUBJECTS[subject]
     grouping = spec.groupings[group_by] if group_by else None
-    # A period still running is compared with as many days of the year before (2026-12-01..04 with
-    # 2025-12-01..04), not with the whole of that month.
+    # A period still running is counted up to today (no event lies ahead) and compared with as many days of
+    # the year before (2026-12-01..04 with 2025-12-01..04), not with the whole of that month.
     previous_period = period.so_far().year_before()
     (total, current), (previous_total, previous) = (
-        spec.counted(period, group_by),
+        spec.counted(period.so_far(), group_by),
         spec.counted(previous_period, group_by),
     )
     result = Table(
