@@ -40,6 +40,7 @@ def statistics_view(subject: str):
         tags=["stats"],
         description=(
             f"The figures of {subject} in a period and the same days a year before; by group with `group_by`. "
+            "A period still running is counted up to today and compared with as many days a year before. "
             "A period of more than five years, an end before the start or an unknown group: 400 naming the "
             "parameter. Auditors and administrators only."
         ),
