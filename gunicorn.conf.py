@@ -14,7 +14,12 @@ timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = 30
 # Restart a worker now and then, so a slow leak never grows without bound.
 max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "2000"))
-max_requests_jitter = 200
+max_requests_jitter = int(os.environ.get("GUNICORN_MAX_REQUESTS_JITTER", "200"))
+# Load the application (Django, every URL and view: ``config.wsgi``) once in the master and fork workers from
+# it: a worker restarted by max_requests is serving within milliseconds, where loading Django again made the
+# requests queued behind it wait (p99 40–60 × p50 under sustained load). No database connection is opened
+# in the master (``pre_fork`` makes sure), so no worker inherits one: each opens its own.
+preload_app = os.environ.get("GUNICORN_PRELOAD", "true").lower() not in ("0", "false", "no")
 
 logger_class = "config.gunicorn_logging.MaskingLogger"
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
@@ -36,3 +41,18 @@ def post_worker_init(worker):
     a worker would write no access log and no error log at all. The filter stays.
     """
     worker.log.setup(worker.cfg)
+
+
+def when_ready(server):
+    """The master's loggers back too: loading the application before forking (``preload_app``) configured
+    Django's LOGGING in the master, which took gunicorn's handlers off ``gunicorn.error``; without this the
+    master would log nothing of its workers (booted, restarted, timed out, killed)."""
+    server.log.setup(server.cfg)
+
+
+def pre_fork(server, worker):
+    """In the master, before each fork: close any database connection it holds (loading the application opens
+    none; a future import that did would otherwise hand one socket to every worker)."""
+    from django.db import connections
+
+    connections.close_all()
