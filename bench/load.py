@@ -32,6 +32,24 @@ PORT = 8431
 SMALL = 10_000
 # Rounds of our eligibility with and without the record of answers (alternating; see main).
 RECORD_ROUNDS = int(os.environ.get("BENCH_RECORD_ROUNDS", "5"))
+# The sustained rows: long enough for every worker to be restarted by max_requests several times.
+SUSTAINED = os.environ.get("BENCH_SUSTAINED", "60s")
+# BENCH_ONLY=sustained: the calibration and the sustained rows alone (a quick check of the server's restarts).
+ONLY = os.environ.get("BENCH_ONLY", "")
+CALIBRATION_STEPS = 5_000_000
+
+
+def calibration() -> float:
+    """Seconds a fixed pure-Python loop takes here (the best of three): tables of machines of different speeds
+    are compared through it."""
+    best = float("inf")
+    for _round in range(3):
+        started = time.perf_counter()
+        total = 0
+        for step in range(CALIBRATION_STEPS):
+            total += step * step % 7
+        best = min(best, time.perf_counter() - started)
+    return best
 
 
 def db_url(filings: int) -> str:
@@ -151,7 +169,9 @@ def serve_and_load(app: str, env: dict, paths_file: Path, auth: str, path_prefix
     return serve_side_by_side([(app, env)], paths_file, auth, path_prefix)[0]
 
 
-def serve_side_by_side(servers: list[tuple[str, dict]], paths_file: Path, auth: str, path_prefix: str = "") -> list:
+def serve_side_by_side(
+    servers: list[tuple[str, dict]], paths_file: Path, auth: str, path_prefix: str = "", duration: str | None = None
+) -> list:
     """Serve each (app, env) with its own gunicorn on its own port and load them all at once, each with
     ``CONNECTIONS`` divided among them; return wrk's numbers for each, in order.
 
@@ -172,12 +192,29 @@ def serve_side_by_side(servers: list[tuple[str, dict]], paths_file: Path, auth: 
             _result(warm)
         connections = max(int(CONNECTIONS) // len(servers), 1)
         threads = "-t2" if len(servers) == 1 else "-t1"
-        runs = [_wrk(port, rotated, auth, threads, f"-c{connections}", f"-d{DURATION}") for port in ports]
+        runs = [_wrk(port, rotated, auth, threads, f"-c{connections}", f"-d{duration or DURATION}") for port in ports]
         return [_result(run) for run in runs]
     finally:
         for proc in procs:
             _stop(proc)
         log.close()
+
+
+def sustained(url: str, paths: Path, auth: str, preload: bool) -> dict:
+    """Our eligibility for ``SUSTAINED`` with the production recycling (max_requests 2,000 ± 200: each worker
+    restarts every few seconds at this rate), the application loaded before forking or not; the restarts are
+    counted in the server's log."""
+    log_file = OUT / "gunicorn.log"
+    before = log_file.read_text().count("Autorestarting worker") if log_file.exists() else 0
+    # INFO: gunicorn says "Autorestarting worker" at that level.
+    env = {**django_env(url), "GUNICORN_PRELOAD": "true" if preload else "false", "LOG_LEVEL": "INFO"}
+    for name in ("GUNICORN_MAX_REQUESTS",):
+        env.pop(name, None)  # the shipped configuration's recycling
+    result = serve_side_by_side(
+        [("config.wsgi:application", env)], paths, auth, "/api/v1/eligibility/", duration=SUSTAINED
+    )[0]
+    result["restarts"] = log_file.read_text().count("Autorestarting worker") - before
+    return result
 
 
 def export_memory(fmt: str = "csv") -> dict:
@@ -220,6 +257,17 @@ def main() -> None:
     (OUT / "gunicorn.log").write_text("")
     started = time.monotonic()
     big = int(os.environ.get("BENCH_FILINGS", "2000000"))
+    seconds = calibration()
+    print(f"calibration: a pure-Python loop of {CALIBRATION_STEPS:,} steps in {seconds:.2f} s", flush=True)
+    if ONLY == "sustained":
+        big_url = ensure_data(big)
+        big_info = prepare(big_url, f"load_{big}")
+        key, big_dir = f"Api-Key {big_info['key']}", OUT / f"load_{big}"
+        rows = sustained_rows(big_url, big_dir, key, big)
+        text = render_sustained(rows, seconds)
+        print(text)
+        (OUT / "sustained.txt").write_text(text + "\n")
+        return
     big_url, small_url = ensure_data(big), ensure_data(SMALL)
     big_info, small_info = prepare(big_url, f"load_{big}"), prepare(small_url, f"load_{SMALL}")
     key, token = f"Api-Key {big_info['key']}", f"Token {big_info['token']}"
@@ -305,11 +353,48 @@ def main() -> None:
     export = export_memory()
     print("export: 1,000,000 events to Excel (.xlsx)", flush=True)
     export_xlsx = export_memory("xlsx")
+    big_info["sustained"] = sustained_rows(big_url, big_dir, key, big)
+    big_info["calibration"] = seconds
     print("statistics: each page, a month and 12 months, from the events and rolled up", flush=True)
     big_info["statistics"] = statistics_pages(big_url)
     text = render(rows, export, big_info, big, time.monotonic() - started, export_xlsx)
     print(text)
     (OUT / "load.txt").write_text(text + "\n")
+
+
+def sustained_rows(url: str, directory: Path, key: str, big: int) -> list[tuple[str, dict]]:
+    rows = []
+    for preload in (True, False):
+        label = f"eligibility {SUSTAINED}, restarts on, {'preloaded' if preload else 'not preloaded'} ({big:,})"
+        print(f"load: {label}", flush=True)
+        rows.append((label, sustained(url, directory / "eligibility.txt", key, preload)))
+    return rows
+
+
+def sustained_lines(rows: list[tuple[str, dict]]) -> list[str]:
+    lines = [
+        f"| {'measure':<60} | {'req/s':>8} | {'p50 ms':>7} | {'p99 ms':>7} | {'p99/p50':>7} | restarts | errors |",
+        f"|{'-' * 62}|{'-' * 10}|{'-' * 9}|{'-' * 9}|{'-' * 9}|----------|--------|",
+    ]
+    for label, r in rows:
+        lines.append(
+            f"| {label:<60} | {r['rps']:>8,.0f} | {r['p50_us'] / 1000:>7.1f} | {r['p99_us'] / 1000:>7.1f} | "
+            f"{r['p99_us'] / r['p50_us']:>7.1f} | {r['restarts']:>8} | {r['errors_status'] + r['errors_other']:>6} |"
+        )
+    (_label, preloaded), (_other, cold) = rows
+    ratio = preloaded["p99_us"] / preloaded["p50_us"]
+    lines.append(
+        f"- sustained p99 ≤ 3 × p50 with workers restarting (preloaded): {ratio:.1f} × — "
+        f"{'met' if ratio <= 3 and preloaded['restarts'] >= 4 else 'MISSED'} ({preloaded['restarts']} restarts; "
+        f"not preloaded: {cold['p99_us'] / cold['p50_us']:.1f} ×, {cold['restarts']} restarts)"
+    )
+    return lines
+
+
+def render_sustained(rows: list[tuple[str, dict]], seconds: float) -> str:
+    head = f"make bench, sustained rows only (PostgreSQL, gunicorn 2 workers, wrk -c{CONNECTIONS} {SUSTAINED})"
+    calibrated = f"calibration: a pure-Python loop of {CALIBRATION_STEPS:,} steps in {seconds:.2f} s"
+    return "\n".join([head, calibrated, "", *sustained_lines(rows)])
 
 
 def median_run(runs: list[dict]) -> dict:
@@ -322,6 +407,8 @@ def render(rows, export, info, big, elapsed, export_xlsx=None) -> str:
     floor = rows[0][1]["rps"]
     lines = [
         f"make bench (PostgreSQL, gunicorn 2 workers, wrk -c{CONNECTIONS} {DURATION}), {time.strftime('%Y-%m-%d')}",
+        f"calibration: a pure-Python loop of {CALIBRATION_STEPS:,} steps in {info.get('calibration', 0):.2f} s "
+        "(compare tables of different machines through it)",
         "",
         f"| {'measure':<52} | {'req/s':>8} | {'p50 ms':>7} | {'p99 ms':>7} | {'× floor':>7} | errors |",
         f"|{'-' * 54}|{'-' * 10}|{'-' * 9}|{'-' * 9}|{'-' * 9}|--------|",
@@ -390,6 +477,8 @@ def render(rows, export, info, big, elapsed, export_xlsx=None) -> str:
         f"- statistics page < 1 s (rolled up: a month, 12 months, this year so far; median): slowest "
         f"{slowest_page:,.0f} ms — "
         f"{verdict(bool(rolled_pages) and slowest_page < 1000)}",
+        "",
+        *(sustained_lines(info["sustained"]) if info.get("sustained") else []),
         "",
         f"plans at {big:,} filings (EXPLAIN of the SQL our code sends):",
         *(f"- {name}: {plan}" for name, plan in info["plans"].items()),
