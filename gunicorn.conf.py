@@ -14,7 +14,10 @@ timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = 30
 # Restart a worker now and then, so a slow leak never grows without bound.
 max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "2000"))
-max_requests_jitter = int(os.environ.get("GUNICORN_MAX_REQUESTS_JITTER", "200"))
+# Each worker draws its own limit between max_requests and twice that: with a narrow jitter, workers sharing the
+# load evenly reached their limits within the same second and all restarted at once (measured: 2 workers,
+# every restart in pairs), leaving no worker to serve meanwhile.
+max_requests_jitter = int(os.environ.get("GUNICORN_MAX_REQUESTS_JITTER") or max_requests)
 # Load the application (Django, every URL and view: ``config.wsgi``) once in the master and fork workers from
 # it: a worker restarted by max_requests is serving within milliseconds, where loading Django again made the
 # requests queued behind it wait (p99 40–60 × p50 under sustained load). No database connection is opened

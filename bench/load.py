@@ -201,7 +201,7 @@ def serve_side_by_side(
 
 
 def sustained(url: str, paths: Path, auth: str, preload: bool) -> dict:
-    """Our eligibility for ``SUSTAINED`` with the production recycling (max_requests 2,000 ± 200: each worker
+    """Our eligibility for ``SUSTAINED`` with the production recycling (max_requests 2,000 plus up to 2,000: each worker
     restarts every few seconds at this rate), the application loaded before forking or not; the restarts are
     counted in the server's log."""
     log_file = OUT / "gunicorn.log"
