@@ -200,7 +200,7 @@ def serve_side_by_side(
         log.close()
 
 
-def sustained(url: str, paths: Path, auth: str, preload: bool) -> dict:
+def sustained(url: str, paths: Path, auth: str, preload: bool, recycle: bool = True) -> dict:
     """Our eligibility for ``SUSTAINED`` with the production recycling (max_requests 2,000 plus up to 2,000: each worker
     restarts every few seconds at this rate), the application loaded before forking or not; the restarts are
     counted in the server's log."""
@@ -208,8 +208,8 @@ def sustained(url: str, paths: Path, auth: str, preload: bool) -> dict:
     before = log_file.read_text().count("Autorestarting worker") if log_file.exists() else 0
     # INFO: gunicorn says "Autorestarting worker" at that level.
     env = {**django_env(url), "GUNICORN_PRELOAD": "true" if preload else "false", "LOG_LEVEL": "INFO"}
-    for name in ("GUNICORN_MAX_REQUESTS",):
-        env.pop(name, None)  # the shipped configuration's recycling
+    if recycle:
+        env.pop("GUNICORN_MAX_REQUESTS", None)  # the shipped configuration's recycling
     result = serve_side_by_side(
         [("config.wsgi:application", env)], paths, auth, "/api/v1/eligibility/", duration=SUSTAINED
     )[0]
@@ -364,10 +364,11 @@ def main() -> None:
 
 def sustained_rows(url: str, directory: Path, key: str, big: int) -> list[tuple[str, dict]]:
     rows = []
-    for preload in (True, False):
-        label = f"eligibility {SUSTAINED}, restarts on, {'preloaded' if preload else 'not preloaded'} ({big:,})"
+    for preload, recycle in ((True, True), (False, True), (True, False)):
+        restarts = "restarts on" if recycle else "restarts off"
+        label = f"eligibility {SUSTAINED}, {restarts}, {'preloaded' if preload else 'not preloaded'} ({big:,})"
         print(f"load: {label}", flush=True)
-        rows.append((label, sustained(url, directory / "eligibility.txt", key, preload)))
+        rows.append((label, sustained(url, directory / "eligibility.txt", key, preload, recycle)))
     return rows
 
 
@@ -381,12 +382,13 @@ def sustained_lines(rows: list[tuple[str, dict]]) -> list[str]:
             f"| {label:<60} | {r['rps']:>8,.0f} | {r['p50_us'] / 1000:>7.1f} | {r['p99_us'] / 1000:>7.1f} | "
             f"{r['p99_us'] / r['p50_us']:>7.1f} | {r['restarts']:>8} | {r['errors_status'] + r['errors_other']:>6} |"
         )
-    (_label, preloaded), (_other, cold) = rows
+    (_label, preloaded), (_other, cold), (_third, steady) = rows
     ratio = preloaded["p99_us"] / preloaded["p50_us"]
     lines.append(
         f"- sustained p99 ≤ 3 × p50 with workers restarting (preloaded): {ratio:.1f} × — "
         f"{'met' if ratio <= 3 and preloaded['restarts'] >= 4 else 'MISSED'} ({preloaded['restarts']} restarts; "
-        f"not preloaded: {cold['p99_us'] / cold['p50_us']:.1f} ×, {cold['restarts']} restarts)"
+        f"not preloaded: {cold['p99_us'] / cold['p50_us']:.1f} ×, {cold['restarts']} restarts; "
+        f"no restarts: {steady['p99_us'] / steady['p50_us']:.1f} ×)"
     )
     return lines
 
