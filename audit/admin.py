@@ -9,7 +9,7 @@ from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied
 from django.template.response import TemplateResponse
-from django.urls import NoReverseMatch, path, reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -24,7 +24,7 @@ from audit.forms import DecisionFilterForm, EventFilterForm
 from audit.models import AuditEvent, DecisionReport, EligibilityQuestion
 from audit.permissions import AUDITORS
 from config.actors import actor_of, staff_name_and_role
-from config.admin import CSVExportMixin, ViewOnlyMixin, field_column
+from config.admin import CSVExportMixin, ExportUrlsMixin, ViewOnlyMixin, field_column
 from config.errors import ValidationFailed
 from registry.identifiers import normalize_identifier
 from registry.masking import REVEALABLE_FIELDS, mask_free_text, mask_id_number
@@ -54,19 +54,8 @@ class AuditorsOnly(ViewOnlyMixin):
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(AuditorsOnly, admin.ModelAdmin):
+class AuditEventAdmin(ExportUrlsMixin, AuditorsOnly, admin.ModelAdmin):
     """Read-only: a page of events after a cursor, filters in a form, a link to export them all."""
-
-    def get_urls(self):
-        return [
-            path("export/", self.admin_site.admin_view(self.export_view), name="audit_auditevent_export"),
-            path(
-                "export/xlsx/",
-                self.admin_site.admin_view(self.export_xlsx_view),
-                name="audit_auditevent_export_xlsx",
-            ),
-            *super().get_urls(),
-        ]
 
     def _form(self, request) -> EventFilterForm:
         data = {name: value for name, value in request.GET.items() if name != "cursor"}
@@ -160,21 +149,10 @@ DECISIONS_SHOWN = 500
 
 
 @admin.register(DecisionReport)
-class DecisionReportAdmin(AuditorsOnly, admin.ModelAdmin):
+class DecisionReportAdmin(ExportUrlsMixin, AuditorsOnly, admin.ModelAdmin):
     """Which filings and claims were decided in a period (last week unless told): the decision, who took it
     and when, the amount, paid or not; filtered by decider, kind, decision, basis and state now; totals; and
     the same rows as CSV or Excel (names, then the codes)."""
-
-    def get_urls(self):
-        return [
-            path("export/", self.admin_site.admin_view(self.export_view), name="audit_decisionreport_export"),
-            path(
-                "export/xlsx/",
-                self.admin_site.admin_view(self.export_xlsx_view),
-                name="audit_decisionreport_export_xlsx",
-            ),
-            *super().get_urls(),
-        ]
 
     def export_view(self, request):
         return self._export(request, decisions.decisions_csv)

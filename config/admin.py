@@ -133,7 +133,22 @@ def field_column(model, path: str) -> tuple[str, Callable]:
     return field.verbose_name, value
 
 
-class CSVExportMixin:
+class ExportUrlsMixin:
+    """The two export addresses of an admin page: ``export/`` (CSV) and ``export/xlsx/`` (Excel), named
+    ``<app>_<model>_export`` and ``<app>_<model>_export_xlsx``, served by ``export_view`` and
+    ``export_xlsx_view``. Every page that exports (lists, the event browser, the reports) takes them here."""
+
+    def get_urls(self):
+        opts = self.model._meta
+        name = f"{opts.app_label}_{opts.model_name}_export"
+        return [
+            path("export/", self.admin_site.admin_view(self.export_view), name=name),
+            path("export/xlsx/", self.admin_site.admin_view(self.export_xlsx_view), name=f"{name}_xlsx"),
+            *super().get_urls(),
+        ]
+
+
+class CSVExportMixin(ExportUrlsMixin):
     """Exports the change list as it is filtered and searched, streamed as CSV (``config.csv``) or as an Excel
     workbook (``config.xlsx``): the same header and rows, built once here for both.
 
@@ -150,22 +165,6 @@ class CSVExportMixin:
     def may_export(self, request) -> bool:
         actor = actor_of(request.user)
         return actor is not None and actor.may(self.export_capacities)
-
-    def get_urls(self):
-        opts = self.model._meta
-        return [
-            path(
-                "export/",
-                self.admin_site.admin_view(self.export_view),
-                name=f"{opts.app_label}_{opts.model_name}_export",
-            ),
-            path(
-                "export/xlsx/",
-                self.admin_site.admin_view(self.export_xlsx_view),
-                name=f"{opts.app_label}_{opts.model_name}_export_xlsx",
-            ),
-            *super().get_urls(),
-        ]
 
     def changelist_view(self, request, extra_context=None):
         return super().changelist_view(request, {"may_export": self.may_export(request), **(extra_context or {})})

@@ -4,13 +4,15 @@ table of every figure, exported as CSV or Excel with the same rows."""
 
 from __future__ import annotations
 
+import functools
+
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.template.response import TemplateResponse
-from django.urls import path
 from django.utils.translation import gettext as _
 
 from audit.admin import AuditorsOnly, may_audit
+from config.admin import ExportUrlsMixin
 from config.csv import csv_response
 from config.xlsx import xlsx_response
 from stats import selectors
@@ -42,17 +44,8 @@ def export_rows(table: selectors.Table):
         ]
 
 
-class StatisticsAdmin(AuditorsOnly, admin.ModelAdmin):
+class StatisticsAdmin(ExportUrlsMixin, AuditorsOnly, admin.ModelAdmin):
     """A page of figures: the form chooses the period and the grouping, ``stats.selectors.table`` counts."""
-
-    def get_urls(self):
-        opts = self.model._meta
-        name = f"{opts.app_label}_{opts.model_name}"
-        return [
-            path("export/", self.admin_site.admin_view(self.export_view), name=f"{name}_export"),
-            path("export/xlsx/", self.admin_site.admin_view(self.export_xlsx_view), name=f"{name}_export_xlsx"),
-            *super().get_urls(),
-        ]
 
     def _table(self, request):
         form = StatisticsForm(self.model.subject, request.GET)
@@ -61,29 +54,23 @@ class StatisticsAdmin(AuditorsOnly, admin.ModelAdmin):
         group_by = form.cleaned_data.get("group_by") or None
         return form, selectors.table(self.model.subject, form.cleaned_data["chosen_period"], group_by)
 
-    def _filename(self, table, extension: str) -> str:
-        return f"statistics-{table.subject}-{table.period.code.replace('..', '-')}.{extension}"
-
     def export_view(self, request):
-        if not may_audit(request):
-            raise PermissionDenied
-        form, table = self._table(request)
-        if table is None:
-            return self.changelist_view(request)
-        return csv_response(filename=self._filename(table, "csv"), header=export_header(table), rows=export_rows(table))
+        return self._export(request, csv_response, "csv")
 
     def export_xlsx_view(self, request):
+        sheet = str(self.model._meta.verbose_name)
+        return self._export(request, functools.partial(xlsx_response, sheet_name=sheet), "xlsx")
+
+    def _export(self, request, respond, extension: str):
+        """The table in one format: the same permission, header and rows whichever it is; a bad period or
+        grouping shows the page, its errors named, instead."""
         if not may_audit(request):
             raise PermissionDenied
-        form, table = self._table(request)
+        _form, table = self._table(request)
         if table is None:
             return self.changelist_view(request)
-        return xlsx_response(
-            filename=self._filename(table, "xlsx"),
-            header=export_header(table),
-            rows=export_rows(table),
-            sheet_name=str(self.model._meta.verbose_name),
-        )
+        filename = f"statistics-{table.subject}-{table.period.code.replace('..', '-')}.{extension}"
+        return respond(filename=filename, header=export_header(table), rows=export_rows(table))
 
     def changelist_view(self, request, extra_context=None):
         if not may_audit(request):
