@@ -9,9 +9,9 @@ nothing but the database work is done. ``BENCH_FLOOR_DSN`` names the database.
   ``bench.load_prepare``), prepared; answers covered or not as JSON.
 - ``GET /eligibility/?…`` — a lighter lookup than ours, for reference: the person, their insured period
   and the filings covering the day (no pending filing, in-province list, policy or institution).
-- ``GET /filings/?state=effective&destination=…`` — the very statements our filing list sends for
-  it (the count, then the page of 50 with the person, the destination and the filings it replaces
-  joined; captured by ``bench.load_prepare`` into ``BENCH_LIST_SQL``), prepared, rows as JSON.
+- ``GET /list/?kind=filings|claims|events&n=…`` — the very statements our filing list, claim list or
+  event feed sent for its n-th query (the page of 50 with what it joins and prefetches, the count or its
+  estimate; captured by ``bench.load_prepare`` into ``BENCH_LIST_SQL``), prepared, every row as JSON.
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ WHERE r.code = %(city)s
 ORDER BY f.effective_at DESC NULLS LAST
 """
 _connection: psycopg.Connection | None = None
-_list_sql: list[str] | None = None
+_list_sql: dict[str, list[list[str]]] | None = None
 _eligibility_sql: dict | None = None
 
 
@@ -109,29 +109,25 @@ def eligibility_same_sql(query: dict) -> dict:
     return {"covered": False, "insured": rows[0]["region_on"] is not None, "pending": pending, "filing": None}
 
 
-def list_statements() -> list[str]:
-    """The statements our filing list sends (its count, its page), as ``bench.load_prepare`` captured them."""
+def list_statements() -> dict[str, list[list[str]]]:
+    """The statements our lists sent, per kind and query, as ``bench.load_prepare`` captured them."""
     global _list_sql
     if _list_sql is None:
         _list_sql = json.loads(Path(os.environ["BENCH_LIST_SQL"]).read_text())
     return _list_sql
 
 
-def filings(query: dict) -> dict:
-    """Our filing list's own SQL, run raw: the count, then the page with every column it reads, as JSON."""
-    answer: dict = {}
-    for sql in list_statements():
-        cursor = connection().execute(sql, {"destination": query["destination"]}, prepare=True)
+def lists(query: dict) -> dict:
+    """One list's own SQL, run raw: every statement, every row with every column it reads, as JSON."""
+    answer: dict = {"results": []}
+    for sql in list_statements()[query["kind"]][int(query["n"])]:
+        cursor = connection().execute(sql, prepare=True)
         names = [column.name for column in cursor.description]
-        rows = cursor.fetchall()
-        if names == ["__count"]:
-            answer["count"] = rows[0][0]
-        else:
-            answer["results"] = [dict(zip(names, row, strict=True)) for row in rows]
+        answer["results"].append([dict(zip(names, row, strict=True)) for row in cursor.fetchall()])
     return answer
 
 
-ROUTES = {"/eligibility/": eligibility, "/eligibility-same-sql/": eligibility_same_sql, "/filings/": filings}
+ROUTES = {"/eligibility/": eligibility, "/eligibility-same-sql/": eligibility_same_sql, "/list/": lists}
 
 
 def application(environ, start_response):

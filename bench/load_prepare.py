@@ -82,8 +82,6 @@ def main(out_dir: Path) -> None:
     )
     (out_dir / "eligibility_floor_light.txt").write_text("".join(f"/eligibility/?{urlencode(q)}\n" for q in questions))
     lists = [{"state": "effective", "destination": d, "page_size": 50} for d in busy]
-    (out_dir / "list.txt").write_text("".join(f"?{urlencode(q)}\n" for q in lists))
-    (out_dir / "list_floor.txt").write_text("".join(f"/filings/?{urlencode(q)}\n" for q in lists))
 
     client = Client()
     staff = {"HTTP_AUTHORIZATION": f"Token {token}", "HTTP_HOST": "127.0.0.1"}
@@ -107,15 +105,33 @@ def main(out_dir: Path) -> None:
         _ok, plans[f"filings ?{name}="] = verdict(
             captured_selects(lambda n=name, v=value: client.get("/api/v1/filings/", {n: v}, **staff))
         )
-    list_statements = captured_selects(lambda: client.get("/api/v1/filings/", lists[0], **staff))
-    _ok, plans["filings ?state=effective&destination="] = verdict(list_statements)
-    # The floor of the list runs these very statements (the count and the page), the destination
-    # as a parameter: "the same raw SQL".
-    literal = f"'{lists[0]['destination']}'"
-    templates = [sql.replace("%", "%%").replace(literal, "%(destination)s") for sql in list_statements]
-    if not all("%(destination)s" in sql for sql in templates):
-        raise SystemExit(f"the list's SQL does not name the destination as {literal}: {list_statements}")
-    (out_dir / "list_sql.json").write_text(json.dumps(templates))
+    _ok, plans["filings ?state=effective&destination="] = verdict(
+        captured_selects(lambda: client.get("/api/v1/filings/", lists[0], **staff))
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT state, claim_kind FROM reimbursements_claim GROUP BY 1, 2 ORDER BY count(*) DESC LIMIT 20"
+        )
+        claim_lists = [{"state": state, "claim_kind": kind, "page_size": 50} for state, kind in cursor.fetchall()]
+    # The feed from 20 days of the last two years on: a page from the middle of 5 M events, as an auditor reads it.
+    event_lists = [
+        {"at_after": (today - datetime.timedelta(days=36 * i)).isoformat(), "page_size": 50} for i in range(1, 21)
+    ]
+    list_sql = {}
+    for kind, path, queries in (
+        ("filings", "/api/v1/filings/", lists),
+        ("claims", "/api/v1/claims/", claim_lists),
+        ("events", "/api/v1/audit/events/", event_lists),
+    ):
+        # The floor of a list runs the very statements our endpoint sent for that query (the page, the count or
+        # its estimate, what the page prefetches), raw and prepared: "the same raw SQL". Only the caller's
+        # token lookup is left out of it.
+        list_sql[kind] = [list_statements(client, path, query, staff) for query in queries]
+        (out_dir / f"list_{kind}.txt").write_text("".join(f"{path}?{urlencode(q)}\n" for q in queries))
+        (out_dir / f"list_{kind}_floor.txt").write_text(
+            "".join(f"/list/?kind={kind}&n={n}\n" for n in range(len(queries)))
+        )
+    (out_dir / "list_sql.json").write_text(json.dumps(list_sql))
     with connection.cursor() as cursor:
         cursor.execute("SELECT reference FROM filings_filing WHERE id = %s", [ids[0]])
         reference = cursor.fetchone()[0]
@@ -138,6 +154,20 @@ def main(out_dir: Path) -> None:
         )
     (out_dir / "credentials.json").write_text(json.dumps({"hospital": f"Api-Key {key}", "auditor": f"Token {token}"}))
     print(json.dumps({"key": key, "token": token, "plans": plans}))
+
+
+def list_statements(client, path: str, query: dict, headers: dict) -> list[str]:
+    """The statements one list request sends, as sent (values inline), but the lookup of the caller's token."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(path, query, **headers)
+    if response.status_code != 200:
+        raise SystemExit(f"{path}?{urlencode(query)} answered {response.status_code}: {response.content[:500]!r}")
+    statements = [q["sql"] for q in captured.captured_queries]
+    reads = [sql for sql in statements if sql.lstrip().upper().startswith(("SELECT", "EXPLAIN"))]
+    return [sql for sql in reads if 'FROM "knox_authtoken"' not in sql]
 
 
 def eligibility_statement() -> dict:

@@ -2,14 +2,15 @@
 
 ```sh
 .venv/bin/python -m bench.profile_requests postgres://postgres@127.0.0.1:5432/bench_load_2000000 \
-    [--paths bench/out/load_2000000] [--requests 3000] [--profile eligibility|list|floor|floor_list]
+    [--paths bench/out/load_2000000] [--requests 3000] \
+    [--profile eligibility|filings|claims|events|floor|floor_filings|…]
 ```
 
 Uses the request paths and credentials that ``bench.load`` wrote for that database (``bench.load_prepare``;
-``make bench`` runs it). Prints the mean time per
-request of our eligibility endpoint, of the filing list, and of the floor's two handlers, all in this one
-process with production settings; with ``--profile`` it prints cProfile's functions for that one, by
-their own time (``--sampling``: pyinstrument's call tree, which distorts less). Never part of the product.
+``make bench`` runs it). Prints the mean time per request of our eligibility endpoint, of the filing and
+claim lists and the event feed, and of each one's floor, all in this one process with production settings;
+with ``--profile`` it prints cProfile's functions for that one, by their own time (``--sampling``:
+pyinstrument's call tree, which distorts less). Never part of the product.
 """
 
 from __future__ import annotations
@@ -74,7 +75,8 @@ def main() -> None:
     parser.add_argument("database_url")
     parser.add_argument("--paths", type=Path, default=OUT / "load_2000000")
     parser.add_argument("--requests", type=int, default=3000)
-    parser.add_argument("--profile", choices=["eligibility", "list", "floor", "floor_list"])
+    kinds = ("filings", "claims", "events")
+    parser.add_argument("--profile", choices=["eligibility", "floor", *kinds, *(f"floor_{kind}" for kind in kinds)])
     parser.add_argument("--top", type=int, default=40)
     parser.add_argument("--sampling", action="store_true", help="pyinstrument's call tree instead of cProfile")
     args = parser.parse_args()
@@ -97,23 +99,24 @@ def main() -> None:
     from bench import floor_app
 
     credentials = json.loads((args.paths / "credentials.json").read_text())
-    lines = {name: (args.paths / f"{name}.txt").read_text().split() for name in ("eligibility", "list")}
-    floor_lines = {name: (args.paths / f"{name}_floor.txt").read_text().split() for name in ("eligibility", "list")}
+    eligibility = (args.paths / "eligibility.txt").read_text().split()
     runs = {
-        "eligibility": (app, [f"/api/v1/eligibility/{q}" for q in lines["eligibility"]], credentials["hospital"]),
-        "list": (app, [f"/api/v1/filings/{q}" for q in lines["list"]], credentials["auditor"]),
-        "floor": (floor_app.application, floor_lines["eligibility"], None),
-        "floor_list": (floor_app.application, floor_lines["list"], None),
+        "eligibility": (app, [f"/api/v1/eligibility/{q}" for q in eligibility], credentials["hospital"]),
+        "floor": (floor_app.application, (args.paths / "eligibility_floor.txt").read_text().split(), None),
     }
+    for kind in kinds:
+        runs[kind] = (app, (args.paths / f"list_{kind}.txt").read_text().split(), credentials["auditor"])
+        floor_paths = (args.paths / f"list_{kind}_floor.txt").read_text().split()
+        runs[f"floor_{kind}"] = (floor_app.application, floor_paths, None)
     print(f"{'handler':<12} {'µs/request':>11}  statuses")
     for name, (handler, paths, authorization) in runs.items():
-        n = args.requests if "list" not in name else max(args.requests // 10, 50)
+        n = args.requests if name in ("eligibility", "floor") else max(args.requests // 10, 50)
         drive(handler, paths, authorization, min(n, 200))  # warm: connections, compiled SQL, caches
         mean, statuses = drive(handler, paths, authorization, n)
         print(f"{name:<12} {mean:>11.0f}  {statuses}")
     if args.profile:
         handler, paths, authorization = runs[args.profile]
-        count = args.requests if "list" not in args.profile else 200
+        count = args.requests if args.profile in ("eligibility", "floor") else 200
         if args.sampling:
             from pyinstrument import Profiler
 

@@ -178,6 +178,9 @@ STORAGES = {
 
 # A JSON body larger than this is refused with 413; uploads have their own limit.
 API_MAX_BODY_BYTES = 1024 * 1024
+# A list's count is exact up to this many rows, an estimate beyond (config.api.pagination): a broad filter at
+# city scale would otherwise count millions of rows for one page of 50.
+API_EXACT_COUNT_LIMIT = int(os.environ.get("API_EXACT_COUNT_LIMIT", "10000"))
 UPLOAD_MAX_BYTES = 10 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = API_MAX_BODY_BYTES
 # A JSON body nested deeper than this is refused with 400 (config.api.parsers).
