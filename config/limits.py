@@ -51,9 +51,19 @@ class FailureLimit:
     ``check()`` before the attempt raises ``Throttled`` (429, ``Retry-After``) when the key is over
     its limit; ``record()`` after a failed attempt counts it. Successes are never counted, so a
     client that gets its credentials right is never slowed down by its own traffic.
+
+    A check reads the shared history at most every ``GUESS_LIMIT_MEMO_SECONDS`` (1 s) per key and worker
+    (``_memo``); a failure always reads it afresh, adds itself and keeps the result. So a caller who never
+    fails (a hospital asking about its patients) costs no round trip to the cache at each question, and one
+    who fails sees everybody's failures from its next attempt on: a worker can let at most one failure of a
+    key through beyond the limit before it knows, which for a limit on guessing is of no consequence.
     """
 
     cache = default_cache
+    # key -> (history as last read or written here, when, by this limit's timer)
+    _memo: dict[str, tuple[list[float], float]] = {}
+    _memo_lock = threading.Lock()
+    _MEMO_KEYS = 10_000
 
     def __init__(self, scope: str, ident: str, *, timer=time.time):
         self.scope = scope
@@ -61,9 +71,23 @@ class FailureLimit:
         self.timer = timer
         self.limit, self.window = parse_rate(throttle_rate(scope))
 
-    def _history(self, now: float) -> list[float]:
-        history = self.cache.get(self.key, [])
+    def _history(self, now: float, *, fresh: bool = False) -> list[float]:
+        memo_seconds = settings.GUESS_LIMIT_MEMO_SECONDS
+        seen = None if fresh or not memo_seconds else self._memo.get(self.key)
+        if seen is not None and 0 <= now - seen[1] < memo_seconds:
+            history = seen[0]
+        else:
+            history = self.cache.get(self.key, [])
+            self._remember(history, now)
         return [moment for moment in history if moment > now - self.window]
+
+    def _remember(self, history: list[float], now: float) -> None:
+        if not settings.GUESS_LIMIT_MEMO_SECONDS:
+            return
+        with self._memo_lock:
+            if len(self._memo) >= self._MEMO_KEYS:
+                self._memo.clear()  # callers come and go: never more than this many kept
+            self._memo[self.key] = (history, now)
 
     def wait(self) -> float | None:
         """Seconds until the key may try again, or None when it may now."""
@@ -85,9 +109,10 @@ class FailureLimit:
         if self.limit is None:
             return
         now = self.timer()
-        history = self._history(now)
+        history = self._history(now, fresh=True)
         history.insert(0, now)
         self.cache.set(self.key, history[: self.limit], self.window)
+        self._remember(history[: self.limit], now)
 
 
 def check_all(limits: list[FailureLimit]) -> None:

@@ -181,6 +181,9 @@ API_MAX_BODY_BYTES = 1024 * 1024
 # A list's count is exact up to this many rows, an estimate beyond (config.api.pagination): a broad filter at
 # city scale would otherwise count millions of rows for one page of 50.
 API_EXACT_COUNT_LIMIT = int(os.environ.get("API_EXACT_COUNT_LIMIT", "10000"))
+# A guessing limit's check reads the shared failure history at most this often per key and worker; a failure
+# always reads it afresh (config.limits.FailureLimit). 0: every check reads the cache.
+GUESS_LIMIT_MEMO_SECONDS = float(os.environ.get("GUESS_LIMIT_MEMO_SECONDS", "1"))
 UPLOAD_MAX_BYTES = 10 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = API_MAX_BODY_BYTES
 # A JSON body nested deeper than this is refused with 400 (config.api.parsers).

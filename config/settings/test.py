@@ -19,6 +19,9 @@ REST_FRAMEWORK = {  # noqa: F405
     "DEFAULT_THROTTLE_RATES": {scope: "100000/minute" for scope in REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]},  # noqa: F405
 }
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "filing-tests"}}
+# Every guessing-limit check reads the cache, which tests clear and fill at will (tests/test_limits_memo.py
+# turns the per-worker memo on).
+GUESS_LIMIT_MEMO_SECONDS = 0
 # Jobs: no broker unless a test brings its own; webhooks to loopback receivers are allowed.
 CELERY_BROKER_URL = "memory://"
 NOTIFICATION_ALLOW_PRIVATE_WEBHOOKS = True
