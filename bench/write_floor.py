@@ -12,12 +12,15 @@ request of each and ``bench.writes`` checks this list against them), with realis
   ``destination``, ``start_date``, contact, consent; ``Idempotency-Key``): the idempotency record inserted;
   the person looked up by ID number (the one read); today's reference serial counted up (the row
   ``registry_referencesequence`` our ``next_reference`` updates, so both queue on it alike); the filing inserted
-  as submitted with every column, its ``submit`` event, the filing updated to effective, its ``activate`` event,
+  effective with every column (as ours has been since it stopped inserting it submitted, then updating it), its
+  ``submit`` event and its ``activate`` event,
   the person's notification, and the idempotency record updated with the status and the answer; one
   transaction. Answers 201 with the filing as JSON.
 - ``POST /approve/<reference>`` (``Idempotency-Key``): the idempotency record; the claim locked with its person
-  (the one read); the claim updated to approved with its amounts, pool, scopes and the breakdown (a JSON of the
-  size ours writes); its ``approve`` event; the notification; the idempotency record updated. 200 with JSON.
+  (the one read; its state is not checked: ``bench.writes_prepare`` gives the floor approved claims, so that it
+  leaves the claims under review to our endpoint, and writes the same rows again); the claim updated to
+  approved with its amounts, pool, scopes and the breakdown (a JSON of the size ours writes); its ``approve``
+  event; the notification; the idempotency record updated. 200 with JSON.
 
 A second request with a key the caller used answers 409 (the unique index), as a conflict would.
 """
@@ -62,15 +65,12 @@ INSERT INTO filings_filing (version, created_at, updated_at, reference, person_i
   employer_name, employer_credit_code, referring_institution_id, referral_diagnosis, referral_date,
   referral_reason, referral_opinion, channel_id, state, review_due, review_due_provisional, submitted_at,
   effective_at, decided_at, ended_at, covered_until, end_reason, replaces_id)
-VALUES (1, %(now)s, %(now)s, %(reference)s, %(person)s, %(filing_type)s, 'temporary', %(destination)s,
+VALUES (2, %(now)s, %(now)s, %(reference)s, %(person)s, %(filing_type)s, 'temporary', %(destination)s,
   %(start)s, %(end)s, 'self_service', 'documents', NULL, NULL, %(contact_name)s, %(contact_phone)s, true, %(now)s,
-  '', '', false, '', '', NULL, '', NULL, '', '', 'counter', 'submitted', NULL, false, %(now)s, NULL, NULL, NULL,
+  '', '', false, '', '', NULL, '', NULL, '', '', 'counter', 'effective', NULL, false, %(now)s, %(now)s, NULL, NULL,
   NULL, '', NULL)
 RETURNING id
 """
-FILING_EFFECTIVE = (
-    "UPDATE filings_filing SET version = 2, updated_at = %s, state = 'effective', effective_at = %s WHERE id = %s"
-)
 FILING_EVENT = (
     "INSERT INTO filings_filingevent (actor_id, actor_label, channel_id, at, reason, changes, filing_id, action, "
     "from_state, to_state) VALUES (%s, %s, 'counter', %s, %s, %s, %s, %s, %s, %s) RETURNING id"
@@ -84,7 +84,7 @@ CLAIM = (
     "SELECT c.id, c.reference, c.person_id, c.claim_kind, c.admission_date, c.discharge_date, c.total_amount, "
     "c.excluded_amount, c.category_b_self_pay, c.basis, c.filing_id, c.version, p.id_number, p.name "
     "FROM reimbursements_claim c JOIN registry_person p ON p.id = c.person_id "
-    "WHERE c.reference = %s AND c.state = 'under_review' FOR UPDATE OF c"
+    "WHERE c.reference = %s FOR UPDATE OF c"
 )
 CLAIM_APPROVE = (
     "UPDATE reimbursements_claim SET version = %s, updated_at = %s, state = 'approved', decided_at = %s, "
@@ -184,8 +184,7 @@ def submit(environ, body: bytes) -> tuple[str, bytes]:
         label, actor = CALLER, ACTORS.get("counter")
         event = (actor, label, now, "", Jsonb(changes), filing_id, "submit", "", "submitted")
         cursor.execute(FILING_EVENT, event, prepare=True)
-        effective_at = datetime.datetime.now(datetime.UTC)
-        cursor.execute(FILING_EFFECTIVE, (effective_at, effective_at, filing_id), prepare=True)
+        effective_at = now
         activate = (actor, label, effective_at, ACTIVATED, Jsonb({}), filing_id, "activate", "submitted", "effective")
         event_id = cursor.execute(FILING_EVENT, activate, prepare=True).fetchone()[0]
         masked = f"{id_number[:6]}********{id_number[-4:]}"

@@ -7,10 +7,11 @@
   random among the actively insured with no live filing and nothing covering today (a self-service temporary
   filing to a province outside the person's insured one, from today: effective at once), never used before;
 - ``approve.txt``: one ``POST /api/v1/claims/{reference}/approve/`` per claim under review (every one);
+  ``floor_approve.txt`` approved claims (the floor checks no state: it approves them again, the same writes);
 - ``submit_sql.json`` and ``approve_sql.json``: every statement one real submission and one real approval
   sent (``CaptureQueriesContext``), which the floor (``bench.write_floor``) is checked against;
-- ``floor_submit.txt``, ``floor_approve.txt``: the floor's request lines, ``submit_50.txt`` the 50 clients' (the
-  persons and claims not used by the endpoint's lines: each row consumes its own).
+- ``floor_submit.txt``: the floor's request lines, ``submit_50.txt`` the 50 clients' (persons not used by the
+  endpoint's lines: each row consumes its own).
 
 It checks that a submission answers 201 ``effective`` and an approval 200 ``approved``; prints one JSON line.
 """
@@ -86,6 +87,13 @@ def main(out_dir: Path, wanted: int) -> None:
         rng.shuffle(persons)
         cursor.execute("SELECT reference FROM reimbursements_claim WHERE state = 'under_review' ORDER BY random()")
         claims = [row[0] for row in cursor.fetchall()]
+        # The floor approves claims approved already (it checks no state and writes the same rows): it would
+        # outrun the claims under review, which our endpoint needs, each once.
+        cursor.execute(
+            "SELECT reference FROM reimbursements_claim WHERE state = 'approved' ORDER BY random() LIMIT %s",
+            [wanted],
+        )
+        approved_claims = [row[0] for row in cursor.fetchall()]
         cursor.execute("SELECT code FROM registry_region WHERE level = 'province' ORDER BY code")
         provinces = [row[0] for row in cursor.fetchall()]
 
@@ -105,17 +113,19 @@ def main(out_dir: Path, wanted: int) -> None:
     client = Client()
     counter = {"HTTP_AUTHORIZATION": f"Token {tokens[Role.COUNTER]}", "HTTP_HOST": "127.0.0.1"}
     reviewer = {"HTTP_AUTHORIZATION": f"Token {tokens[Role.REVIEWER]}", "HTTP_HOST": "127.0.0.1"}
-    first, *persons = persons
-    with CaptureQueriesContext(connection) as submitted:
-        answer = client.post(
-            "/api/v1/filings/",
-            body(*first),
-            content_type="application/json",
-            HTTP_IDEMPOTENCY_KEY=f"bench-prepare-{secrets.token_hex(8)}",
-            **counter,
-        )
-    if answer.status_code != 201 or answer.json().get("state") != "effective":
-        raise SystemExit(f"a counter submission answered {answer.status_code}: {answer.content[:2000]!r}")
+    # Two submissions, the second captured: the first of a day also creates the day's reference counter.
+    first, second, *persons = persons
+    for person in (first, second):
+        with CaptureQueriesContext(connection) as submitted:
+            answer = client.post(
+                "/api/v1/filings/",
+                body(*person),
+                content_type="application/json",
+                HTTP_IDEMPOTENCY_KEY=f"bench-prepare-{secrets.token_hex(8)}",
+                **counter,
+            )
+        if answer.status_code != 201 or answer.json().get("state") != "effective":
+            raise SystemExit(f"a counter submission answered {answer.status_code}: {answer.content[:2000]!r}")
     first_claim, *claims = claims
     with CaptureQueriesContext(connection) as approved:
         answer = client.post(
@@ -137,13 +147,13 @@ def main(out_dir: Path, wanted: int) -> None:
         return "".join(f"POST {path} {json.dumps(data, ensure_ascii=False)}\n" for path, data in requests)
 
     # A third of the persons for the endpoint side by side, a third for its floor, a third for the 50 clients;
-    # half the claims for the endpoint, half for its floor: each request consumes its own.
-    third, claim_half = len(persons) // 3, len(claims) // 2
+    # every claim under review for the endpoint: each request consumes its own.
+    third = len(persons) // 3
     (out_dir / "submit.txt").write_text(lines(("/api/v1/filings/", body(*p)) for p in persons[:third]))
     (out_dir / "floor_submit.txt").write_text(lines(("/submit/", body(*p)) for p in persons[third : 2 * third]))
     (out_dir / "submit_50.txt").write_text(lines(("/api/v1/filings/", body(*p)) for p in persons[2 * third :]))
-    (out_dir / "approve.txt").write_text(lines((f"/api/v1/claims/{ref}/approve/", {}) for ref in claims[:claim_half]))
-    (out_dir / "floor_approve.txt").write_text(lines((f"/approve/{ref}", {}) for ref in claims[claim_half:]))
+    (out_dir / "approve.txt").write_text(lines((f"/api/v1/claims/{ref}/approve/", {}) for ref in claims))
+    (out_dir / "floor_approve.txt").write_text(lines((f"/approve/{ref}", {}) for ref in approved_claims))
     credentials = {
         "counter": f"Token {tokens[Role.COUNTER]}",
         "reviewer": f"Token {tokens[Role.REVIEWER]}",
