@@ -35,7 +35,8 @@ RECORD_ROUNDS = int(os.environ.get("BENCH_RECORD_ROUNDS", "5"))
 # The sustained rows: long enough for every worker to be restarted by max_requests several times.
 SUSTAINED = os.environ.get("BENCH_SUSTAINED", "60s")
 # BENCH_ONLY=sustained: the calibration and the sustained rows alone (a quick check of the server's restarts);
-# BENCH_ONLY=lists: the calibration and the list rows with their floors; BENCH_ONLY=eligibility: ours and its floor.
+# BENCH_ONLY=lists: the calibration and the list rows with their floors; BENCH_ONLY=eligibility: ours and its floor;
+# BENCH_ONLY=writes: the calibration and the write rows (bench/writes.py) alone.
 ONLY = os.environ.get("BENCH_ONLY", "")
 CALIBRATION_STEPS = 5_000_000
 FLOOR = "bench.floor_app:application"
@@ -73,8 +74,10 @@ def filings_in(url: str) -> int | None:
 
 def ensure_data(filings: int) -> str:
     url = db_url(filings)
-    if filings_in(url) == filings:
-        print(f"data: {url.rsplit('/', 1)[1]} already holds {filings:,} filings")
+    held = filings_in(url)
+    # The write rows (bench/writes.py) add filings to the data they run on: more than generated is still it.
+    if held is not None and held >= filings:
+        print(f"data: {url.rsplit('/', 1)[1]} already holds {held:,} filings")
         return url
     print(f"data: generating {filings:,} filings into {url.rsplit('/', 1)[1]}", flush=True)
     subprocess.run(
@@ -265,6 +268,15 @@ def main() -> None:
     big = int(os.environ.get("BENCH_FILINGS", "2000000"))
     seconds = calibration()
     print(f"calibration: a pure-Python loop of {CALIBRATION_STEPS:,} steps in {seconds:.2f} s", flush=True)
+    if ONLY == "writes":
+        from bench.writes import render as render_writes
+        from bench.writes import write_rows
+
+        rows = write_rows(ensure_data(big), OUT / f"writes_{big}", big)
+        text = render_writes(rows, seconds)
+        print(text)
+        (OUT / "writes.txt").write_text(text + "\n")
+        return
     if ONLY == "sustained":
         big_url = ensure_data(big)
         big_info = prepare(big_url, f"load_{big}")
@@ -368,6 +380,9 @@ def main() -> None:
         "/api/v1/eligibility/",
     )
     rows += list_rows(big_dir, env, floor_env, token)
+    from bench.writes import write_rows
+
+    big_info["writes"] = write_rows(big_url, OUT / f"writes_{big}", big)
     print("export: 1,000,000 events to CSV", flush=True)
     export = export_memory()
     print("export: 1,000,000 events to Excel (.xlsx)", flush=True)
@@ -462,6 +477,8 @@ def median_run(runs: list[dict]) -> dict:
 
 
 def render(rows, export, info, big, elapsed, export_xlsx=None) -> str:
+    from bench.writes import write_lines
+
     by = dict(rows)
     floor = rows[0][1]["rps"]
     lines = [
@@ -543,6 +560,8 @@ def render(rows, export, info, big, elapsed, export_xlsx=None) -> str:
         f"{verdict(bool(rolled_pages) and slowest_page < 1000)}",
         "",
         *(sustained_lines(info["sustained"]) if info.get("sustained") else []),
+        "",
+        *(write_lines(info["writes"]) if info.get("writes") else []),
         "",
         f"plans at {big:,} filings (EXPLAIN of the SQL our code sends):",
         *(f"- {name}: {plan}" for name, plan in info["plans"].items()),

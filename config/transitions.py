@@ -167,8 +167,8 @@ class StateMachine:
         state_changed.send(sender=self.model, record=record, event=event, machine=self, step=step)
         return event
 
-    def _apply(self, record, *, action: str, actor: Actor, reason: str, params: Mapping[str, Any]):
-        """Run one step on a record already locked and authorised: rule, state, event."""
+    def _step(self, record, *, action: str, actor: Actor, reason: str, params: Mapping[str, Any]) -> Step:
+        """Check ``action`` from the record's state and run its rule on the record (nothing is written)."""
         now = timezone.now()
         step = Step(
             actor=actor,
@@ -184,6 +184,11 @@ class StateMachine:
         if rule is not None:
             rule(record, step)
         record.state = step.to_state
+        return step
+
+    def _apply(self, record, *, action: str, actor: Actor, reason: str, params: Mapping[str, Any]):
+        """Run one step on a record already locked and authorised: rule, state, event."""
+        step = self._step(record, action=action, actor=actor, reason=reason, params=params)
         record.save()
         self.record_event(record, step=step)
         return record
@@ -238,8 +243,16 @@ class StateMachine:
         )
         with transaction.atomic():
             record.state = step.to_state
+            if then is None:
+                record.save()
+                self.record_event(record, step=step)
+                return record
+            # The following action's rule runs before the record is stored, which is then inserted once in the
+            # state it ends in (not inserted, then updated with every column again); the version counts both
+            # steps, as a second write would have, and the events record both, in order.
+            following = self._step(record, action=then, actor=actor, reason="", params={})
+            record.version = (record.version or 1) + 1
             record.save()
             self.record_event(record, step=step)
-            if then is not None:
-                self._apply(record, action=then, actor=actor, reason="", params={})
+            self.record_event(record, step=following)
         return record

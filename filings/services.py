@@ -763,13 +763,15 @@ def _coverage_conflict(
     exclude=(),
     actor: Actor | None = None,
     live_conflict: bool = False,
+    any_live: bool = False,
 ) -> None:
     """409 when another filing of the person still covers a day of ``start``..``end``.
 
     Two filings of one person never cover the same day: not a live one, and not one that ended
     (changed, revoked with a later date, expired) but still covers days up to its last. With
     ``live_conflict`` (a current filing, which no live one may accompany) a live one — one that took
-    effect while this request was being checked — is the live-filing conflict. The other filing is
+    effect while this request was being checked — is the live-filing conflict; with ``any_live`` a live
+    one is that conflict whatever days it covers (checked first, from the same rows). The other filing is
     named only to a caller who may read it.
     """
     others = (
@@ -778,8 +780,10 @@ def _coverage_conflict(
         .exclude(pk__in=exclude)
         .only("reference", "state", "start_date", "end_date", "covered_until")
     )
-    readable = set(scoped_to_actor(others, actor).values_list("pk", flat=True)) if actor is not None else None
-    for other in others:
+    found = list(others)
+    if any_live and any(other.state in LIVE_STATES for other in found):
+        raise _live_conflict(person_id, actor)
+    for other in found:
         last_days = [d for d in (other.end_date, other.covered_until) if d is not None]
         shared = common((start, end), (other.start_date, min(last_days) if last_days else None))
         if shared is None:
@@ -788,7 +792,9 @@ def _coverage_conflict(
             raise _live_conflict(person_id, actor)
         first, last = shared
         span = f"{first.isoformat()}–{last.isoformat()}" if last else f"{first.isoformat()}–"
-        reference = other.reference if readable is None or other.pk in readable else _("another filing")
+        # Named only to a caller who may read it (asked only now that there is one to name).
+        readable = actor is None or scoped_to_actor(others.filter(pk=other.pk), actor).exists()
+        reference = other.reference if readable else _("another filing")
         raise Conflict(
             _("Filing %(ref)s still covers %(span)s; two filings never cover the same day.")
             % {"ref": reference, "span": span},
@@ -797,13 +803,16 @@ def _coverage_conflict(
         )
 
 
-def filing_validate(*, actor: Actor, data: dict, person: Person | None = None) -> tuple[Person, dict]:
+def filing_validate(
+    *, actor: Actor, data: dict, person: Person | None = None, person_checked: bool = True
+) -> tuple[Person, dict]:
     """Check a new filing without writing anything; returns the person and the model field values.
 
     Without ``person`` the person is the one ``data["id_number"]`` names (or the session's own).
     Every field's error comes in one ValidationFailed. ``filing_submit`` calls this first; the
     API calls it to add rule errors to shape errors, the admin's counter form to show them on
-    its fields.
+    its fields. ``person_checked=False`` leaves out whether the person may file (insured, no live or
+    overlapping filing): ``filing_submit`` checks that once, with the person locked.
     """
     FILINGS.authorize(actor, FilingAction.SUBMIT, owner_id=person.pk if person else None)
     person, fields = person_and_fields(
@@ -815,7 +824,8 @@ def filing_validate(*, actor: Actor, data: dict, person: Person | None = None) -
         ),
         message=_("The filing is invalid; see the errors per field."),
     )
-    _check_person_may_file(person, fields, actor)
+    if person_checked:
+        _check_person_may_file(person, fields, actor)
     return person, fields
 
 
@@ -834,20 +844,22 @@ def _check_person_may_file(person: Person, fields: dict, actor: Actor) -> None:
             raise Conflict(
                 _("The person is not actively insured; a filing cannot be made."), code="not_actively_insured"
             )
-        if Filing.objects.filter(person=person, state__in=LIVE_STATES).exists():
-            raise _live_conflict(person.pk, actor)
+    # A current filing: any live filing of the person is the live-filing conflict (read with the others).
     _coverage_conflict(
         person_id=person.pk,
         start=fields["start_date"],
         end=fields["end_date"],
         actor=actor,
         live_conflict=not _is_history(fields),
+        any_live=not _is_history(fields),
     )
 
 
 def filing_submit(*, actor: Actor, data: dict, person: Person | None = None) -> Filing:
     """Submit a new filing; self-service filings and hospital referrals take effect at once."""
-    person, fields = filing_validate(actor=actor, data=data, person=person)
+    # Whether the person may file is checked once, below, with the person locked: checked before the lock as
+    # well, it answered the same and cost its queries twice.
+    person, fields = filing_validate(actor=actor, data=data, person=person, person_checked=False)
     with transaction.atomic():
         # Lock the person so concurrent submissions queue; the partial unique index is the final guard.
         locked = Person.objects.select_for_update().get(pk=person.pk)

@@ -208,7 +208,23 @@ def claim_basis_candidates(*, claim: Claim, rescue_record: bool) -> list[BasisFi
     return found
 
 
-def claim_basis(*, claim: Claim, rescue_record: bool) -> BasisFinding:
+@dataclass(frozen=True)
+class Pricing:
+    """What prices a claim whatever its basis: the benefit row, the pool standing and the claim policy, all on its
+    discharge date. Read once for an approval, it serves both the choice of the basis and the amount."""
+
+    benefit: BenefitPolicy
+    standing: PoolStanding
+    policy: ClaimPolicy
+
+
+def claim_pricing(*, claim: Claim) -> Pricing:
+    """The claim's ``Pricing`` as the records stand; ValidationFailed when no benefit row is in force."""
+    benefit = benefit_row(claim=claim, on=claim.discharge_date)
+    return Pricing(benefit, pool_standing(claim=claim, benefit=benefit), claim_policy_in_force(on=claim.discharge_date))
+
+
+def claim_basis(*, claim: Claim, rescue_record: bool, pricing: Pricing | None = None) -> BasisFinding:
     """What a claim rests on: of every basis the records support, the one most favourable to the person.
 
     Each candidate is priced by the amount engine with the same benefit row and pool standing, and
@@ -217,21 +233,24 @@ def claim_basis(*, claim: Claim, rescue_record: bool) -> BasisFinding:
     the amount. The claimant's
     ``reason`` plays no part; a filing the claimant names is only checked. Without a benefit row in
     force the candidates cannot be priced and the preference order alone decides.
-    The explanation is written in the bureau's language whoever asks (it is stored).
+    The explanation is written in the bureau's language whoever asks (it is stored). ``pricing``: the claim's
+    ``claim_pricing``, when the caller has read it already (read here otherwise).
     """
     with translation.override(settings.LANGUAGE_CODE):
         candidates = claim_basis_candidates(claim=claim, rescue_record=rescue_record)
         try:
-            benefit = benefit_row(claim=claim, on=claim.discharge_date)
+            pricing = pricing or claim_pricing(claim=claim)
         except ValidationFailed:
             priced = [(None, finding) for finding in candidates]
         else:
-            ytd = pool_standing(claim=claim, benefit=benefit).year_to_date
+            ytd = pricing.standing.year_to_date
             priced = [
                 (
                     calculate(
                         _amounts(claim),
-                        benefit_rule(claim=claim, benefit=benefit, basis=f.basis, filing=f.filing),
+                        benefit_rule(
+                            claim=claim, benefit=pricing.benefit, basis=f.basis, filing=f.filing, policy=pricing.policy
+                        ),
                         ytd,
                     ).payable,
                     f,
@@ -264,13 +283,13 @@ def claim_basis(*, claim: Claim, rescue_record: bool) -> BasisFinding:
         return BasisFinding(chosen.basis, chosen.filing, explanation, considered)
 
 
-def claim_basis_now(*, claim: Claim) -> BasisFinding:
+def claim_basis_now(*, claim: Claim, pricing: Pricing | None = None) -> BasisFinding:
     """The basis of a stored claim as the records stand now (its checklist included)."""
     rescue_record = any(
         m.item == RESCUE_RECORD_ITEM and m.status in (MaterialStatus.RECEIVED, MaterialStatus.ACCEPTED)
         for m in claim.materials.all()
     )
-    return claim_basis(claim=claim, rescue_record=rescue_record)
+    return claim_basis(claim=claim, rescue_record=rescue_record, pricing=pricing)
 
 
 # --- the amount -------------------------------------------------------------------------------------
@@ -307,10 +326,12 @@ def benefit_row(*, claim: Claim, on: datetime.date) -> BenefitPolicy:
     return benefit
 
 
-def benefit_rule(*, claim: Claim, benefit: BenefitPolicy, basis: str, filing: Filing | None) -> BenefitRule:
+def benefit_rule(
+    *, claim: Claim, benefit: BenefitPolicy, basis: str, filing: Filing | None, policy: ClaimPolicy | None = None
+) -> BenefitRule:
     """The engine's rule for a claim resting on ``basis`` (and ``filing``): the row's values, the basis's
-    reduction and own share."""
-    policy = claim_policy_in_force(on=claim.discharge_date)
+    reduction and own share (``policy``: the claim policy on the discharge date, read here unless given)."""
+    policy = policy or claim_policy_in_force(on=claim.discharge_date)
     return BenefitRule(
         deductible=benefit.deductible,
         ratio=benefit.ratio,
@@ -413,11 +434,11 @@ class Assessment:
     calculation: Calculation
 
 
-def claim_assessment(*, claim: Claim) -> Assessment:
-    """The amount of a claim resting on its stored basis (and filing)."""
-    benefit = benefit_row(claim=claim, on=claim.discharge_date)
-    standing = pool_standing(claim=claim, benefit=benefit)
-    rule = benefit_rule(claim=claim, benefit=benefit, basis=claim.basis, filing=claim.filing)
+def claim_assessment(*, claim: Claim, pricing: Pricing | None = None) -> Assessment:
+    """The amount of a claim resting on its stored basis (and filing); ``pricing`` as ``claim_basis`` takes it."""
+    pricing = pricing or claim_pricing(claim=claim)
+    benefit, standing = pricing.benefit, pricing.standing
+    rule = benefit_rule(claim=claim, benefit=benefit, basis=claim.basis, filing=claim.filing, policy=pricing.policy)
     return Assessment(benefit, standing, rule, calculate(_amounts(claim), rule, standing.year_to_date))
 
 

@@ -491,13 +491,19 @@ def _on_approve(claim: Claim, step: Step) -> None:
         "setting": claim.setting,
     }
     _check_records(person=claim.person, fields=fields, exclude_pk=claim.pk)
-    finding = selectors.claim_basis_now(claim=claim)
+    # The benefit row, the pool standing and the claim policy are the basis's and the amount's alike (none
+    # depends on the basis): read once, with the person locked, for both.
+    try:
+        pricing = selectors.claim_pricing(claim=claim)
+    except ValidationFailed:
+        pricing = None  # no benefit row: the basis goes by preference, the amount refuses as before
+    finding = selectors.claim_basis_now(claim=claim, pricing=pricing)
     changed = _apply_basis(claim, finding)
     if changed:
         step.changes.update(changed)
         step.reason = step.reason or _("The records changed since submission; the basis was derived again.")
     try:
-        assessment = selectors.claim_assessment(claim=claim)
+        assessment = selectors.claim_assessment(claim=claim, pricing=pricing)
     except InvalidAmounts as exc:
         raise Conflict(str(exc), code="invalid_amounts") from exc
     calculation = assessment.calculation

@@ -189,8 +189,10 @@ def run_idempotently(view, request, work: Callable[[], object]):
     cipher = _cipher(caller, key)
 
     # The row exists, committed, before any work starts: a concurrent retry finds it and waits for nothing.
-    record_class.objects.get_or_create(
-        caller=caller, key_hash=key_hash, defaults={"fingerprint": asked, "expires_at": timezone.now() + key_ttl()}
+    # One statement (INSERT … ON CONFLICT DO NOTHING): a retry's row is left as it is.
+    record_class.objects.bulk_create(
+        [record_class(caller=caller, key_hash=key_hash, fingerprint=asked, expires_at=timezone.now() + key_ttl())],
+        ignore_conflicts=True,
     )
     with transaction.atomic():
         record = _lock(record_class, caller, key_hash)
