@@ -6,7 +6,7 @@ PORT ?= 8000
 HOST ?= 127.0.0.1
 export DJANGO_SETTINGS_MODULE ?= config.settings.dev
 
-.PHONY: run test venv install install-dev migrate demo serve lint bench messages clean browser worker faults schema-check clients-deps clients-check vendor
+.PHONY: run test venv install install-dev migrate demo serve lint bench messages clean browser worker faults schema-check clients-deps clients-check vendor docs docs-build
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -54,8 +54,8 @@ schema-check: install-dev
 	$(BIN)/python bench/schema_check.py
 
 ## make clients-check: the schema from a live server, a TypeScript client (@hey-api/openapi-ts, tsc --strict)
-## and a Python client (openapi-python-client) generated with no warning, and the README's walk-throughs run
-## with each (clients/check.py; Node.js 20.19 or newer and npm on PATH; about a minute).
+## and a Python client (openapi-python-client) generated with no warning, and the guide's walk-throughs
+## (docs/getting-started/) run with each (clients/check.py; Node.js 20.19 or newer and npm on PATH; about a minute).
 clients/node_modules/.installed: clients/package.json clients/package-lock.json
 	cd clients && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
@@ -106,6 +106,15 @@ bench: install-dev
 ## initdb/pg_ctl, as an unprivileged user when run as root). FAULTS_ARGS="--seconds 120 --writers 12".
 faults: install
 	$(BIN)/python -m bench.faults $(FAULTS_ARGS)
+
+## make docs: the guide (docs/, mkdocs-material) served on http://127.0.0.1:8001, rebuilt as you edit.
+## make docs-build: the guide built into site/ with --strict, as CI does: a broken link between pages fails.
+DOCS_PORT ?= 8001
+docs: install-dev
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs serve -a 127.0.0.1:$(DOCS_PORT)
+
+docs-build: install-dev
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir site
 
 messages: install
 	cd $(CURDIR) && $(BIN)/python manage.py makemessages -l zh_Hans --no-obsolete --ignore=.venv

@@ -1,11 +1,12 @@
-"""Generated clients work without a patch: the schema, two generators, a type check and the README's walk-throughs.
+"""Generated clients work without a patch: the schema, two generators, a type check and the guide's walk-throughs.
 
 As a channel team would: take the schema from a live server (gunicorn, production settings, SQLite, the demo
 data of ``make run``), generate a TypeScript client with @hey-api/openapi-ts and a Python client with
 openapi-python-client (pinned in ``clients/package-lock.json`` and ``clients/requirements.txt``), fail on any
 warning either prints, type-check the TypeScript client and its program with ``tsc --strict``, then run the
-README's filing and claim walk-throughs with each client (``walkthrough.ts``, ``walkthrough.py``), each on a
-fresh copy of the demo database. Exit 1 on any failure. ``make clients-check`` runs it; CI too.
+filing and claim walk-throughs of docs/getting-started/ with each client (``walkthrough.ts``,
+``walkthrough.py``), each on a fresh copy of the demo database. Exit 1 on any failure. ``make clients-check``
+runs it; CI too.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The README's two walk-throughs (a filing; a manual claim), with the client openapi-python-client generates.
+"""The two walk-throughs of docs/getting-started/ (a filing; a manual claim), with openapi-python-client's client.
 
 Every call goes through the generated package ``bureau_client`` and its types; nothing here builds a request.
 Run by ``clients/check.py`` against a live server with the demo data, reading the demo credentials from the

@@ -1,4 +1,4 @@
-// The README's two walk-throughs (a filing; a manual claim), with the client @hey-api/openapi-ts generates.
+// The two walk-throughs of docs/getting-started/ (a filing; a manual claim), with the client @hey-api/openapi-ts generates.
 //
 // Every call goes through the generated SDK (build/ts) and its types; nothing here builds a request. Run by
 // clients/check.py against a live server with the demo data, reading the demo credentials from the

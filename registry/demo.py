@@ -25,7 +25,7 @@ DATA = Path(__file__).resolve().parent / "data"
 
 DEMO_PERSONS = [
     # name, birth date, sequence, insurance type, phone, retired (as the enrolment import says): 张三 is the
-    # resettled retiree of the README's first walk-through
+    # resettled retiree of the filing walk-through (docs/getting-started/filing-walkthrough.md)
     ("张三", "19560312", "031", InsuranceType.EMPLOYEE, "13906001234", True),
     ("李四", "19800521", "052", InsuranceType.EMPLOYEE, "13812345678", False),
     ("王芳", "19920808", "084", InsuranceType.RESIDENT, "0592-5551234", False),

@@ -105,7 +105,7 @@ SQLITE_INIT = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
 # DATABASE_PREPARE_THRESHOLD times on a connection (the eligibility lookups) and the server skips
 # parsing and planning it again. Prepared statements need a session per connection: behind pgbouncer
 # in transaction mode (before 1.21, or without max_prepared_statements) set
-# DATABASE_PREPARED_STATEMENTS=0; see README.
+# DATABASE_PREPARED_STATEMENTS=0; see docs/operations/production.md, "The database connection".
 def database(url: str) -> dict:
     pool = env_bool("DATABASE_POOL", False)
     config = dj_database_url.parse(

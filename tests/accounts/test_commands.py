@@ -77,9 +77,9 @@ def test_demo_data_loads_once_and_prints_secrets_once(capsys):
     assert all(name.endswith("（示例）") for name in Institution.objects.values_list("name", flat=True))
 
 
-def test_the_readmes_first_walk_through_works_on_the_demo_data(client_for):
+def test_the_guides_filing_walk_through_works_on_the_demo_data(client_for):
     """张三 files a resettled retiree's filing for Shanghai (self-service, at once) and a Shanghai hospital finds
-    him covered: the README's first walk-through, as written, on a fresh ``make run``."""
+    him covered: docs/getting-started/filing-walkthrough.md, as written, on a fresh ``make run``."""
     call_command("load_demo_data", stdout=io.StringIO())
     zhang = Person.objects.get(name="张三")
     assert zhang.id_number == "350203195603120312" and zhang.retired

@@ -1,8 +1,8 @@
 """The schema a client generator builds on: readable names, one body per operation, who may call what, codes.
 
-The end-to-end proof is ``clients/check.py`` (two generators, ``tsc --strict`` and the README's walk-throughs
-with each client, in ``.ci/run``); these tests pin the rules it relies on, so that a change breaking one fails
-here first, naming the operation.
+The end-to-end proof is ``clients/check.py`` (two generators, ``tsc --strict`` and the walk-throughs of
+docs/getting-started/ with each client, in ``.ci/run``); these tests pin the rules it relies on, so that a
+change breaking one fails here first, naming the operation.
 """
 
 import re

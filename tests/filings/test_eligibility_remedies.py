@@ -1,4 +1,4 @@
-"""Eligibility says what to do (SPEC §3.5, README "Time rules"): the remedies, the emergency episode, one query.
+"""Eligibility says what to do: the remedies, the emergency episode, one query (SPEC §3.5; docs/policy/filings.md).
 
 Remedies are asserted by what they must carry (a due date, the earliest retroactive start
 date, the institution's flag), not by their wording, which is translated.

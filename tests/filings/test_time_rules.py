@@ -1,4 +1,4 @@
-"""Filings keep time honest (SPEC §9, README "Time rules"): each rule with its boundaries, through the API.
+"""Filings keep time honest: each rule with its boundaries, through the API (SPEC §9; docs/policy/filings.md).
 
 Dates are relative to ``timezone.localdate()`` and the policy's numbers (``FilingPolicy``:
 12 months back, 3 months ahead, emergencies at most 30 days, temporary filings at least 6
