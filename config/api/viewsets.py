@@ -19,6 +19,7 @@ from config.api.exceptions import ERRORS, ErrorSerializer
 from config.api.idempotency import idempotent
 from config.api.inputs import InputSerializer, parse_input
 from config.api.permissions import ActionCapacities
+from config.errors import NotFound
 from config.transitions import StateMachine
 
 # The path of one checklist item of a record: /<records>/{reference}/materials/{item}/.
@@ -50,22 +51,35 @@ class RecordViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         """The record named in the URL, as the caller may see it (404 otherwise)."""
         raise NotImplementedError
 
+    def get_record_id(self) -> int:
+        """The primary key of the record named in the URL, if the caller may see it (404 otherwise): all a
+        transition needs before it locks the row, without the detail's joins and checklist (three queries)."""
+        found = (
+            self.get_queryset()
+            .filter(**{self.lookup_field: self.kwargs[self.lookup_field]})
+            .order_by()
+            .values_list("pk", flat=True)[:1]
+        )
+        for pk in found:
+            return pk
+        raise NotFound()
+
     def record_response(self, record, *, status_code: int = 200) -> Response:
         raise NotImplementedError
 
-    def perform_transition(self, record, *, action: str, expected_version: int | None, **params):
-        """Call the aggregate's transition service; returns the record's primary key."""
+    def perform_transition(self, pk: int, *, action: str, expected_version: int | None, **params):
+        """Call the aggregate's transition service on the record ``pk`` (the service locks and checks it)."""
         raise NotImplementedError
 
     def reload(self, pk: int):
         raise NotImplementedError
 
     def run_transition(self, request, view_action: str, input_serializer: type[InputSerializer]) -> Response:
-        record = self.get_record()
+        pk = self.get_record_id()
         params = parse_input(input_serializer, request.data)
         version = expected_version(request)
-        self.perform_transition(record, action=self.transition_actions[view_action], expected_version=version, **params)
-        return self.record_response(self.reload(record.pk))
+        self.perform_transition(pk, action=self.transition_actions[view_action], expected_version=version, **params)
+        return self.record_response(self.reload(pk))
 
     @action(detail=True, methods=["get"], pagination_class=None, filterset_class=None)
     def events(self, request, reference=None):

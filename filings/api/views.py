@@ -104,9 +104,9 @@ class FilingViewSet(RecordViewSet):
         response["ETag"] = f'"{record.version}"'
         return response
 
-    def perform_transition(self, record, *, action: str, expected_version: int | None, **params):
+    def perform_transition(self, pk: int, *, action: str, expected_version: int | None, **params):
         services.filing_transition(
-            filing_id=record.pk, action=action, actor=self.actor, expected_version=expected_version, **params
+            filing_id=pk, action=action, actor=self.actor, expected_version=expected_version, **params
         )
 
     def retrieve(self, request, reference=None):

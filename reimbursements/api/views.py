@@ -129,9 +129,9 @@ class ClaimViewSet(RecordViewSet):
             response["Cache-Control"] = "private, no-store"
         return response
 
-    def perform_transition(self, record, *, action: str, expected_version: int | None, **params):
+    def perform_transition(self, pk: int, *, action: str, expected_version: int | None, **params):
         services.claim_transition(
-            claim_id=record.pk, action=action, actor=self.actor, expected_version=expected_version, **params
+            claim_id=pk, action=action, actor=self.actor, expected_version=expected_version, **params
         )
 
     def retrieve(self, request, reference=None):

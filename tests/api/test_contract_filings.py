@@ -144,11 +144,11 @@ class TestFilingApprove(FilingContract, ActionContract, PinnedQueriesContract):
     invalid = REASON_TOO_LONG
     expected_state, expected_event = "effective", "approve"
     num_queries = {
-        # the token with its user; the filing as the reviewer may see it (with its institutions and
-        # materials: 3); the transaction: savepoint, the filing locked with its person, the documents
-        # its type requires and those received (2), the filing saved, its event, the person's
-        # notification (the outbox), release; the reload (3); the requirements for the checklist
-        "reviewer": 16,
+        # the token with its user; the filing's id, as the reviewer may see it (1: not its checklist,
+        # which the transition reads again); the transaction: savepoint, the filing locked with its
+        # person, the documents its type requires and those received (2), the filing saved, its event,
+        # the person's notification (the outbox), release; the reload (3); the requirements for the checklist
+        "reviewer": 14,
     }
 
     def make_record(self, owner):
