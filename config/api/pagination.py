@@ -5,8 +5,11 @@ filing, 2,000,000 filings) costs more than the page it counts. So the count is e
 ``API_EXACT_COUNT_LIMIT`` rows (10,000; the count reads at most one row more than that), and beyond it is
 PostgreSQL's estimate for the query (never less than the limit + 1; on SQLite the limit + 1), with
 ``count_exact: false``. The page itself never depends on the count: it reads ``page_size`` + 1 rows, the
-one more saying whether a next page exists, so every page of a broad filter is reachable and a page past
-the end is still a 404. Where an exact total matters, a narrower filter gives it (or the statistics).
+one more saying whether a next page exists, and a page past the end is still a 404. Pages reach the first
+``API_EXACT_COUNT_LIMIT`` rows of a list: a deeper page would have the database read and skip every row
+before it (``OFFSET``), the very cost the bounded count avoids, so it is refused (404, saying to narrow the
+filters) before any query — and a page number too large for the database is no 500. Every row of a selection
+whose count is exact is reachable; a broader one is narrowed, exported or counted by the statistics.
 """
 
 from __future__ import annotations
@@ -69,7 +72,8 @@ class StandardPagination(PageNumberPagination):
         raw = request.query_params.get(self.page_query_param, "1")
         if raw in self.last_page_strings:
             raise NotFound(_("Invalid page."))
-        if not (raw.isascii() and raw.isdigit() and int(raw) >= 1):
+        # Nine digits at most: deeper than any window, and never a number too long to convert.
+        if not (raw.isascii() and raw.isdigit() and len(raw) <= 9 and int(raw) >= 1):
             raise NotFound(_("Invalid page."))
         return int(raw)
 
@@ -77,19 +81,22 @@ class StandardPagination(PageNumberPagination):
         self.request = request
         size = self.get_page_size(request)
         number = self.get_page_number(request)
-        start = (number - 1) * size
+        start, window = (number - 1) * size, settings.API_EXACT_COUNT_LIMIT
+        if number > 1 and start >= window:
+            raise NotFound(
+                _("Pages reach the first %(n)d rows of a list: narrow the filters to read further.") % {"n": window}
+            )
         rows = list(queryset[start : start + size + 1])
         if not rows and number > 1:
             raise NotFound(_("Invalid page."))
-        self.has_next, self.number = len(rows) > size, number
-        rows = rows[:size]
-        if not self.has_next and (number == 1 or rows):
+        self.has_next, self.number = len(rows) > size and start + size < window, number
+        if len(rows) <= size:
             # The last page: the total is what came before it and what it holds, with no count at all.
             self.count, self.count_exact = start + len(rows), True
         else:
-            self.count, self.count_exact = bounded_count(queryset, settings.API_EXACT_COUNT_LIMIT)
-            self.count = max(self.count, start + len(rows) + (1 if self.has_next else 0))
-        return rows
+            self.count, self.count_exact = bounded_count(queryset, window)
+            self.count = max(self.count, start + size + 1)
+        return rows[:size]
 
     def get_next_link(self):
         if not self.has_next:
@@ -145,4 +152,8 @@ class StandardPagination(PageNumberPagination):
                 )
             elif parameter["name"] == self.page_query_param:
                 parameter["schema"] = {**parameter["schema"], "minimum": 1}
+                parameter["description"] = (
+                    "A page number from 1. Pages reach the first API_EXACT_COUNT_LIMIT rows (10,000 unless "
+                    "configured): a deeper page is a 404 saying to narrow the filters."
+                )
         return parameters
