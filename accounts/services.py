@@ -17,6 +17,7 @@ from knox.models import AuthToken
 
 from accounts.choices import Role
 from accounts.models import Channel, ChannelAPIKey, PersonSession, User
+from accounts.webhooks import new_webhook_secret
 from config.errors import NotFound, PermissionRefused, ValidationFailed
 from registry.models import Institution, Person
 from registry.selectors import normalize_id_query
@@ -171,3 +172,22 @@ def staff_tokens_revoke(*, user: User) -> int:
     """Revoke every API token of a staff user (their password changed); returns how many."""
     deleted, _per_model = AuthToken.objects.filter(user=user).delete()
     return deleted
+
+
+def channel_webhook_set(*, code: str, url: str, new_secret: bool = True) -> tuple[object, str | None]:
+    """Set (or, with an empty ``url``, remove) a channel's webhook; returns the channel and a new secret.
+
+    The secret is returned once, for the operator to hand to the channel; it is stored because
+    signing needs it, and shown masked everywhere else.
+    """
+    with transaction.atomic():
+        channel = Channel.objects.select_for_update().get(code=code)
+        secret = None
+        channel.webhook_url = url.strip()
+        if not channel.webhook_url:
+            channel.webhook_secret = ""
+        elif new_secret or not channel.webhook_secret:
+            secret = channel.webhook_secret = new_webhook_secret()
+        channel.full_clean(exclude=["code", "name", "group", "description", "is_active"])
+        channel.save(update_fields=["webhook_url", "webhook_secret"])
+    return channel, secret

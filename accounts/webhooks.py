@@ -24,7 +24,6 @@ from urllib.parse import urlsplit
 import httpx
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -283,24 +282,3 @@ def validate_webhook_url(value: str) -> None:
         _parse(value)  # the address rule is lifted, not the others; the name need not resolve yet
     else:
         webhook_target(value, public_only=True)
-
-
-def channel_webhook_set(*, code: str, url: str, new_secret: bool = True) -> tuple[object, str | None]:
-    """Set (or, with an empty ``url``, remove) a channel's webhook; returns the channel and a new secret.
-
-    The secret is returned once, for the operator to hand to the channel; it is stored because
-    signing needs it, and shown masked everywhere else.
-    """
-    from accounts.models import Channel
-
-    with transaction.atomic():
-        channel = Channel.objects.select_for_update().get(code=code)
-        secret = None
-        channel.webhook_url = url.strip()
-        if not channel.webhook_url:
-            channel.webhook_secret = ""
-        elif new_secret or not channel.webhook_secret:
-            secret = channel.webhook_secret = new_webhook_secret()
-        channel.full_clean(exclude=["code", "name", "group", "description", "is_active"])
-        channel.save(update_fields=["webhook_url", "webhook_secret"])
-    return channel, secret

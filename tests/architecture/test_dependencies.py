@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import importlib
+import sys
 from pathlib import Path
 
 import pytest
@@ -70,3 +71,64 @@ def test_the_checker_sees_a_reversed_edge(tmp_path):
     sample = tmp_path / "sample.py"
     sample.write_text("import filings.models\n\ndef f():\n    from reimbursements import services\n")
     assert imported_apps(sample) == [(1, "filings"), (4, "reimbursements")]
+
+
+def imported_modules(path: Path, app: str) -> set[str]:
+    """The modules of ``app`` that the file imports, at module level or inside a function."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names if alias.name.split(".")[0] == app}
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module and node.module.split(".")[0] == app:
+            found.add(node.module)
+            # ``from accounts import services`` imports the module accounts.services
+            found |= {f"{node.module}.{alias.name}" for alias in node.names}
+    return found
+
+
+def module_cycle(app: str) -> list[str] | None:
+    """One import circle among the modules of ``app`` (``a → b → a``), or None."""
+    names = {}
+    for path in modules(app):
+        if path.parent.name == "migrations":
+            continue
+        names[".".join(path.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__")] = path
+    edges = {
+        name: sorted(m for m in imported_modules(path, app) if m in names and m != name) for name, path in names.items()
+    }
+    done, trail = set(), []
+
+    def visit(name):
+        if name in trail:
+            return [*trail[trail.index(name) :], name]
+        if name in done:
+            return None
+        trail.append(name)
+        for following in edges[name]:
+            if found := visit(following):
+                return found
+        trail.pop()
+        done.add(name)
+        return None
+
+    for name in sorted(names):
+        if found := visit(name):
+            return found
+    return None
+
+
+@pytest.mark.parametrize("app", list(ALLOWED))
+def test_no_import_circle_inside_an_app(app):
+    """Not even through an import inside a function: a circle is one module that cannot be read without the other."""
+    cycle = module_cycle(app)
+    assert cycle is None, " → ".join(cycle)
+
+
+def test_the_circle_finder_sees_a_circle(tmp_path, monkeypatch):
+    package = tmp_path / "sample_app"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "models.py").write_text("from sample_app.hooks import check\n")
+    (package / "hooks.py").write_text("def check():\n    from sample_app.models import Thing\n")
+    monkeypatch.setattr(sys.modules[__name__], "ROOT", tmp_path)
+    assert module_cycle("sample_app") == ["sample_app.hooks", "sample_app.models", "sample_app.hooks"]

@@ -75,7 +75,7 @@ from rest_framework.test import APIClient
 
 from accounts.choices import Role
 from accounts.models import PersonSession
-from accounts.webhooks import channel_webhook_set
+from accounts.services import channel_webhook_set
 from config.logging import logging_config
 from filings.models import Filing, FilingMaterial, FilingReviewQueue
 from notifications import services as notification_services

@@ -8,7 +8,7 @@ from django.core.management import call_command
 from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
-from accounts.webhooks import channel_webhook_set
+from accounts.services import channel_webhook_set
 from config.celery import app as celery_app
 from filings.choices import ProofBasis
 from filings.models import Filing, FilingEvent

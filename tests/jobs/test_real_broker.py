@@ -16,7 +16,7 @@ from celery.contrib.testing.worker import start_worker
 from django.utils import timezone
 from kombu import Connection
 
-from accounts.webhooks import channel_webhook_set
+from accounts.services import channel_webhook_set
 from config.celery import app as celery_app
 from filings.models import Filing, FilingEvent
 from filings.tasks import expire_filings

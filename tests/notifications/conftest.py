@@ -2,7 +2,7 @@
 
 import pytest
 
-from accounts.webhooks import channel_webhook_set
+from accounts.services import channel_webhook_set
 from tests.notifications.receiver import Receiver
 
 

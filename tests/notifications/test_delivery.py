@@ -10,7 +10,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from accounts.models import Channel
-from accounts.webhooks import channel_webhook_set
+from accounts.services import channel_webhook_set
 from config.celery import app as celery_app
 from filings.models import Filing
 from notifications import services, signing

@@ -25,7 +25,8 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from django.utils import timezone
 
-from accounts.webhooks import WebhookTarget, channel_webhook_set
+from accounts.services import channel_webhook_set
+from accounts.webhooks import WebhookTarget
 from notifications import services
 from notifications.models import Notification
 from tests.factories import PersonFactory

@@ -9,7 +9,8 @@ from django.core.management import CommandError, call_command
 from django.utils import translation
 
 from accounts.models import Channel
-from accounts.webhooks import Refusal, address_refusal, channel_webhook_set, mask_secret, validate_webhook_url
+from accounts.services import channel_webhook_set
+from accounts.webhooks import Refusal, address_refusal, mask_secret, validate_webhook_url
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -4,7 +4,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts.models import Channel
-from accounts.webhooks import channel_webhook_set
+from accounts.services import channel_webhook_set
 
 
 class Command(BaseCommand):
