@@ -19,8 +19,8 @@ from django.utils import timezone
 from filings.choices import FILING_CATEGORY, FilingCategory, FilingState, FilingType
 from filings.models import Filing
 from registry.choices import InsuranceType, VisitKind
+from registry.demo import numbered_id_number as valid_id_number
 from registry.models import Institution
-from tests.factories import valid_id_number
 
 PERSONS = 100_000
 FILED = 50_000

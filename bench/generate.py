@@ -12,7 +12,7 @@ triggers off for the loading session (``session_replication_role = replica``; th
 consistent), then ``VACUUM (ANALYZE)``. SQLite: batched ``executemany`` in one transaction.
 
 What the rows look like:
-- persons ``0..N-1`` with ID number ``tests.factories.valid_id_number(n)``, each with one open, active
+- persons ``0..N-1`` with ID number ``registry.demo.numbered_id_number(n)``, each with one open, active
   insured period (so eligibility answers about filings, not about insurance);
 - ~85 % of persons hold filings (the first ``filings`` mod that share at least one, the rest at random):
   a chain per person, oldest first, each earlier one changed (replaced by the next), expired,
@@ -192,7 +192,7 @@ class Generator:
 
     # persons ---------------------------------------------------------------------------------------
     def person_rows(self, insured_region: str) -> Iterator[tuple]:
-        from tests.factories import valid_id_number
+        from registry.demo import numbered_id_number as valid_id_number
 
         created = self.at(self.today - datetime.timedelta(days=800))
         for n in range(self.persons):

@@ -63,7 +63,7 @@ def main(out_dir: Path) -> None:
         )
         busy = [row[0] for row in cursor.fetchall()]
 
-    from tests.factories import valid_id_number
+    from registry.demo import numbered_id_number as valid_id_number
 
     questions = []
     for id_number, destination, level, start in sample:

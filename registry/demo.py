@@ -39,6 +39,13 @@ def demo_id_number(birth: str, sequence: str, area: str = "350203") -> str:
     return body + ric.calc_check_digit(body + "0")  # stdnum expects a placeholder check digit
 
 
+def numbered_id_number(n: int) -> str:
+    """The n-th distinct checksum-valid ID number (birth dates from 1950, 1000 per day): the generated
+    persons of the benchmarks and of the tests, each a different number."""
+    birth = datetime.date(1950, 1, 1) + datetime.timedelta(days=n // 1000)
+    return demo_id_number(birth.strftime("%Y%m%d"), f"{n % 1000:03d}")
+
+
 def load_institutions() -> int:
     with open(DATA / "institutions.csv", encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))

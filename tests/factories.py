@@ -21,7 +21,7 @@ from filings.models import (
 )
 from registry import services as registry_services
 from registry.choices import HolidayKind, InsuranceType, InsuredStatus, PeriodStatus, RegionLevel
-from registry.demo import demo_id_number
+from registry.demo import numbered_id_number
 from registry.models import ChronicDisease, ChronicQualification, Holiday, Institution, InsuredPeriod, Person, Region
 from reimbursements import selectors as claim_selectors
 from reimbursements import services as claim_services
@@ -47,10 +47,8 @@ def policy_start(n: int) -> datetime.date:
     return datetime.date(2001, 1, 1) + datetime.timedelta(days=n)
 
 
-def valid_id_number(n: int) -> str:
-    """The n-th distinct checksum-valid ID number (birth dates from 1950, 1000 per day)."""
-    birth = datetime.date(1950, 1, 1) + datetime.timedelta(days=n // 1000)
-    return demo_id_number(birth.strftime("%Y%m%d"), f"{n % 1000:03d}")
+# The n-th distinct checksum-valid ID number (birth dates from 1950, 1000 per day).
+valid_id_number = numbered_id_number
 
 
 class UserFactory(factory.django.DjangoModelFactory):
