@@ -287,9 +287,7 @@ def main() -> None:
         (OUT / "sustained.txt").write_text(text + "\n")
         return
     if ONLY == "eligibility":
-        big_url = ensure_data(big)
-        big_info = prepare(big_url, f"load_{big}")
-        big_dir, env = OUT / f"load_{big}", django_env(big_url)
+        big_url, big_info, big_dir, env = big_database(big)
         floor_env = {**env, "BENCH_ELIGIBILITY_SQL": str(big_dir / "eligibility_sql.json")}
         key = f"Api-Key {big_info['key']}"
         floor = serve_and_load(FLOOR, floor_env, big_dir / "eligibility_floor.txt", "")
@@ -300,9 +298,7 @@ def main() -> None:
         print(f"eligibility ≥ 0.8 × floor: {ours['rps'] / floor['rps']:.2f} ×")
         return
     if ONLY == "lists":
-        big_url = ensure_data(big)
-        big_info = prepare(big_url, f"load_{big}")
-        big_dir, env = OUT / f"load_{big}", django_env(big_url)
+        _big_url, big_info, big_dir, env = big_database(big)
         floor_env = {**env, "BENCH_LIST_SQL": str(big_dir / "list_sql.json")}
         text = "\n".join(list_lines(list_rows(big_dir, env, floor_env, f"Token {big_info['token']}"), seconds))
         print(text)
@@ -394,6 +390,12 @@ def main() -> None:
     text = render(rows, export, big_info, big, time.monotonic() - started, export_xlsx)
     print(text)
     (OUT / "load.txt").write_text(text + "\n")
+
+
+def big_database(big: int) -> tuple[str, dict, Path, dict]:
+    """The big database (generated if absent), prepared: its URL, credentials, request files and Django's env."""
+    url = ensure_data(big)
+    return url, prepare(url, f"load_{big}"), OUT / f"load_{big}", django_env(url)
 
 
 def list_rows(big_dir: Path, env: dict, floor_env: dict, token: str) -> list[tuple[str, dict]]:
