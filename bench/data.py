@@ -80,6 +80,37 @@ class Coverage:
     revoked: dict[int, tuple[str, datetime.date]] = field(default_factory=dict)
 
 
+def effective_filing(
+    person_pk: int, n: int, filing_type: str, destination: str, start: datetime.date, *, reference: str, **extra
+) -> Filing:
+    """An effective filing of person ``person_pk`` (unsaved, for ``bulk_create``: no events, no service rules)."""
+    submitted = timezone.make_aware(datetime.datetime.combine(start, datetime.time(9)))
+    temporary = FILING_CATEGORY[filing_type] == FilingCategory.TEMPORARY
+    referral = filing_type == FilingType.REFERRAL
+    fields = {
+        "reference": reference,
+        "person_id": person_pk,
+        "filing_type": filing_type,
+        "category": FILING_CATEGORY[filing_type],  # bulk_create skips Filing.save(), which sets it
+        "destination_id": destination,
+        "start_date": start,
+        "end_date": start + datetime.timedelta(days=364) if temporary else None,
+        "contact_name": f"联系人{n}",
+        "contact_phone": phone(n),
+        "consent": True,
+        "consent_at": submitted,
+        "channel_id": "xm_wechat",
+        "state": FilingState.EFFECTIVE,
+        "submitted_at": submitted,
+        "effective_at": submitted,
+        "referring_institution_id": REFERRING_INSTITUTION if referral else None,
+        "referral_diagnosis": "冠状动脉粥样硬化性心脏病" if referral else "",
+        "referral_date": start if referral else None,
+    }
+    fields.update(extra)
+    return Filing(**fields)
+
+
 def create_filings(person_pks: list[int], *, today: datetime.date, rng: random.Random) -> Coverage:
     """Bulk-insert the filings (no events, no service rules) and return what they cover."""
     coverage = Coverage()
@@ -88,31 +119,9 @@ def create_filings(person_pks: list[int], *, today: datetime.date, rng: random.R
     serial = iter(range(1, 1_000_000))
 
     def build(n: int, filing_type: str, destination: str, start: datetime.date, **extra) -> Filing:
-        submitted = timezone.make_aware(datetime.datetime.combine(start, datetime.time(9)))
-        temporary = FILING_CATEGORY[filing_type] == FilingCategory.TEMPORARY
-        referral = filing_type == FilingType.REFERRAL
-        fields = {
-            "reference": f"{prefix}{next(serial):06d}",
-            "person_id": person_pks[n],
-            "filing_type": filing_type,
-            "category": FILING_CATEGORY[filing_type],  # bulk_create skips Filing.save(), which sets it
-            "destination_id": destination,
-            "start_date": start,
-            "end_date": start + datetime.timedelta(days=364) if temporary else None,
-            "contact_name": f"联系人{n}",
-            "contact_phone": phone(n),
-            "consent": True,
-            "consent_at": submitted,
-            "channel_id": "xm_wechat",
-            "state": FilingState.EFFECTIVE,
-            "submitted_at": submitted,
-            "effective_at": submitted,
-            "referring_institution_id": REFERRING_INSTITUTION if referral else None,
-            "referral_diagnosis": "冠状动脉粥样硬化性心脏病" if referral else "",
-            "referral_date": start if referral else None,
-        }
-        fields.update(extra)
-        return Filing(**fields)
+        return effective_filing(
+            person_pks[n], n, filing_type, destination, start, reference=f"{prefix}{next(serial):06d}", **extra
+        )
 
     def ended(last_day: datetime.date, state: str, reason: str) -> dict:
         at = timezone.make_aware(datetime.datetime.combine(last_day + datetime.timedelta(days=1), datetime.time(10)))

@@ -40,13 +40,22 @@ def load_events(n: int) -> float:
     from django.db import connection
     from django.utils import timezone
 
-    from accounts.models import Channel
+    from bench.data import effective_filing
     from filings.models import Filing, FilingEvent
-    from tests.factories import FilingFactory, PersonFactory
+    from registry.choices import InsuranceType
+    from registry.demo import numbered_id_number
+    from registry.models import Person
 
     started = time.perf_counter()
-    channel = Channel.objects.get(code="xm_wechat")
-    filings = [FilingFactory(person=PersonFactory(), channel=channel) for _ in range(1000)]
+    people = Person.objects.bulk_create(
+        Person(id_number=numbered_id_number(n), name=f"参保人{n}", insurance_type=InsuranceType.EMPLOYEE)
+        for n in range(1000)
+    )
+    today = timezone.localdate()
+    filings = Filing.objects.bulk_create(
+        effective_filing(person.pk, n, "other_temporary", "310000", today, reference=f"BE{n:014d}")
+        for n, person in enumerate(people)
+    )
     base = timezone.now() - datetime.timedelta(days=365)
     ids = [f.pk for f in filings]
     if connection.vendor == "postgresql":
@@ -124,9 +133,8 @@ def export_xlsx() -> dict:
 
     from accounts.services import staff_token_issue
     from audit.api.views import AuditEventsView
-    from tests.factories import UserFactory
 
-    user = UserFactory(role="auditor")
+    user = export_auditor()
     _auth_token, token = staff_token_issue(user=user)
     request = RequestFactory().get("/api/v1/audit/events/", {"format": "xlsx"}, HTTP_AUTHORIZATION=f"Token {token}")
     before = rss_mb()
@@ -148,15 +156,24 @@ def export_xlsx() -> dict:
     return {"rows": rows, "bytes": size, "seconds": seconds, "before": before, "peak": peak}
 
 
+def export_auditor():
+    """An auditor of the benchmark database (a password nobody knows: the export is called with a token)."""
+    import secrets
+
+    from accounts.choices import Role
+    from accounts.services import staff_create
+
+    return staff_create(username=f"bench_{secrets.token_hex(4)}", role=Role.AUDITOR, password=secrets.token_urlsafe(16))
+
+
 def export(sample_every: int = 50_000) -> dict:
     """Stream the CSV through the view; returns rows, bytes, seconds and RSS before and at its peak."""
     from django.test import RequestFactory
 
     from accounts.services import staff_token_issue
     from audit.api.views import AuditEventsView
-    from tests.factories import UserFactory
 
-    user = UserFactory(role="auditor")
+    user = export_auditor()
     _auth_token, token = staff_token_issue(user=user)
     request = RequestFactory().get("/api/v1/audit/events/", {"format": "csv"}, HTTP_AUTHORIZATION=f"Token {token}")
     before = rss_mb()

@@ -120,19 +120,20 @@ def client() -> None:
 
     django.setup()
     import datetime
+    import secrets
 
     from django.db import connections
     from django.test.utils import CaptureQueriesContext
     from rest_framework.test import APIClient
 
     from accounts.choices import Role
-    from tests.factories import (
-        FilingFactory,
-        PersonFactory,
-        channel_key,
-        referring_hospital,
-        staff_token,
-    )
+    from accounts.services import channel_key_issue, staff_create, staff_token_issue
+    from bench.data import effective_filing
+    from filings.models import Filing
+    from registry import services as registry_services
+    from registry.choices import InsuranceType
+    from registry.demo import numbered_id_number
+    from registry.models import Institution, Person
 
     for alias in ("default", "replica"):
         with connections[alias].cursor() as cursor:
@@ -141,11 +142,27 @@ def client() -> None:
         print(f"    alias {alias!r:10} → port {port}, pg_is_in_recovery() = {recovery}")
 
     # Writes: through the ORM, outside a request; the router sends them to the primary.
-    people = [PersonFactory() for _ in range(5)]
-    for person in people:
-        FilingFactory(person=person, destination_id="310000")
-    key = channel_key("hospital", institution=referring_hospital())
-    _user, token = staff_token(Role.AUDITOR)
+    first = Person.objects.count() + 900_000  # numbers no earlier run used
+    people = []
+    for n in range(first, first + 5):
+        person = Person.objects.create(
+            id_number=numbered_id_number(n), name=f"参保人{n}", insurance_type=InsuranceType.EMPLOYEE
+        )
+        registry_services.insured_period_open(person, starts_on=None)
+        people.append(person)
+    today_date = datetime.date.today()
+    Filing.objects.bulk_create(
+        effective_filing(p.pk, n, "other_temporary", "310000", today_date, reference=f"BS{first + n:014d}")
+        for n, p in enumerate(people)
+    )
+    institution = Institution.objects.order_by("code").values_list("code", flat=True).first()
+    _key, key = channel_key_issue(
+        channel_code="hospital", name=f"standby {secrets.token_hex(4)}", institution_code=institution
+    )
+    user = staff_create(
+        username=f"standby_{secrets.token_hex(4)}", role=Role.AUDITOR, password=secrets.token_urlsafe(16)
+    )
+    _auth_token, token = staff_token_issue(user=user)
     with connections["default"].cursor() as cursor:
         cursor.execute("SELECT pg_current_wal_lsn()")
         (lsn,) = cursor.fetchone()

@@ -132,3 +132,21 @@ def test_the_circle_finder_sees_a_circle(tmp_path, monkeypatch):
     (package / "hooks.py").write_text("def check():\n    from sample_app.models import Thing\n")
     monkeypatch.setattr(sys.modules[__name__], "ROOT", tmp_path)
     assert module_cycle("sample_app") == ["sample_app.hooks", "sample_app.models", "sample_app.hooks"]
+
+
+def test_nothing_outside_tests_imports_the_tests():
+    """The benchmarks, the clients' checks and the apps stand on their own: test helpers stay in tests/."""
+    skipped = {".venv", "node_modules", "tests", ".git", "site"}
+    offending = []
+    for path in sorted(ROOT.rglob("*.py")):
+        if skipped & set(path.relative_to(ROOT).parts):
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names = [node.module]
+            else:
+                continue
+            offending += [f"{path.relative_to(ROOT)}:{node.lineno}" for name in names if name.split(".")[0] == "tests"]
+    assert offending == []
