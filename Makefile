@@ -102,10 +102,10 @@ bench: install-dev
 	$(BIN)/python -m bench.load
 
 ## make faults: writers retrying with Idempotency-Key while PostgreSQL is stopped, crashed and restarted,
-## then a reconciliation (bench/faults.py; about two minutes; its own cluster from PostgreSQL 15's
+## then a reconciliation (drills/faults.py; about two minutes; its own cluster from PostgreSQL 15's
 ## initdb/pg_ctl, as an unprivileged user when run as root). FAULTS_ARGS="--seconds 120 --writers 12".
 faults: install
-	$(BIN)/python -m bench.faults $(FAULTS_ARGS)
+	$(BIN)/python -m drills.faults $(FAULTS_ARGS)
 
 ## make docs: the guide (docs/, mkdocs-material) served on http://127.0.0.1:8001, rebuilt as you edit.
 ## make docs-build: the guide built into site/ with --strict, as CI does: a broken link between pages fails.

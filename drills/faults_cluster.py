@@ -101,7 +101,7 @@ class Cluster:
             "log_min_messages = warning",
         ]
         with open(self.data / "postgresql.conf", "a", encoding="utf-8") as conf:
-            conf.write("\n# bench.faults\n" + "\n".join(settings) + "\n")
+            conf.write("\n# drills.faults\n" + "\n".join(settings) + "\n")
 
     def start(self) -> None:
         self._run(PG_BIN / "pg_ctl", "-D", str(self.data), "-l", str(self.log), "-w", "-t", "60", "start")

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from django.db.models import Count
 
 from accounts.models import IdempotencyRecord, PersonSession
-from bench.faults_client import Ledger, Story
+from drills.faults_client import Ledger, Story
 from filings.models import Filing, FilingEvent
 from registry.models import Person, ReferenceSequence
 from reimbursements.models import Claim, ClaimEvent, ClaimInvoice

@@ -1,12 +1,12 @@
 """Faults under load: writers retrying with Idempotency-Key while PostgreSQL stops, crashes and restarts.
 
-``python -m bench.faults [--seconds 50] [--writers 8] [--workers 3]`` (or ``make faults``):
+``python -m drills.faults [--seconds 50] [--writers 8] [--workers 3]`` (or ``make faults``):
 
 1. a PostgreSQL cluster of its own (``initdb``/``pg_ctl`` in a temporary directory, as an
    unprivileged user when run as root; 127.0.0.1, a free port), migrated, demo data loaded,
    staff tokens and a channel key made for the writers;
 2. gunicorn with the repository's ``gunicorn.conf.py`` and the production settings;
-3. ``--writers`` client threads for ``--seconds`` (see ``bench.faults_client``: each request has
+3. ``--writers`` client threads for ``--seconds`` (see ``drills.faults_client``: each request has
    its own Idempotency-Key and is sent again, with that key, until it has a final answer), while
    the database is stopped (``pg_ctl stop -m fast``) and started again, later killed
    (``-m immediate``: a crash, with recovery at start) and started again, and gunicorn workers
@@ -14,7 +14,7 @@
    answers on purpose (the request is sent whole, the connection closed before the answer);
 4. every request that needed a retry, and a sample of the others, is sent once more with its key
    after the recovery: each must answer its first answer again, creating nothing;
-5. the reconciliation (``bench.faults_reconcile``): event chains, records against what each
+5. the reconciliation (``drills.faults_reconcile``): event chains, records against what each
    client was told, references without gaps, one record per client request, the idempotency table.
 
 It prints one table and exits 1 on any inconsistency, duplicate, unresolved or refused request,
@@ -36,7 +36,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from bench.faults_cluster import Cluster, Server, free_port, remove
+from drills.faults_cluster import Cluster, Server, free_port, remove
 
 SECRET = "faults-" + secrets.token_urlsafe(32)
 # Limits on guessing and lockouts (accounts/throttles.py, settings/base.py) far above what the
@@ -127,7 +127,7 @@ def replay_check(client, ledger, *, seconds: float, sample_every: int = 10) -> t
 
     At most ``seconds`` long: whatever is left then stays unchecked (the count says how many were).
     """
-    from bench.faults_client import Sent
+    from drills.faults_client import Sent
 
     done = [sent for sent in ledger.requests() if sent.ok]
     chosen = [sent for i, sent in enumerate(done) if sent.retried or i % sample_every == 0]
@@ -164,7 +164,7 @@ def server_log(path: Path) -> tuple[Counter, int]:
 def make_credentials():
     from accounts.choices import Role
     from accounts.services import channel_key_issue, staff_create, staff_token_issue
-    from bench.faults_client import Credentials
+    from drills.faults_client import Credentials
 
     headers, callers = {}, {}
     for role in (Role.COUNTER, Role.REVIEWER, Role.ADMIN):
@@ -172,7 +172,7 @@ def make_credentials():
         _token, plain = staff_token_issue(user=user)
         headers[role] = f"Token {plain}"
         callers[headers[role]] = f"staff:{user.pk}"
-    _key, plain = channel_key_issue(channel_code="xm_wechat", name="bench.faults")
+    _key, plain = channel_key_issue(channel_code="xm_wechat", name="drills.faults")
     channel = f"Api-Key {plain}"
     callers[channel] = "channel:xm_wechat"
     return Credentials(headers[Role.COUNTER], headers[Role.REVIEWER], headers[Role.ADMIN], channel, callers)
@@ -210,8 +210,8 @@ def run(args) -> int:
         from django.core.management import call_command
         from django.db import connection, connections
 
-        from bench.faults_client import Client, Ledger, Writer
-        from bench.faults_reconcile import Before, reconcile
+        from drills.faults_client import Client, Ledger, Writer
+        from drills.faults_reconcile import Before, reconcile
 
         say("migrate, load_demo_data, credentials")
         call_command("migrate", verbosity=0, interactive=False)
@@ -313,7 +313,7 @@ def run(args) -> int:
             ("inconsistencies", inconsistencies),
             ("duplicates after retries", duplicates),
         ]
-        print("\nFaults under load (bench/faults.py)\n" + table(rows))
+        print("\nFaults under load (drills/faults.py)\n" + table(rows))
         details = [
             *result.problems,
             *result.duplicates,
@@ -342,7 +342,7 @@ def run(args) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.faults", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m drills.faults", description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=50, help="how long the writers write (default 50)")
     parser.add_argument("--writers", type=int, default=8, help="client threads (default 8)")
     parser.add_argument("--workers", type=int, default=3, help="gunicorn workers (default 3)")

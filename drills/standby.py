@@ -1,6 +1,6 @@
 """A real PostgreSQL streaming standby on this machine, and the API's reads served by it.
 
-    .venv/bin/python bench/standby.py            # run as root (it drops to the postgres user) or as postgres
+    .venv/bin/python drills/standby.py            # run as root (it drops to the postgres user) or as postgres
 
 What it does, all under one temporary directory, never touching the system's cluster:
 
