@@ -56,6 +56,10 @@ def calibration() -> float:
     return best
 
 
+def calibration_line(seconds: float) -> str:
+    return f"calibration: a pure-Python loop of {CALIBRATION_STEPS:,} steps in {seconds:.2f} s"
+
+
 def db_url(filings: int) -> str:
     return f"{SERVER}bench_load_{filings}"
 
@@ -267,7 +271,7 @@ def main() -> None:
     started = time.monotonic()
     big = int(os.environ.get("BENCH_FILINGS", "2000000"))
     seconds = calibration()
-    print(f"calibration: a pure-Python loop of {CALIBRATION_STEPS:,} steps in {seconds:.2f} s", flush=True)
+    print(calibration_line(seconds), flush=True)
     if ONLY == "writes":
         from bench.writes import render as render_writes
         from bench.writes import write_rows
@@ -417,7 +421,7 @@ def list_lines(rows: list[tuple[str, dict]], seconds: float) -> list[str]:
     by = dict(rows)
     lines = [
         f"make bench, list rows only (PostgreSQL, gunicorn 2 workers, wrk -c{CONNECTIONS} {DURATION})",
-        f"calibration: a pure-Python loop of {CALIBRATION_STEPS:,} steps in {seconds:.2f} s",
+        calibration_line(seconds),
         "",
         f"| {'measure':<52} | {'req/s':>8} | {'p50 ms':>7} | {'p99 ms':>7} | {'× floor':>7} | errors |",
         f"|{'-' * 54}|{'-' * 10}|{'-' * 9}|{'-' * 9}|{'-' * 9}|--------|",
@@ -469,8 +473,7 @@ def sustained_lines(rows: list[tuple[str, dict]]) -> list[str]:
 def render_sustained(rows: list[tuple[str, dict]], seconds: float) -> str:
     workers = os.cpu_count() * 2 + 1
     head = f"make bench, sustained rows only (PostgreSQL, gunicorn {workers} workers, wrk -c{CONNECTIONS} {SUSTAINED})"
-    calibrated = f"calibration: a pure-Python loop of {CALIBRATION_STEPS:,} steps in {seconds:.2f} s"
-    return "\n".join([head, calibrated, "", *sustained_lines(rows)])
+    return "\n".join([head, calibration_line(seconds), "", *sustained_lines(rows)])
 
 
 def median_run(runs: list[dict]) -> dict:
@@ -485,8 +488,7 @@ def render(rows, export, info, big, elapsed, export_xlsx=None) -> str:
     floor = rows[0][1]["rps"]
     lines = [
         f"make bench (PostgreSQL, gunicorn 2 workers, wrk -c{CONNECTIONS} {DURATION}), {time.strftime('%Y-%m-%d')}",
-        f"calibration: a pure-Python loop of {CALIBRATION_STEPS:,} steps in {info.get('calibration', 0):.2f} s "
-        "(compare tables of different machines through it)",
+        f"{calibration_line(info.get('calibration', 0))} (compare tables of different machines through it)",
         "",
         f"| {'measure':<52} | {'req/s':>8} | {'p50 ms':>7} | {'p99 ms':>7} | {'× floor':>7} | errors |",
         f"|{'-' * 54}|{'-' * 10}|{'-' * 9}|{'-' * 9}|{'-' * 9}|--------|",

@@ -28,7 +28,6 @@ import time
 from pathlib import Path
 
 from bench.load import (
-    CALIBRATION_STEPS,
     CONNECTIONS,
     OUT,
     PORT,
@@ -38,6 +37,7 @@ from bench.load import (
     _serve,
     _stop,
     calibration,
+    calibration_line,
     db_url,
     django_env,
     wait_for_port,
@@ -212,7 +212,7 @@ def render(rows: list[tuple[str, dict]], seconds: float) -> str:
         [
             f"make bench, write rows (PostgreSQL; pairs one worker each, wrk -c{int(CONNECTIONS) // 2} each; "
             f"{FIFTY} clients {workers} workers; {DURATION}), {time.strftime('%Y-%m-%d')}",
-            f"calibration: a pure-Python loop of {CALIBRATION_STEPS:,} steps in {seconds:.2f} s",
+            calibration_line(seconds),
             "",
             *write_lines(rows),
         ]
@@ -224,7 +224,7 @@ def main() -> None:
     big = int(os.environ.get("BENCH_FILINGS", "2000000"))
     url = os.environ.get("BENCH_WRITE_DATABASE_URL") or db_url(big)
     seconds = calibration()
-    print(f"calibration: a pure-Python loop of {CALIBRATION_STEPS:,} steps in {seconds:.2f} s", flush=True)
+    print(calibration_line(seconds), flush=True)
     rows = write_rows(url, OUT / f"writes_{big}", big)
     text = render(rows, seconds)
     print(text)

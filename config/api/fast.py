@@ -96,8 +96,13 @@ def _iso(field, default) -> bool:
     return isinstance(output_format, str) and output_format.lower() == ISO_8601
 
 
+def _is_plain(field) -> bool:
+    """A field of a plain kind, read by DRF's own attribute lookup: rendered by a compiled step, copied shallowly."""
+    return isinstance(field, _PLAIN) and type(field).get_attribute is drf_fields.Field.get_attribute
+
+
 def _plain_step(field) -> Callable | None:
-    if not isinstance(field, _PLAIN) or type(field).get_attribute is not drf_fields.Field.get_attribute:
+    if not _is_plain(field):
         return None
     attrs = field.source_attrs
     if len(attrs) not in (1, 2):
@@ -173,8 +178,7 @@ class FastOutput:
 
 
 def _copy(field):
-    simple = isinstance(field, _PLAIN) and type(field).get_attribute is drf_fields.Field.get_attribute
-    return copy.copy(field) if simple and field.default is drf_fields.empty else copy.deepcopy(field)
+    return copy.copy(field) if _is_plain(field) and field.default is drf_fields.empty else copy.deepcopy(field)
 
 
 @functools.cache

@@ -32,18 +32,19 @@ from config.errors import ValidationFailed
 def bounded_count(queryset: QuerySet, limit: int) -> tuple[int, bool]:
     """(the number of rows, exact?): exact up to ``limit``; beyond it the database's estimate, at least limit + 1."""
     # Only the primary key, no ordering, no joins the count does not need: ``COUNT(*)`` over at most limit + 1 rows.
-    found = queryset.order_by().values("pk")[: limit + 1].count()
+    keys = queryset.order_by().values("pk")
+    found = keys[: limit + 1].count()
     if found <= limit:
         return found, True
-    return max(limit + 1, _estimate(queryset)), False
+    return max(limit + 1, _estimate(keys)), False
 
 
-def _estimate(queryset: QuerySet) -> int:
-    """The planner's row estimate for the filtered query (PostgreSQL), or 0 where there is none."""
-    connection = connections[queryset.db]
+def _estimate(keys: QuerySet) -> int:
+    """The planner's row estimate for the query (PostgreSQL), or 0 where there is none."""
+    connection = connections[keys.db]
     if connection.vendor != "postgresql":
         return 0
-    sql, params = queryset.order_by().values("pk").query.sql_with_params()
+    sql, params = keys.query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute("EXPLAIN (FORMAT JSON) " + sql, params)
         plan = cursor.fetchone()[0]
@@ -70,9 +71,8 @@ class StandardPagination(PageNumberPagination):
 
     def get_page_number(self, request) -> int:
         raw = request.query_params.get(self.page_query_param, "1")
-        if raw in self.last_page_strings:
-            raise NotFound(_("Invalid page."))
-        # Nine digits at most: deeper than any window, and never a number too long to convert.
+        # Whole numbers only ("last" too is refused: no count is made to find it); nine digits at most: deeper
+        # than any window, and never a number too long to convert.
         if not (raw.isascii() and raw.isdigit() and len(raw) <= 9 and int(raw) >= 1):
             raise NotFound(_("Invalid page."))
         return int(raw)

@@ -32,18 +32,21 @@ def modules(app: str) -> list[Path]:
     return sorted(p for p in (ROOT / app).rglob("*.py") if "data" not in p.relative_to(ROOT).parts[1:2])
 
 
-def imported_apps(path: Path) -> list[tuple[int, str]]:
-    """(line, app) for every import of one of our apps in the file."""
+def imports(path: Path) -> list[tuple[int, str, list[str]]]:
+    """(line, module, names) for every absolute import in the file, at module level or inside a function:
+    ``import a.b`` gives ``a.b`` and no names, ``from a import b, c`` gives ``a`` and ``[b, c]``."""
     found = []
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.Import):
-            names = [alias.name for alias in node.names]
+            found += [(node.lineno, alias.name, []) for alias in node.names]
         elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-            names = [node.module]
-        else:
-            continue
-        found += [(node.lineno, name.split(".")[0]) for name in names if name.split(".")[0] in ALLOWED]
+            found.append((node.lineno, node.module, [alias.name for alias in node.names]))
     return found
+
+
+def imported_apps(path: Path) -> list[tuple[int, str]]:
+    """(line, app) for every import of one of our apps in the file."""
+    return [(line, module.split(".")[0]) for line, module, _names in imports(path) if module.split(".")[0] in ALLOWED]
 
 
 @pytest.mark.parametrize("app", list(ALLOWED))
@@ -76,13 +79,10 @@ def test_the_checker_sees_a_reversed_edge(tmp_path):
 def imported_modules(path: Path, app: str) -> set[str]:
     """The modules of ``app`` that the file imports, at module level or inside a function."""
     found = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.Import):
-            found |= {alias.name for alias in node.names if alias.name.split(".")[0] == app}
-        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module and node.module.split(".")[0] == app:
-            found.add(node.module)
+    for _line, module, names in imports(path):
+        if module.split(".")[0] == app:
             # ``from accounts import services`` imports the module accounts.services
-            found |= {f"{node.module}.{alias.name}" for alias in node.names}
+            found |= {module, *(f"{module}.{name}" for name in names)}
     return found
 
 
@@ -137,16 +137,11 @@ def test_the_circle_finder_sees_a_circle(tmp_path, monkeypatch):
 def test_nothing_outside_tests_imports_the_tests():
     """The benchmarks, the clients' checks and the apps stand on their own: test helpers stay in tests/."""
     skipped = {".venv", "node_modules", "tests", ".git", "site"}
-    offending = []
-    for path in sorted(ROOT.rglob("*.py")):
-        if skipped & set(path.relative_to(ROOT).parts):
-            continue
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.Import):
-                names = [alias.name for alias in node.names]
-            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-                names = [node.module]
-            else:
-                continue
-            offending += [f"{path.relative_to(ROOT)}:{node.lineno}" for name in names if name.split(".")[0] == "tests"]
+    offending = [
+        f"{path.relative_to(ROOT)}:{line}"
+        for path in sorted(ROOT.rglob("*.py"))
+        if not skipped & set(path.relative_to(ROOT).parts)
+        for line, module, _names in imports(path)
+        if module.split(".")[0] == "tests"
+    ]
     assert offending == []
