@@ -2,8 +2,13 @@
 never depend on it, and links that walk every row exactly once."""
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
+from django.test import override_settings
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
+from filings.models import Filing
 from tests.factories import FilingFactory
 
 pytestmark = pytest.mark.django_db
@@ -96,3 +101,26 @@ def test_the_schema_documents_count_exact(auditor):
     assert page["required"] == ["count", "count_exact", "next", "previous", "results"]
     assert page["properties"]["count_exact"]["type"] == "boolean"
     assert "estimate" in page["properties"]["count"]["description"]
+
+
+@pytest.mark.django_db
+@hypothesis_settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=st.integers(0, 13), limit=st.integers(1, 11), size=st.integers(1, 5))
+def test_walking_next_reads_the_window_once_in_order_and_the_counts_agree(auditor, rows, limit, size):
+    """Any number of rows, any limit, any page size: following ``next`` reads the list's first rows up to the
+    window, each once, in the list's order; every exact count is the number of rows; an estimate is never
+    below limit + 1; the page after the last one reached is a 404."""
+    with override_settings(API_EXACT_COUNT_LIMIT=limit), transaction.atomic():
+        mark = transaction.savepoint()
+        FilingFactory.create_batch(rows)
+        in_order = list(Filing.objects.order_by("-submitted_at", "-id").values_list("reference", flat=True))
+        seen, envelopes = walk(auditor, {"page_size": size})
+        reachable = min(rows, size * -(-limit // size))  # the pages that start inside the window
+        assert seen == in_order[:reachable]
+        for envelope in envelopes:
+            if envelope["count_exact"]:
+                assert envelope["count"] == rows
+            else:
+                assert rows > limit and envelope["count"] >= limit + 1
+        assert auditor.get(URL, {"page_size": size, "page": len(envelopes) + 1}).status_code == 404
+        transaction.savepoint_rollback(mark)
