@@ -244,7 +244,10 @@ class Generator:
         events = Spool(sink, "filings_filingevent", FILING_EVENT_COLUMNS)
         today = self.today
         day = datetime.timedelta(days=1)
+        hour = datetime.timedelta(hours=1)
+        yesterday = today - day
         at = self.at
+        cutoff = at(today, 0)
         randint = rng.randint
 
         def filings() -> Iterator[tuple]:
@@ -284,8 +287,11 @@ class Generator:
                     if last and state == "effective" and end is not None and end < today:
                         state = "expired"
                     dest = dests[fid - 1]
-                    submitted = at(start - datetime.timedelta(days=randint(0, 20)), 9, fid % 60)
-                    decided = submitted + datetime.timedelta(hours=randint(1, 72))
+                    # Every event on a past day (the statistics count today's live): a filing starting
+                    # today was submitted yesterday at the latest, and decided before today.
+                    submitted = at(min(start, yesterday) - datetime.timedelta(days=randint(0, 20)), 9, fid % 60)
+                    latest = min(72, (cutoff - submitted) // hour - 1)
+                    decided = submitted + datetime.timedelta(hours=randint(1, latest))
                     effective_at = decided if state not in ("submitted", "rejected") else None
                     covered_until = ended_at = None
                     reason = ""
@@ -313,6 +319,8 @@ class Generator:
                         if covered_until < start:
                             covered_until = start
                         ended_at = at(covered_until + day, 10)
+                        if ended_at >= cutoff:
+                            ended_at = at(yesterday, 22, fid % 60)
                         if ended_at < decided:
                             ended_at = decided + datetime.timedelta(minutes=1)
                         action = {"changed": "change", "revoked": "revoke", "expired": "expire"}[state]
@@ -397,6 +405,7 @@ class Generator:
         events = Spool(sink, "reimbursements_claimevent", CLAIM_EVENT_COLUMNS)
         ids = {"material": 0, "invoice": 0, "event": 0}
         today = self.today
+        cutoff = self.at(today, 0)
         randint = rng.randint
 
         def claims() -> Iterator[tuple]:
@@ -408,14 +417,22 @@ class Generator:
                 city = dest if len(dest) == 6 and not dest.endswith("0000") else inst_city
                 admission = min(start + datetime.timedelta(days=randint(0, 300)), today - datetime.timedelta(days=3))
                 discharge = admission + datetime.timedelta(days=randint(0, 14) if kind == "inpatient" else 0)
-                submitted = self.at(min(discharge + datetime.timedelta(days=randint(1, 30)), today), 10)
+                submitted = self.at(discharge + datetime.timedelta(days=randint(1, 30)), 10)
+                path = CLAIM_PATHS[state]
+                times = [submitted]
+                for _ in path[1:]:
+                    times.append(times[-1] + datetime.timedelta(days=randint(1, 5)))
+                if times[-1] >= cutoff:
+                    # The whole claim moves back, keeping its gaps, so that every event lies on a past day
+                    # (clamping each to today piled them all on today, and later steps in the future).
+                    back = datetime.timedelta(days=(times[-1] - cutoff).days + 1 + randint(0, 30))
+                    times = [t - back for t in times]
+                    admission, discharge, submitted = admission - back, discharge - back, times[0]
                 total = Decimal(randint(200_00, 80_000_00)) / 100
                 excluded = (total * Decimal("0.05")).quantize(Decimal("0.01"))
                 self_pay = (total * Decimal("0.10")).quantize(Decimal("0.01"))
                 decided = paid = payable = deductible = review_started = None
-                path = CLAIM_PATHS[state]
-                when = submitted
-                for action, frm, to in path:
+                for (action, frm, to), when in zip(path, times, strict=True):
                     ids["event"] += 1
                     events.add(
                         (
@@ -438,7 +455,6 @@ class Generator:
                         decided = when
                     if to == "paid":
                         paid = when
-                    when = when + datetime.timedelta(days=randint(1, 5))
                 if state in ("approved", "paid"):
                     payable = ((total - excluded - self_pay) * Decimal("0.8")).quantize(Decimal("0.01"))
                     deductible = Decimal("800.00")
