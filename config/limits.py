@@ -106,13 +106,30 @@ class FailureLimit:
             raise exceptions.Throttled(wait=wait)
 
     def record(self) -> None:
+        """Count one failure. Read, add and write under a short lock of the key in the shared cache: two
+        failures at once (a guesser sending in parallel, on two workers) both count, where a plain read and
+        write kept one of them and let bursts of parallel guesses through uncounted."""
         if self.limit is None:
             return
-        now = self.timer()
-        history = self._history(now, fresh=True)
-        history.insert(0, now)
-        self.cache.set(self.key, history[: self.limit], self.window)
-        self._remember(history[: self.limit], now)
+        locked = self._lock()
+        try:
+            now = self.timer()
+            history = self._history(now, fresh=True)
+            history.insert(0, now)
+            self.cache.set(self.key, history[: self.limit], self.window)
+            self._remember(history[: self.limit], now)
+        finally:
+            if locked:
+                self.cache.delete(f"{self.key}_lock")
+
+    def _lock(self) -> bool:
+        """Take the key's lock (``add`` is atomic in every cache backend), waiting up to half a second; a lock
+        left by a crashed worker expires after two. Without it after the wait the failure still counts."""
+        for _ in range(100):
+            if self.cache.add(f"{self.key}_lock", 1, 2):
+                return True
+            time.sleep(0.005)
+        return False
 
 
 def check_all(limits: list[FailureLimit]) -> None:

@@ -2,6 +2,9 @@
 worker; a failure always reads it afresh (config.limits.FailureLimit). A caller who never fails costs no round
 trip at each question; a guesser gets at most one failure past the limit per worker."""
 
+import threading
+import time
+
 import pytest
 from django.core.cache import cache
 from rest_framework.exceptions import Throttled
@@ -21,6 +24,12 @@ class CountingCache:
 
     def set(self, key, value, timeout=None):
         cache.set(key, value, timeout)
+
+    def add(self, key, value, timeout=None):
+        return cache.add(key, value, timeout)
+
+    def delete(self, key):
+        return cache.delete(key)
 
 
 class Clock:
@@ -105,3 +114,35 @@ def test_the_memo_keeps_a_bounded_number_of_keys(memo, monkeypatch):
     for n in range(25):
         FailureLimit("personal_lookups", f"caller-{n}", timer=clock).check()
         assert len(FailureLimit._memo) <= 10
+
+
+class SlowReadCache(CountingCache):
+    """A shared cache whose reads take a while: two failures recorded at once overlap between read and write."""
+
+    def get(self, key, default=None):
+        value = super().get(key, default)
+        time.sleep(0.02)
+        return value
+
+
+def test_failures_recorded_at_once_all_count(memo):
+    """Four workers record a failure each at the same moment: the history holds four, not the last writer's one."""
+    store, start = SlowReadCache(), threading.Barrier(4)
+    clock = Clock()
+    big = FailureLimit("personal_lookups", "hospital-a", timer=clock).limit
+
+    def fail():
+        made = limit(clock, store)
+        start.wait()
+        made.record()
+
+    threads = [threading.Thread(target=fail) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert big == 3
+    assert len(cache.get("guess_personal_lookups_hospital-a")) == 3  # the limit keeps the newest three of four
+    with pytest.raises(Throttled):
+        FailureLimit("personal_lookups", "hospital-a", timer=clock).check()
+    assert cache.get("guess_personal_lookups_hospital-a_lock") is None  # every lock let go
