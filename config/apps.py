@@ -13,9 +13,12 @@ class BureauAdminConfig(AdminConfig):
 
     def ready(self):
         super().ready()
-        from config import admin_icons
+        from django.db.backends.signals import connection_created
+
+        from config import admin_icons, db_loaders
 
         admin_icons.install()
+        connection_created.connect(db_loaders.register, dispatch_uid="config.db_loaders")
 
 
 class LockoutsConfig(AxesAppConfig):
