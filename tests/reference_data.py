@@ -1,4 +1,5 @@
-"""The seeded reference data (regions, channels, policy rows, holidays), loaded again when needed."""
+"""The seeded reference data (regions, channels, policy rows, holidays), loaded again when needed; the flush
+after a transactional test, allowed on SQLite."""
 
 from django.apps import apps as django_apps
 from django.db import connection
@@ -26,3 +27,18 @@ def reseed_reference_data() -> None:
             for operation in loader.graph.nodes[key].operations:
                 if isinstance(operation, RunPython):
                     operation.code(django_apps, editor)
+
+
+def allow_flush_on_sqlite() -> None:
+    """Let the flush after a transactional test empty the append-only event tables on SQLite.
+
+    Their triggers refuse DELETE (PostgreSQL's flush is a TRUNCATE, which its row triggers let
+    pass). The flush ends with ``post_migrate``, whose handler creates the triggers again.
+    """
+    if connection.vendor != "sqlite":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+        for (name,) in cursor.fetchall():
+            if name.endswith("_no_delete"):
+                cursor.execute(f'DROP TRIGGER "{name}"')

@@ -16,9 +16,8 @@ import os
 from pathlib import Path
 
 import pytest
-from django.db import connection
 
-from tests.reference_data import reseed_reference_data
+from tests.reference_data import allow_flush_on_sqlite, reseed_reference_data
 
 CHROMIUM = Path("/usr/bin/chromium")
 HERE = Path(__file__).resolve().parent
@@ -66,21 +65,6 @@ def reference_data(transactional_db):
     reseed_reference_data()
     yield
     allow_flush_on_sqlite()
-
-
-def allow_flush_on_sqlite() -> None:
-    """Let the flush after a transactional test empty the append-only event tables on SQLite.
-
-    Their triggers refuse DELETE (PostgreSQL's flush is a TRUNCATE, which its row triggers let
-    pass). The flush ends with ``post_migrate``, whose handler creates the triggers again.
-    """
-    if connection.vendor != "sqlite":
-        return
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
-        for (name,) in cursor.fetchall():
-            if name.endswith("_no_delete"):
-                cursor.execute(f'DROP TRIGGER "{name}"')
 
 
 @pytest.hookimpl(wrapper=True)
