@@ -70,10 +70,10 @@ clients-deps: clients/node_modules/.installed clients/.venv/.installed
 clients-check: install-dev clients-deps
 	$(BIN)/python clients/check.py
 
-## make browser: headless Chromium and a Chinese font for tests/browser (Debian packages; browser
+## make browser: headless Chromium (with its Chinese words: chromium-l10n) and a Chinese font for tests/browser (Debian packages; browser
 ## downloads do not work here). Installs what is missing as root or with non-interactive sudo, else
 ## says what to install; the browser tests skip until then. Quick when everything is there.
-BROWSER_PACKAGES := chromium fonts-wqy-zenhei
+BROWSER_PACKAGES := chromium chromium-l10n fonts-wqy-zenhei
 browser:
 	@missing=""; \
 	for p in $(BROWSER_PACKAGES); do \

@@ -17,11 +17,13 @@ from pathlib import Path
 
 import pytest
 
+from tests.browser.manual_screenshots import MANUAL_SCREENSHOT_NAMES
 from tests.reference_data import allow_flush_on_sqlite, reseed_reference_data
 
 CHROMIUM = Path("/usr/bin/chromium")
 HERE = Path(__file__).resolve().parent
 SCREENSHOTS = HERE.parent.parent / "test-artifacts" / "screenshots"
+MANUAL_SCREENSHOTS = HERE.parent.parent / "docs" / "desks" / "screenshots"
 VIEWPORT = {"width": 1366, "height": 768}
 MISSING = f"Chromium not found at {CHROMIUM}: run `make browser`"
 
@@ -49,7 +51,14 @@ def browser():
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     try:
         with sync_playwright() as playwright:
-            chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True)
+            # The browser's own words (a file field's button, a date field's placeholder) in Chinese too, as on
+            # the desks: its Chinese strings are Debian's chromium-l10n (`make browser`); without them, English.
+            chromium = playwright.chromium.launch(
+                executable_path=str(CHROMIUM),
+                headless=True,
+                args=["--lang=zh-CN"],
+                env={**os.environ, "LANG": "zh_CN.UTF-8", "LANGUAGE": "zh_CN"},
+            )
             yield chromium
             chromium.close()
     finally:
@@ -101,6 +110,25 @@ def screenshot(page):
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         path = SCREENSHOTS / f"{name}.png"
         page.screenshot(path=str(path), full_page=True)
+        return path
+
+    return take
+
+
+@pytest.fixture
+def manual_screenshot(page):
+    """manual_screenshot("counter-person"): the window (1366×768) as docs/desks/screenshots/counter-person.png.
+
+    The desk manuals (docs/desks/*.md) show these pictures; every name is listed once in
+    tests/browser/manual_screenshots.py, and each test run writes them again, so they never go stale.
+    ``full_page=True`` for the few pages a manual shows whole.
+    """
+
+    def take(name: str, *, full_page: bool = False) -> Path:
+        assert name in MANUAL_SCREENSHOT_NAMES, f"{name} is not listed in tests/browser/manual_screenshots.py"
+        MANUAL_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        path = MANUAL_SCREENSHOTS / f"{name}.png"
+        page.screenshot(path=str(path), full_page=full_page, animations="disabled", caret="hide")
         return path
 
     return take

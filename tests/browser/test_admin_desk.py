@@ -21,9 +21,11 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 NEW_PASSWORD = "窗口 办理 稳妥 2026"
 ENGLISH = re.compile(r"[A-Za-z]{2,}")
+# The pages the administrator's manual (docs/desks/admin.md) shows: this test's name → the manual's.
+MANUAL = {"admin-lockouts": "admin-lockouts", "admin-periodic-tasks": "admin-periodic-tasks"}
 
 
-def test_administrator_desk_and_payment_of_an_approved_claim(page, screenshot):
+def test_administrator_desk_and_payment_of_an_approved_claim(page, screenshot, manual_screenshot):
     UserFactory(role=Role.ADMIN, username="guanli", last_name="刘", first_name="管")
     claim = ClaimFactory(person=PersonFactory(name="冯十一"), state=ClaimState.APPROVED)
     desk = Desk(page)
@@ -33,13 +35,16 @@ def test_administrator_desk_and_payment_of_an_approved_claim(page, screenshot):
         expect(pages.index_link(desk, name)).to_be_visible()
     expect(pages.index_link(desk, "工作人员")).to_be_visible()  # staff accounts are the administrator's
     screenshot("admin-desk")
+    manual_screenshot("admin-index")
 
     desk.goto(pages.claim_url(claim.pk))
     expect(page.locator(".field-state")).to_contain_text("审核通过")
     assert desk.offered_transitions() == {Label.PAY}, desk.record_tasks()
 
 
-def test_administrator_creates_a_counter_user_who_logs_in_and_works(page, browser, live_server, screenshot):
+def test_administrator_creates_a_counter_user_who_logs_in_and_works(
+    page, browser, live_server, screenshot, manual_screenshot
+):
     UserFactory(role=Role.ADMIN, username="guanli", is_superuser=True)
     claim = ClaimFactory(person=PersonFactory(name="陈十二"))
     admin_desk = Desk(page)
@@ -50,6 +55,7 @@ def test_administrator_creates_a_counter_user_who_logs_in_and_works(page, browse
     admin_desk.follow(page.locator("#content a.addlink"))
     pages.staff_form_fill(admin_desk, username="chuangkou1", role=str(Role.COUNTER.label), password=NEW_PASSWORD)
     screenshot("admin-user-form")
+    manual_screenshot("admin-staff-form")
     pages.save(admin_desk)
     admin_desk.success_message()
     print(f"admin creates counter user: {tally}")
@@ -73,7 +79,7 @@ def test_administrator_creates_a_counter_user_who_logs_in_and_works(page, browse
         context.close()
 
 
-def test_the_package_pages_read_in_chinese(page, screenshot):
+def test_the_package_pages_read_in_chinese(page, screenshot, manual_screenshot):
     """The API keys, the lockouts and the job schedule: their titles, columns and filters' names are Chinese."""
     UserFactory(role=Role.ADMIN, username="guanli", is_superuser=True)
     channel_key("xm_wechat")
@@ -95,3 +101,5 @@ def test_the_package_pages_read_in_chinese(page, screenshot):
         english = ENGLISH.findall(" ".join(heads + filters))
         assert not [word for word in english if word not in {"API", "IP"}], (url, heads, filters)
         screenshot(name)
+        if name in MANUAL:
+            manual_screenshot(MANUAL[name])

@@ -67,7 +67,7 @@ def assert_no_full_id_number(desk: Desk, person) -> None:
     assert not FULL_ID_NUMBER.search(desk.text()), FULL_ID_NUMBER.search(desk.text())
 
 
-def test_auditor_reads_a_filings_history(history, auditor):
+def test_auditor_reads_a_filings_history(history, auditor, manual_screenshot):
     filing, _claim, person = history
     desk, page = auditor, auditor.page
 
@@ -90,9 +90,10 @@ def test_auditor_reads_a_filings_history(history, auditor):
     expect(table).to_contain_text("李审（审核）")
     assert "staff:" not in table.inner_text()
     assert_no_full_id_number(desk, person)
+    manual_screenshot("auditor-history")
 
 
-def test_auditor_browses_every_event(history, auditor, screenshot):
+def test_auditor_browses_every_event(history, auditor, screenshot, manual_screenshot):
     filing, claim, person = history
     desk, page = auditor, auditor.page
 
@@ -101,6 +102,7 @@ def test_auditor_browses_every_event(history, auditor, screenshot):
     rows = page.locator("#result_list tr.event-row")
     expect(rows.first).to_be_visible()
     screenshot("auditor-desk")
+    manual_screenshot("auditor-events")
     text = page.locator("#result_list").inner_text()
     assert filing.reference in text and claim.reference in text
     assert mask_id_number(person.id_number) in text
@@ -119,7 +121,7 @@ def test_auditor_browses_every_event(history, auditor, screenshot):
     expect(page.locator("#content")).to_contain_text(filing.reference)
 
 
-def test_auditor_answers_who_approved_which_claims_last_week(auditor, screenshot):
+def test_auditor_answers_who_approved_which_claims_last_week(auditor, screenshot, manual_screenshot):
     """From the index: the decisions report (last week by default), narrowed to approved claims, read on one
     screen with its totals, then downloaded as CSV holding the same rows."""
     week = a_week_of_decisions()
@@ -153,6 +155,7 @@ def test_auditor_answers_who_approved_which_claims_last_week(auditor, screenshot
     assert set(lines) == {1}, lines
     assert_no_full_id_number(desk, week["person"])
     screenshot("auditor-decisions")
+    manual_screenshot("auditor-decisions")
 
     with page.expect_download() as download:
         desk.click(page.get_by_role("link", name="导出 CSV（当前所列决定）"))

@@ -44,7 +44,7 @@ def counter(page):
     return desk
 
 
-def test_counter_finds_a_person_and_files_for_them(counter, screenshot):
+def test_counter_finds_a_person_and_files_for_them(counter, screenshot, manual_screenshot):
     person = PersonFactory(name="张三丰")
     PersonFactory(name="张翠山")
     PersonFactory(name="李四")
@@ -92,6 +92,7 @@ def test_counter_finds_a_person_and_files_for_them(counter, screenshot):
         contact_phone=None,  # the person's number on record, offered masked
     )
     screenshot("counter-filing-form")
+    manual_screenshot("counter-filing-form")
     pages.save(desk)
 
     success = desk.success_message()
@@ -113,6 +114,7 @@ def test_counter_finds_a_person_and_files_for_them(counter, screenshot):
     assert Label.APPROVE not in offered and Label.REJECT not in offered
     assert offered == {Label.CHANGE, Label.CORRECT_CONTACT, Label.REVOKE}, offered
     assert desk.save_buttons() == 0  # a stored filing is read, not edited
+    manual_screenshot("counter-filing-saved")
 
     # No decision is offered in the lists either.
     desk.goto(pages.FILINGS)
@@ -120,7 +122,7 @@ def test_counter_finds_a_person_and_files_for_them(counter, screenshot):
     assert not any(Label.APPROVE in label for label in desk.action_labels())
 
 
-def test_counter_makes_a_claim_for_a_person(counter, screenshot):
+def test_counter_makes_a_claim_for_a_person(counter, screenshot, manual_screenshot):
     person = PersonFactory(name="钱五")
     desk, page = counter, counter.page
     admission = timezone.localdate() - datetime.timedelta(days=20)
@@ -148,6 +150,7 @@ def test_counter_makes_a_claim_for_a_person(counter, screenshot):
         invoice_number="FP-BROWSER-0001",
     )
     screenshot("counter-claim-form")
+    manual_screenshot("counter-claim-form", full_page=True)
     pages.make_claim(desk)
     success = desk.success_message()
     claim = Claim.objects.get(person=person)
@@ -163,6 +166,7 @@ def test_counter_makes_a_claim_for_a_person(counter, screenshot):
     expect(page.locator("#content")).to_contain_text(claim.reference)
     assert pages.checklist_names(desk), "the new claim's page shows its checklist"
     screenshot("counter-claim")
+    manual_screenshot("counter-claim-saved")
 
     # The form starts with one invoice row; 添加另一张票据 adds one, with its date shortcuts (a static script).
     desk.goto(pages.CLAIM_ADD)
@@ -219,7 +223,7 @@ def test_counter_records_a_claims_materials(counter):
     assert desk.action_labels() == []
 
 
-def test_counter_runs_a_claim_through_corrections_from_its_page(counter, screenshot, tmp_path):
+def test_counter_runs_a_claim_through_corrections_from_its_page(counter, screenshot, manual_screenshot, tmp_path):
     """Submission, 补正 and resubmission, worked from the claim's page: the panel's ticks and scans."""
     person = PersonFactory(name="孙八")
     claim = ClaimFactory(person=person, submitted_by=User.objects.get(username="chuangkou"))
@@ -233,6 +237,7 @@ def test_counter_runs_a_claim_through_corrections_from_its_page(counter, screens
     own = page.locator("#desk-own-work tr", has_text="我受理的报销申请（未办结）")
     expect(own.locator("td")).to_have_text("1")
     screenshot("counter-index")
+    manual_screenshot("counter-index")
     tally = desk.start()
     desk.follow(page.locator("#desk-own-work a", has_text="我受理的报销申请（未办结）").first)
     desk.follow(pages.result_link(desk, claim.reference))
@@ -247,6 +252,7 @@ def test_counter_runs_a_claim_through_corrections_from_its_page(counter, screens
     pages.checklist_step(desk, blurred.name, Label.STEP_REJECT)
     assert pages.checklist_status_text(desk, blurred.name).startswith(Label.REJECTED)
     screenshot("counter-claim-panel")
+    manual_screenshot("counter-materials-panel")
     # 补正: the form names what is missing; confirm it.
     pages.open_task(desk, Label.REQUEST_MATERIALS)
     expect(page.locator("#id_reason")).to_contain_text(blurred.name)

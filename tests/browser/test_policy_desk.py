@@ -23,7 +23,7 @@ BENEFITS_LINK = "待遇政策"
 CHANGE_FROM_A_DATE = "从某日起调整"
 
 
-def test_administrator_changes_a_ratio_from_a_date(page, screenshot):
+def test_administrator_changes_a_ratio_from_a_date(page, screenshot, manual_screenshot):
     UserFactory(role=Role.ADMIN, username="guanli", last_name="刘", first_name="管")
     row = BenefitPolicy.objects.in_force().get(insurance_type="employee", visit_kind="inpatient", institution_level=3)
     start = timezone.localdate() + datetime.timedelta(days=7)
@@ -39,12 +39,14 @@ def test_administrator_changes_a_ratio_from_a_date(page, screenshot):
     expect(page.locator("input[name=ratio]")).to_have_count(0)
     assert CHANGE_FROM_A_DATE in desk.record_tasks()
     screenshot("policy-row-in-force")
+    manual_screenshot("admin-policy-row")
     pages.open_task(desk, CHANGE_FROM_A_DATE)
     expect(page.locator("#id_ratio")).to_have_value(percent(row.ratio).removesuffix("%"))
     expect(page.locator(".field-ratio .unit")).to_have_text("%")
     desk.type(page.locator("#id_effective_from"), start.isoformat())
     desk.type(page.locator("#id_ratio"), "88")
     screenshot("policy-change")
+    manual_screenshot("admin-policy-change")
     pages.confirm_task(desk, CHANGE_FROM_A_DATE)
     assert start.isoformat() in desk.success_message()
     print(f"\nadministrator, change a benefit ratio from a date: {tally}")
@@ -58,3 +60,4 @@ def test_administrator_changes_a_ratio_from_a_date(page, screenshot):
     # The new row starts later: its page is an ordinary form, in percent.
     expect(page.locator("#id_ratio")).to_have_value("88")
     screenshot("policy-change-new-row")
+    manual_screenshot("admin-policy-new-row")

@@ -41,7 +41,7 @@ def fast_track_filing(name: str) -> Filing:
     )
 
 
-def test_reviewer_approves_a_fast_track_filing_from_the_queue(reviewer, screenshot):
+def test_reviewer_approves_a_fast_track_filing_from_the_queue(reviewer, screenshot, manual_screenshot):
     filing = fast_track_filing("孙七")
     other = fast_track_filing("周八")
     desk, page = reviewer, reviewer.page
@@ -50,6 +50,7 @@ def test_reviewer_approves_a_fast_track_filing_from_the_queue(reviewer, screensh
     expect(page.locator("#content h1")).to_contain_text("待审核备案")
     expect(pages.result_rows(desk)).to_have_count(2)
     screenshot("reviewer-desk")
+    manual_screenshot("reviewer-filing-queue")
     # The queue offers a reviewer's decisions and nothing else.
     assert set(desk.action_labels()) == {Label.APPROVE_FILINGS, Label.REJECT_FILINGS}, desk.action_labels()
 
@@ -70,7 +71,7 @@ def test_reviewer_approves_a_fast_track_filing_from_the_queue(reviewer, screensh
     assert desk.action_labels() == []
 
 
-def test_reviewer_approves_a_claim_from_the_claim_queue(reviewer, screenshot):
+def test_reviewer_approves_a_claim_from_the_claim_queue(reviewer, screenshot, manual_screenshot):
     claim = ClaimFactory(person=PersonFactory(name="吴九"))
     claim_accept_all(claim)
     desk, page = reviewer, reviewer.page
@@ -88,6 +89,7 @@ def test_reviewer_approves_a_claim_from_the_claim_queue(reviewer, screenshot):
     assert desk.offered_transitions() == {Label.APPROVE, Label.REFUSE_PAYMENT}, desk.record_tasks()
     pages.open_task(desk, Label.APPROVE)
     screenshot("reviewer-claim-approval")
+    manual_screenshot("reviewer-claim-approval", full_page=True)
     facts = pages.task_confirmation(desk)
     payable = next((value for label, value in facts.items() if "金额" in label or "amount" in label), None)
     assert payable is not None and "元" in payable, facts

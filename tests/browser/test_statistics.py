@@ -22,9 +22,16 @@ PAGES = {
     "service": "servicestatistics",
     "eligibility": "eligibilitystatistics",
 }
+# The pictures of the auditor's manual (docs/desks/auditor.md), one a page.
+MANUAL = {
+    "filings": "auditor-statistics-filings",
+    "claims": "auditor-statistics-claims",
+    "service": "auditor-statistics-service",
+    "eligibility": "auditor-statistics-eligibility",
+}
 
 
-def test_each_statistics_page_draws_its_charts_beside_their_numbers(watched, screenshot):
+def test_each_statistics_page_draws_its_charts_beside_their_numbers(watched, screenshot, manual_screenshot):
     page = watched
     stats_scene(11, last_month(), filings=30, claims=4, answers=40)
     UserFactory(role=Role.AUDITOR, username="tongji", last_name="孙", first_name="统")
@@ -49,4 +56,5 @@ def test_each_statistics_page_draws_its_charts_beside_their_numbers(watched, scr
         assert page.locator("h1").inner_text().lower() in index.lower()
         assert page.evaluate("window.__violations") == [], subject
         screenshot(f"statistics-{subject}")
+        manual_screenshot(MANUAL[subject])
     assert page.problems == []
