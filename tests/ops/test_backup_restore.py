@@ -27,6 +27,7 @@ from tests.factories import ClaimFactory, FilingMaterialFactory
 from tests.reference_data import reseed_reference_data
 
 ROOT = Path(__file__).resolve().parents[2]
+PAGE = ROOT / "docs" / "operations" / "backups.md"
 
 
 def database_url(name: str) -> str:
@@ -112,3 +113,12 @@ def test_backup_then_restore_gives_the_same_rows_and_files_and_refuses_a_tampere
     finally:
         for name in (target, f"{target}_b"):
             maintenance(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+def test_the_operations_page_holds_the_drills_last_output():
+    page = PAGE.read_text(encoding="utf-8")
+    start, end = "<!-- drill-output:start -->", "<!-- drill-output:end -->"
+    assert page.count(start) == 1 and page.count(end) == 1
+    output = page[page.index(start) + len(start) : page.index(end)]
+    assert "RESULT: PASS" in output, "run `make backup-drill` and commit the page"
+    assert "operations/backups.md" in (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
