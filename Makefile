@@ -6,7 +6,7 @@ PORT ?= 8000
 HOST ?= 127.0.0.1
 export DJANGO_SETTINGS_MODULE ?= config.settings.dev
 
-.PHONY: run test venv install install-dev migrate demo serve lint bench messages clean browser worker faults schema-check clients-deps clients-check vendor docs docs-build
+.PHONY: run test venv install install-dev migrate demo serve lint bench messages clean browser worker faults schema-check clients-deps clients-check vendor docs docs-build backup-drill
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -106,6 +106,13 @@ bench: install-dev
 ## initdb/pg_ctl, as an unprivileged user when run as root). FAULTS_ARGS="--seconds 120 --writers 12".
 faults: install
 	$(BIN)/python -m drills.faults $(FAULTS_ARGS)
+
+## make backup-drill: ops/backup.py and ops/restore.py on a database of their own on the local PostgreSQL
+## (drill_backup_<pid>_src and _dst, dropped at the end; DRILL_DATABASE_URL names another server): filled through
+## the services with uploaded documents, backed up, restored into empty ones and checked (rows, triggers, files'
+## SHA-256, the app reading them, references continuing); its output goes into docs/operations/backups.md. A minute.
+backup-drill: install
+	$(BIN)/python -m drills.backup_restore --write-docs
 
 ## make docs: the guide (docs/, mkdocs-material) served on http://127.0.0.1:8001, rebuilt as you edit.
 ## make docs-build: the guide built into site/ with --strict, as CI does: a broken link between pages fails.
