@@ -49,9 +49,9 @@ test: install-dev
 
 ## make schema-check: schemathesis against the live app (gunicorn, production settings, a database of
 ## its own: SQLite, or on the PostgreSQL server DATABASE_URL names) as each kind of caller; fails on
-## any 5xx or any answer the OpenAPI schema does not describe (bench/schema_check.py; 2–3 minutes).
+## any 5xx or any answer the OpenAPI schema does not describe (contract/schema_check.py; 2–3 minutes).
 schema-check: install-dev
-	$(BIN)/python bench/schema_check.py
+	$(BIN)/python contract/schema_check.py
 
 ## make clients-check: the schema from a live server, a TypeScript client (@hey-api/openapi-ts, tsc --strict)
 ## and a Python client (openapi-python-client) generated with no warning, and the guide's walk-throughs
