@@ -6,7 +6,7 @@ PORT ?= 8000
 HOST ?= 127.0.0.1
 export DJANGO_SETTINGS_MODULE ?= config.settings.dev
 
-.PHONY: run test venv install install-dev migrate demo serve lint bench messages clean browser worker faults schema-check clients-deps clients-check vendor docs docs-build
+.PHONY: run test venv install install-dev migrate demo serve lint bench messages clean browser worker faults schema-check clients-deps clients-check vendor docs docs-build docs-schema
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -115,6 +115,15 @@ docs: install-dev
 
 docs-build: install-dev
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir site
+
+## make docs-schema: the API's OpenAPI schema written to docs/api/openapi.yaml, which the guide renders as its
+## API reference (config/api/schema_doc.py). Rerun after changing the API: tests/docs fail while the committed
+## file differs from what the code generates (they run this very line). The same on every machine: the test
+## settings, the server's default language (LANGUAGE_CODE), and an empty database, so that no policy data
+## (the checklists' item codes, which a server's own schema names) and no DATABASE_URL of yours gets in.
+docs-schema: install
+	DJANGO_SETTINGS_MODULE=config.settings.test DATABASE_URL=sqlite:///:memory: $(BIN)/python manage.py spectacular \
+		--lang zh-hans --validate --fail-on-warn --file docs/api/openapi.yaml
 
 messages: install
 	cd $(CURDIR) && $(BIN)/python manage.py makemessages -l zh_Hans --no-obsolete --ignore=.venv
