@@ -6,7 +6,7 @@ PORT ?= 8000
 HOST ?= 127.0.0.1
 export DJANGO_SETTINGS_MODULE ?= config.settings.dev
 
-.PHONY: run test venv install install-dev migrate demo serve lint bench messages clean browser worker faults schema-check clients-deps clients-check vendor docs docs-build docs-schema
+.PHONY: run test venv install install-dev migrate demo serve lint bench messages clean browser worker faults schema-check clients-deps clients-check vendor docs docs-build docs-schema docs-config
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -124,6 +124,12 @@ docs-build: install-dev
 docs-schema: install
 	DJANGO_SETTINGS_MODULE=config.settings.test DATABASE_URL=sqlite:///:memory: $(BIN)/python manage.py spectacular \
 		--lang zh-hans --validate --fail-on-warn --file docs/api/openapi.yaml
+
+## make docs-config: the table of environment variables in docs/operations/configuration.md rewritten from the code
+## that reads them (config/settings_doc.py: names, defaults and readers parsed, meanings written there); tests/docs
+## fail while the page differs, or while a variable read in the settings has no meaning there.
+docs-config: install
+	$(BIN)/python -m config.settings_doc
 
 messages: install
 	cd $(CURDIR) && $(BIN)/python manage.py makemessages -l zh_Hans --no-obsolete --ignore=.venv
