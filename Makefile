@@ -6,7 +6,7 @@ PORT ?= 8000
 HOST ?= 127.0.0.1
 export DJANGO_SETTINGS_MODULE ?= config.settings.dev
 
-.PHONY: run test venv install install-dev migrate demo serve lint bench messages clean browser worker faults schema-check clients-deps clients-check vendor docs docs-build backup-drill
+.PHONY: run test venv install install-dev migrate demo serve lint bench messages clean browser worker faults schema-check clients-deps clients-check vendor docs docs-build docs-schema docs-config backup-drill
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -49,9 +49,9 @@ test: install-dev
 
 ## make schema-check: schemathesis against the live app (gunicorn, production settings, a database of
 ## its own: SQLite, or on the PostgreSQL server DATABASE_URL names) as each kind of caller; fails on
-## any 5xx or any answer the OpenAPI schema does not describe (bench/schema_check.py; 2–3 minutes).
+## any 5xx or any answer the OpenAPI schema does not describe (contract/schema_check.py; 2–3 minutes).
 schema-check: install-dev
-	$(BIN)/python bench/schema_check.py
+	$(BIN)/python contract/schema_check.py
 
 ## make clients-check: the schema from a live server, a TypeScript client (@hey-api/openapi-ts, tsc --strict)
 ## and a Python client (openapi-python-client) generated with no warning, and the guide's walk-throughs
@@ -122,6 +122,21 @@ docs: install-dev
 
 docs-build: install-dev
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir site
+
+## make docs-schema: the API's OpenAPI schema written to docs/api/openapi.yaml, which the guide renders as its
+## API reference (config/api/schema_doc.py). Rerun after changing the API: tests/docs fail while the committed
+## file differs from what the code generates (they run this very line). The same on every machine: the test
+## settings, the server's default language (LANGUAGE_CODE), and an empty database, so that no policy data
+## (the checklists' item codes, which a server's own schema names) and no DATABASE_URL of yours gets in.
+docs-schema: install
+	DJANGO_SETTINGS_MODULE=config.settings.test DATABASE_URL=sqlite:///:memory: $(BIN)/python manage.py spectacular \
+		--lang zh-hans --validate --fail-on-warn --file docs/api/openapi.yaml
+
+## make docs-config: the table of environment variables in docs/operations/configuration.md rewritten from the code
+## that reads them (config/settings_doc.py: names, defaults and readers parsed, meanings written there); tests/docs
+## fail while the page differs, or while a variable read in the settings has no meaning there.
+docs-config: install
+	$(BIN)/python -m config.settings_doc
 
 messages: install
 	cd $(CURDIR) && $(BIN)/python manage.py makemessages -l zh_Hans --no-obsolete --ignore=.venv

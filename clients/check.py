@@ -26,7 +26,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.schema_check import APP_ENV, BIN, Server  # noqa: E402  (the same gunicorn as the schema check)
+from contract.schema_check import APP_ENV, BIN, Server  # noqa: E402  (the same gunicorn as the schema check)
 
 BUILD = HERE / "build"
 CLIENT_VENV = HERE / ".venv"

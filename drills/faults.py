@@ -216,7 +216,7 @@ def run(args) -> int:
         say("migrate, load_demo_data, credentials")
         call_command("migrate", verbosity=0, interactive=False)
         # The command refuses production settings (its passwords are printed); the data itself is what
-        # the drill needs, so it is loaded directly, as bench/schema_check.py does.
+        # the drill needs, so it is loaded directly, as contract/schema_check.py does.
         from registry.demo import load_demo_data
 
         load_demo_data()

@@ -45,6 +45,7 @@ from rest_framework.fields import empty
 from rest_framework.permissions import AllowAny
 
 from config.api.exceptions import ErrorSerializer
+from config.api.fast import FastOutput
 from config.api.inputs import InputSerializer, QueryInputSerializer
 from config.api.operations import OPERATIONS
 
@@ -111,8 +112,8 @@ def upload_refusals(conflicts: str) -> dict[int, OpenApiResponse]:
 
 def lib_doc_excludes() -> list:
     """Classes whose docstrings are about our machinery, not about a shape (``GET_LIB_DOC_EXCLUDES``): a request
-    component inherits no description from ``InputSerializer``."""
-    return [*get_lib_doc_excludes(), InputSerializer, QueryInputSerializer]
+    component inherits no description from ``InputSerializer``, an answer none from ``FastOutput``."""
+    return [*get_lib_doc_excludes(), InputSerializer, QueryInputSerializer, FastOutput]
 
 
 class AutoSchema(SpectacularAutoSchema):

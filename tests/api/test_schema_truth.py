@@ -1,6 +1,6 @@
 """The schema tells the truth: every error an operation can answer, nulls and shapes as served.
 
-The live check is ``bench/schema_check.py`` (schemathesis against gunicorn, in ``.ci/run``); these
+The live check is ``contract/schema_check.py`` (schemathesis against gunicorn, in ``.ci/run``); these
 tests pin what it found, so that a change that brings a finding back fails here first.
 """
 

@@ -1,7 +1,7 @@
 """Schemathesis against the live app: the OpenAPI schema must tell the truth about every answer.
 
-    .venv/bin/python bench/schema_check.py                    # SQLite, in a temporary directory
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres .venv/bin/python bench/schema_check.py
+    .venv/bin/python contract/schema_check.py                    # SQLite, in a temporary directory
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres .venv/bin/python contract/schema_check.py
 
 (``make schema-check`` runs the first; ``.ci/run`` runs both.) What it does, all on loopback:
 
