@@ -138,7 +138,11 @@ def main(argv: list[str] | None = None) -> int:
     )
 
     copied_from = clock()
-    files = copy_files(storage, target / FILES)
+    try:
+        files = copy_files(storage, target / FILES)
+    except FileNotFoundError as exc:  # MEDIA_ROOT not there: a wrong path, or a volume not mounted
+        print(f"backup: the file storage is not there ({exc}); check MEDIA_ROOT. No manifest written.", file=sys.stderr)
+        return 2
     total = sum(f["size"] for f in files)
     print(
         f"backup: {len(files)} files, {human(total)} copied from {storage_location(storage)}"

@@ -130,8 +130,15 @@ def main(argv: list[str] | None = None) -> int:
     source: Path = args.directory
     clock = Clock()
 
-    manifest = read_manifest(source)
-    problems = check_backup(source, manifest)
+    try:
+        manifest = read_manifest(source)
+        problems = check_backup(source, manifest)
+    except SystemExit as exc:  # no manifest, another format, an unsafe name: refused before anything is touched
+        print(exc, file=sys.stderr)
+        return 2
+    except (KeyError, TypeError, ValueError) as exc:  # an edited or damaged manifest.json
+        print(f"restore: refused: manifest.json is not one ops.backup writes ({exc!r})", file=sys.stderr)
+        return 2
     files = manifest["files"]
     print(
         f"restore: backup of {manifest['started_at']} (code {manifest['app']['git_revision'][:12]}):"
@@ -201,6 +208,17 @@ def main(argv: list[str] | None = None) -> int:
         f"restore: {files['count'] - len(file_failures)} of {files['count']} files stored and read back"
         f" with their SHA-256 in {clock() - started:.1f} s"
     )
+    # The manifest is not signed: a file dropped from it (and from files/) would pass the checks above. Every file
+    # the restored rows name must now be in the storage, except those the backup itself reported missing.
+    from ops.backup import referenced_files
+
+    with connection.cursor() as cursor:
+        named = referenced_files(cursor)
+    known_missing = set(manifest.get("referenced_missing", []))
+    absent = sorted(name for name in named - known_missing if not storage.exists(name))
+    failures += [f"file {name}: named by the restored database, not in the backup's files" for name in absent]
+    if known_missing:
+        print(f"restore: WARNING {len(known_missing)} files were already missing when the backup was taken")
     pending = pending_migrations(connection)
     if pending:
         print(f"restore: this code has {pending} migrations the backup had not applied: run manage.py migrate")
