@@ -162,6 +162,8 @@ def main(argv: list[str] | None = None) -> int:
         relations = public_relations(cursor)
         major = server_major(cursor)
     existing = stored_files(storage)
+    # Find pg_restore before anything is dropped: a missing or too old client must not leave the target empty.
+    pg_restore = client_program("pg_restore", major)
     where = f"{database.get('HOST') or 'local socket'}:{database.get('PORT') or 5432}/{database['NAME']}"
     print(f"restore: into {where}{' (created)' if created else ''}, storage {getattr(storage, 'location', storage)}")
     if (relations or existing) and not args.force:
@@ -180,7 +182,6 @@ def main(argv: list[str] | None = None) -> int:
     connection.close()
 
     started = clock()
-    pg_restore = client_program("pg_restore", major)
     command = [pg_restore, "--no-owner", "--no-privileges", "--exit-on-error", f"--dbname={database['NAME']}"]
     command += [f"--jobs={args.jobs}"] if args.jobs > 1 else ["--single-transaction"]
     result = subprocess.run(
