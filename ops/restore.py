@@ -8,10 +8,13 @@ In this order, stopping at the first step that fails:
 1. the backup itself: the dump's and every file's size and SHA-256 against the manifest. A damaged or
    incomplete backup is refused before anything is touched (take the one before it);
 2. the targets, read from the settings as the application does: the database (created when it does not
-   exist) must hold no table and the storage no file, unless ``--force`` (which drops the database's public
-   schema and everything in it, and replaces stored files of the same names; other files stay);
+   exist) must hold no table and the storage no file, unless ``--force`` (which replaces the database's public
+   schema and everything in it, refused while another session is connected to it, and replaces stored files
+   of the same names; other files stay);
 3. ``pg_restore --no-owner --no-privileges --exit-on-error``, in one transaction (``--jobs N``: in N
-   parallel jobs instead, faster on a large database, not atomic): objects belong to the restoring user,
+   parallel jobs instead, faster on a large database, not atomic, so not with ``--force``); when forced, the
+   schema's drop and the dump run in that one transaction (through psql): a failure leaves the database as it
+   was. Objects belong to the restoring user,
    grants to other roles are the operator's to give again;
 4. every table's row count against the manifest (the counts of the dump's snapshot);
 5. the files, saved through the storage API and read back: each SHA-256 against the manifest.
@@ -24,8 +27,10 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 if __package__ in (None, ""):  # run as a file: python ops/restore.py
@@ -113,6 +118,38 @@ def restore_files(storage, source: Path, items: list[dict], *, force: bool) -> l
     return problems
 
 
+REPLACE_SCHEMA = "DROP SCHEMA public CASCADE;\nCREATE SCHEMA public;\nGRANT USAGE ON SCHEMA public TO PUBLIC;\n"
+
+
+def replace_in_one_transaction(pg_restore: str, psql: str, dump: str, database: dict) -> subprocess.CompletedProcess:
+    """The public schema dropped and created again, then the dump's SQL, all run by psql in one transaction."""
+    env = libpq_env(database)
+    with tempfile.TemporaryFile() as errors:
+        loader = subprocess.Popen(
+            [psql, "-X", "-q", "-v", "ON_ERROR_STOP=1", "--single-transaction", "-d", database["NAME"], "-f", "-"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            stderr=errors,
+            env=env,
+        )
+        reader = subprocess.Popen(
+            [pg_restore, "--no-owner", "--no-privileges", "--file=-", dump], stdout=subprocess.PIPE, stderr=errors
+        )
+        try:
+            loader.stdin.write(REPLACE_SCHEMA.encode())
+            shutil.copyfileobj(reader.stdout, loader.stdin)
+            # pg_restore's own failure (a truncated dump) must fail the transaction, not commit what came before:
+            # end a COPY it may have left open (outside one, psql refuses the line and stops), then fail.
+            if reader.wait() != 0:
+                loader.stdin.write(b"\n\\.\nSELECT 'pg_restore failed' WHERE 1/0 = 1;\n")
+            loader.stdin.close()
+        except BrokenPipeError:
+            pass
+        returncode = loader.wait() or reader.wait()
+        errors.seek(0)
+        return subprocess.CompletedProcess(loader.args, returncode, "", errors.read().decode(errors="replace"))
+
+
 def pending_migrations(connection) -> int:
     """Migrations this code has that the restored database has not applied (run migrate after)."""
     from django.db.migrations.executor import MigrationExecutor
@@ -174,23 +211,44 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 2
     if relations:
+        if args.jobs > 1:
+            print(
+                "restore: refused: --force with --jobs would empty the database before restoring, not in one"
+                " transaction; give one job, or restore into an empty database.",
+                file=sys.stderr,
+            )
+            return 2
         with connection.cursor() as cursor:
-            cursor.execute("DROP SCHEMA public CASCADE")
-            cursor.execute("CREATE SCHEMA public")
-            cursor.execute("GRANT USAGE ON SCHEMA public TO PUBLIC")
-        print(f"restore: --force: dropped the public schema and its {relations} relations")
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+            (sessions,) = cursor.fetchone()
+        if sessions:
+            print(
+                f"restore: refused: {sessions} other sessions are connected to {database['NAME']}; stop the"
+                " application (web, worker, beat) first.",
+                file=sys.stderr,
+            )
+            return 2
     connection.close()
 
     started = clock()
-    command = [pg_restore, "--no-owner", "--no-privileges", "--exit-on-error", f"--dbname={database['NAME']}"]
-    command += [f"--jobs={args.jobs}"] if args.jobs > 1 else ["--single-transaction"]
-    result = subprocess.run(
-        [*command, str(source / manifest["database"]["dump"])], env=libpq_env(database), capture_output=True, text=True
-    )
+    dump = str(source / manifest["database"]["dump"])
+    if relations:
+        # Forced: the schema dropped and the dump restored in one transaction, so a dump that fails half way
+        # leaves the database as it was, not empty.
+        result = replace_in_one_transaction(pg_restore, client_program("psql", major), dump, database)
+        replaced = f" (the public schema and its {relations} relations replaced, in one transaction)"
+    else:
+        command = [pg_restore, "--no-owner", "--no-privileges", "--exit-on-error", f"--dbname={database['NAME']}"]
+        command += [f"--jobs={args.jobs}"] if args.jobs > 1 else ["--single-transaction"]
+        result = subprocess.run([*command, dump], env=libpq_env(database), capture_output=True, text=True)
+        replaced = ""
     if result.returncode != 0:
         print(f"restore: FAIL pg_restore ({result.returncode}): {result.stderr.strip()}", file=sys.stderr)
+        print("restore: the database is as it was before the restore.", file=sys.stderr)
         return 1
-    print(f"restore: pg_restore in {clock() - started:.1f} s")
+    print(f"restore: pg_restore in {clock() - started:.1f} s{replaced}")
 
     failures = []
     with connection.cursor() as cursor:

@@ -9,6 +9,7 @@ goes into a database of a unique name (pytest-xdist workers run side by side), d
 import hashlib
 import json
 import os
+import shutil
 import subprocess
 import sys
 import uuid
@@ -100,6 +101,26 @@ def test_backup_then_restore_gives_the_same_rows_and_files_and_refuses_a_tampere
 
         again = run("restore", str(backup), database=target, media=restored_media)
         assert again.returncode == 2 and "refused" in again.stderr
+
+        # --force replaces the database in one transaction: refused while another session is connected to it,
+        # and a dump that breaks half way (its manifest made to agree) leaves the database as it was.
+        with psycopg.connect(database_url(target)):
+            busy = run("restore", str(backup), "--force", database=target, media=restored_media)
+        assert busy.returncode == 2 and "other sessions are connected" in busy.stderr
+        broken = tmp_path / "broken"
+        shutil.copytree(backup, broken)
+        dump = broken / manifest["database"]["dump"]
+        dump.write_bytes(dump.read_bytes()[: dump.stat().st_size * 2 // 3])
+        edited = {**manifest, "database": {**manifest["database"], "size": dump.stat().st_size, "sha256": sha256(dump)}}
+        (broken / "manifest.json").write_text(json.dumps(edited), encoding="utf-8")
+        failed = run("restore", str(broken), "--force", database=target, media=restored_media)
+        assert failed.returncode == 1, failed.stdout + failed.stderr
+        assert "as it was before the restore" in failed.stderr
+        assert counts(target) == manifest["tables"]
+        forced = run("restore", str(backup), "--force", database=target, media=restored_media)
+        assert forced.returncode == 0, forced.stdout + forced.stderr
+        assert "replaced, in one transaction" in forced.stdout
+        assert counts(target) == manifest["tables"]
 
         tampered = materials[0].file.name
         (backup / "files" / tampered).write_bytes(b"%PDF-1.4\n%altered\n%%EOF\n")
