@@ -124,7 +124,7 @@ docs-build: install-dev
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir site
 
 ## make docs-schema: the API's OpenAPI schema written to docs/api/openapi.yaml, which the guide renders as its
-## API reference (config/api/schema_doc.py). Rerun after changing the API: tests/docs fail while the committed
+## API reference (docs_tools/schema_doc.py). Rerun after changing the API: tests/docs fail while the committed
 ## file differs from what the code generates (they run this very line). The same on every machine: the test
 ## settings, the server's default language (LANGUAGE_CODE), and an empty database, so that no policy data
 ## (the checklists' item codes, which a server's own schema names) and no DATABASE_URL of yours gets in.
@@ -133,10 +133,10 @@ docs-schema: install
 		--lang zh-hans --validate --fail-on-warn --file docs/api/openapi.yaml
 
 ## make docs-config: the table of environment variables in docs/operations/configuration.md rewritten from the code
-## that reads them (config/settings_doc.py: names, defaults and readers parsed, meanings written there); tests/docs
+## that reads them (docs_tools/settings_doc.py: names, defaults and readers parsed, meanings written there); tests/docs
 ## fail while the page differs, or while a variable read in the settings has no meaning there.
 docs-config: install
-	$(BIN)/python -m config.settings_doc
+	$(BIN)/python -m docs_tools.settings_doc
 
 messages: install
 	cd $(CURDIR) && $(BIN)/python manage.py makemessages -l zh_Hans --no-obsolete --ignore=.venv

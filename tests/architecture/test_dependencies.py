@@ -60,6 +60,22 @@ def test_no_module_imports_an_app_above_its_own(app):
     assert reversed_edges == []
 
 
+# The folders of tools around the apps (benchmarks, drills, operator scripts, the contract check, the clients'
+# checks, the guide's generators): they use the apps, never the other way round.
+TOOLS = {"bench", "drills", "ops", "contract", "clients", "docs_tools", "tests"}
+
+
+@pytest.mark.parametrize("app", list(ALLOWED))
+def test_no_app_imports_a_tool_folder(app):
+    found = [
+        f"{path.relative_to(ROOT)}:{line} imports {module}"
+        for path in modules(app)
+        for line, module, _names in imports(path)
+        if module.split(".")[0] in TOOLS
+    ]
+    assert found == []
+
+
 @pytest.mark.parametrize("app", list(ALLOWED))
 def test_every_module_imports_cleanly(app):
     for path in modules(app):

@@ -1,6 +1,6 @@
 """The table of environment variables in docs/operations/configuration.md is generated from the code that reads them.
 
-``make docs-config`` (``python -m config.settings_doc``) writes it; these tests fail while the page is not what the
+``make docs-config`` (``python -m docs_tools.settings_doc``) writes it; these tests fail while the page is not what the
 command would write, and while a variable read by the settings is missing from the table, so that a new
 variable cannot go undocumented.
 """
@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from config import settings_doc
+from docs_tools import settings_doc
 
 # Every mention of the environment in a source, and those that read a variable named by a literal.
 MENTION = re.compile(r"\b(environ|getenv|env_bool)\b")

@@ -14,7 +14,7 @@ from pathlib import Path
 import yaml
 from django.conf import settings
 
-from config.api import schema_doc
+from docs_tools import schema_doc
 
 ROOT = Path(settings.BASE_DIR)
 SCHEMA = ROOT / "docs" / "api" / "openapi.yaml"
@@ -70,5 +70,5 @@ def test_angle_brackets_in_prose_are_text_and_code_spans_stay_code():
 def test_the_reference_page_renders_the_committed_file():
     assert "<!-- openapi: openapi.yaml -->" in PAGE.read_text(encoding="utf-8")
     mkdocs = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
-    assert "- config/api/schema_doc.py" in mkdocs
+    assert "- docs_tools/schema_doc.py" in mkdocs
     assert "API reference (OpenAPI): api/reference.md" in mkdocs

@@ -1,0 +1,1 @@
+"""The tools that write the guide's generated parts (docs/): never imported by the apps."""
