@@ -109,6 +109,17 @@ def run(command: list[str], env: dict) -> subprocess.CompletedProcess:
     return subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
 
 
+def run_shown(report, module: str, backup: Path, env: dict, work: Path) -> subprocess.CompletedProcess:
+    """``python -m module backup``: its output in the report (the work folder shortened), its exit code checked."""
+    started = time.monotonic()
+    result = run([sys.executable, "-m", module, str(backup)], env)
+    took = time.monotonic() - started
+    for line in (result.stdout + result.stderr).strip().splitlines():
+        report.say(f"    | {line.replace(str(work), '<work>')}")
+    report.check(result.returncode == 0, f"{module} exits 0", f"{took:.1f} s")
+    return result
+
+
 def inside(mode: str, env: dict) -> dict:
     """Run this file in the application (``--fill``, ``--after``, ``--app-check``) and read its JSON answer."""
     result = run([sys.executable, "-m", "drills.backup_restore", mode], env)
@@ -223,12 +234,7 @@ def drill(report: Report, work: Path, src: str, dst: str) -> None:
     )
 
     report.step("back up: python -m ops.backup")
-    started = time.monotonic()
-    result = run([sys.executable, "-m", "ops.backup", str(backup)], env_src)
-    took = time.monotonic() - started
-    for line in (result.stdout + result.stderr).strip().splitlines():
-        report.say(f"    | {line.replace(str(work), '<work>')}")
-    report.check(result.returncode == 0, "ops.backup exits 0", f"{took:.1f} s")
+    result = run_shown(report, "ops.backup", backup, env_src, work)
     if result.returncode != 0:
         return
     manifest = json.loads((backup / "manifest.json").read_text(encoding="utf-8"))
@@ -246,12 +252,7 @@ def drill(report: Report, work: Path, src: str, dst: str) -> None:
 
     report.step(f"restore into the new empty database {dst} and an empty MEDIA_ROOT: python -m ops.restore")
     admin(f'CREATE DATABASE "{dst}"')
-    started = time.monotonic()
-    result = run([sys.executable, "-m", "ops.restore", str(backup)], env_dst)
-    took = time.monotonic() - started
-    for line in (result.stdout + result.stderr).strip().splitlines():
-        report.say(f"    | {line.replace(str(work), '<work>')}")
-    report.check(result.returncode == 0, "ops.restore exits 0", f"{took:.1f} s")
+    result = run_shown(report, "ops.restore", backup, env_dst, work)
     again = run([sys.executable, "-m", "ops.restore", str(backup)], env_dst)
     report.check(
         again.returncode == 2 and "refused" in again.stderr, "a second restore into it is refused without --force"

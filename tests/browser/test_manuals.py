@@ -38,12 +38,17 @@ def test_login_page(page, manual_screenshot):
     manual_screenshot("login")
 
 
+def logged_in(page, role, username: str, full_name: str, **extra) -> Desk:
+    """A staff member of ``role`` with a Chinese name (family name first), logged in on ``page``."""
+    UserFactory(role=role, username=username, last_name=full_name[0], first_name=full_name[1:], **extra)
+    desk = Desk(page)
+    pages.log_in(desk, username)
+    return desk
+
+
 @pytest.fixture
 def counter(page):
-    UserFactory(role=Role.COUNTER, username="chuangkou", last_name="王", first_name="敏")
-    desk = Desk(page)
-    pages.log_in(desk, "chuangkou")
-    return desk
+    return logged_in(page, Role.COUNTER, "chuangkou", "王敏")
 
 
 def test_counter_manual(counter, manual_screenshot):
@@ -118,10 +123,7 @@ def test_counter_manual_claim(counter, manual_screenshot):
 
 @pytest.fixture
 def reviewer(page):
-    UserFactory(role=Role.REVIEWER, username="shenhe", last_name="李", first_name="审")
-    desk = Desk(page)
-    pages.log_in(desk, "shenhe")
-    return desk
+    return logged_in(page, Role.REVIEWER, "shenhe", "李审")
 
 
 def fast_track_filing(name: str, due_in_days: int):
@@ -195,10 +197,7 @@ def test_reviewer_manual(reviewer, manual_screenshot):
 
 @pytest.fixture
 def auditor(page):
-    UserFactory(role=Role.AUDITOR, username="jihe", last_name="陈", first_name="稽")
-    desk = Desk(page)
-    pages.log_in(desk, "jihe")
-    return desk
+    return logged_in(page, Role.AUDITOR, "jihe", "陈稽")
 
 
 def test_auditor_manual(auditor, manual_screenshot):
@@ -223,10 +222,7 @@ def test_auditor_manual(auditor, manual_screenshot):
 
 @pytest.fixture
 def administrator(page):
-    UserFactory(role=Role.ADMIN, username="guanli", last_name="刘", first_name="管", is_superuser=True)
-    desk = Desk(page)
-    pages.log_in(desk, "guanli")
-    return desk
+    return logged_in(page, Role.ADMIN, "guanli", "刘管", is_superuser=True)
 
 
 def test_administrator_manual(administrator, manual_screenshot):
