@@ -16,8 +16,9 @@ MENTION = re.compile(r"\b(environ|getenv|env_bool)\b")
 LITERAL_READ = re.compile(
     r"\b(?:environ(?:\.get|\.setdefault)?\s*[\[(]|getenv\s*\(|env_bool\s*\()\s*[\"']([A-Z][A-Z0-9_]*)[\"']"
 )
-# Mentions that read nothing by themselves: the helper's definition, its own read of the name it is given, imports.
-NOT_READS = re.compile(r"def env_bool\(|os\.environ\.get\(name\b|^from \S+ import .*env_bool", re.M)
+# Mentions that read nothing by themselves: the helper's definition, its own read of the name it is given, imports,
+# and a copy of the whole environment handed to a child process (``{**os.environ}``).
+NOT_READS = re.compile(r"def env_bool\(|os\.environ\.get\(name\b|^from \S+ import .*env_bool|\{\*\*os\.environ\}", re.M)
 
 
 def test_the_page_is_what_the_command_writes():
