@@ -406,22 +406,22 @@ MARKERS = ("<!-- make-bench:start -->\n", "<!-- make-bench:end -->")
 def write_readme(text: str) -> None:
     """The whole run's table into bench/README.md between its markers, with the commit and the machine: the
     figures there are written by the run that measured them, never typed."""
-    import subprocess as sp
+    from docs_tools.markers import replace_between
+    from ops.common import git_revision
 
-    commit = sp.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
-    dirty = sp.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT, capture_output=True, text=True)
+    dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT, capture_output=True)
     memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    machine = f"{os.cpu_count()} cores, {memory:.0f} GiB"
     changes = " (with local changes)" if dirty.stdout else ""
-    header = f"Written by `make bench` on commit {commit or '?'}{changes}, {machine}:"
-    page = README.read_text(encoding="utf-8")
+    header = (
+        f"Written by `make bench` on commit {git_revision()[:7]}{changes}, {os.cpu_count()} cores, {memory:.0f} GiB:"
+    )
     start, end = MARKERS
-    if start not in page or end not in page:
-        print(f"bench/README.md lacks {start.strip()} … {end}: not written")
+    try:
+        page = replace_between(README.read_text(encoding="utf-8"), start, end, f"{header}\n\n```\n{text}\n```\n")
+    except ValueError as exc:
+        print(f"bench/README.md: {exc}; not written")
         return
-    before, rest = page.split(start, 1)
-    after = rest.split(end, 1)[1]
-    README.write_text(f"{before}{start}{header}\n\n```\n{text}\n```\n{end}{after}", encoding="utf-8")
+    README.write_text(page, encoding="utf-8")
     print("bench/README.md: the table written between its markers")
 
 

@@ -30,7 +30,6 @@ import argparse
 import hashlib
 import json
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -39,6 +38,9 @@ import time
 from pathlib import Path
 
 import dj_database_url
+
+from docs_tools.markers import replace_between
+from ops.common import git_revision
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS_PAGE = ROOT / "docs" / "operations" / "backups.md"
@@ -344,7 +346,7 @@ def main(argv: list[str] | None = None) -> int:
     pid = os.getpid()
     src, dst = f"drill_backup_{pid}_src", f"drill_backup_{pid}_dst"
     work = Path(tempfile.mkdtemp(prefix="drill-backup-"))
-    report.say(f"backup and restore drill, {time.strftime('%Y-%m-%d %H:%M')}, code {git_revision()}")
+    report.say(f"backup and restore drill, {time.strftime('%Y-%m-%d %H:%M')}, code {git_revision()[:7]}")
     try:
         drill(report, work, src, dst)
     except Exception as exc:  # noqa: BLE001 (the report says what broke, the cleanup still runs)
@@ -366,18 +368,14 @@ def main(argv: list[str] | None = None) -> int:
     return 1 if report.failed else 0
 
 
-def git_revision() -> str:
-    result = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
-    return result.stdout.strip() or "unknown"
-
-
 def write_docs(lines: list[str]) -> None:
     """Replace what stands between the page's markers by this run's output."""
-    page = DOCS_PAGE.read_text(encoding="utf-8")
-    if START not in page or END not in page:
-        raise SystemExit(f"{DOCS_PAGE} lacks the markers {START} … {END}")
-    block = "\n".join([START, "```text", *lines, "```", END])
-    page = re.sub(re.escape(START) + ".*?" + re.escape(END), lambda _m: block, page, flags=re.DOTALL)
+    try:
+        page = replace_between(
+            DOCS_PAGE.read_text(encoding="utf-8"), START, END, "\n".join(["", "```text", *lines, "```", ""])
+        )
+    except ValueError as exc:
+        raise SystemExit(f"{DOCS_PAGE}: {exc}") from None
     DOCS_PAGE.write_text(page, encoding="utf-8")
     print(f"wrote the output into {DOCS_PAGE.relative_to(ROOT)}")
 
