@@ -6,6 +6,9 @@ import pytest
 from django.db import connection
 from django.db.backends.postgresql.psycopg_any import BaseTzLoader
 from django.utils import timezone
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from config.db_loaders import CTimestamptzLoader
 from filings.models import Filing
@@ -40,13 +43,33 @@ def test_every_connection_reads_instants_with_the_c_loader():
 
 
 def test_the_same_values_as_djangos_loader_in_utc():
-    class Django(BaseTzLoader):
-        timezone = datetime.UTC
-
     ours, djangos = read(TEXTS), read(TEXTS, Django)
     assert ours == djangos
     assert [value.tzinfo for value in ours] == [datetime.UTC] * len(TEXTS)
     assert ours[0] == datetime.datetime(2025, 12, 31, 16, 0, tzinfo=datetime.UTC)
+
+
+class Django(BaseTzLoader):
+    timezone = datetime.UTC
+
+
+# Any instant PostgreSQL holds between years 2 and 9998, written with any offset it accepts (to the minute, ±15 h).
+instants = st.builds(
+    lambda moment, minutes: moment.replace(tzinfo=datetime.timezone(datetime.timedelta(minutes=minutes))),
+    st.datetimes(min_value=datetime.datetime(2, 1, 1), max_value=datetime.datetime(9998, 12, 31)),
+    st.integers(min_value=-15 * 60 + 1, max_value=15 * 60 - 1),
+)
+
+
+@hypothesis_settings(max_examples=60, deadline=None)
+@given(st.lists(instants, min_size=1, max_size=40))
+def test_any_instants_read_as_djangos_loader_reads_them(values):
+    """Random instants sent as text in their own offsets: the C loader's answers equal Django's, and the values."""
+    texts = [value.isoformat(sep=" ") for value in values]
+    ours = read(texts)
+    assert ours == read(texts, Django)
+    assert ours == values
+    assert {value.tzinfo for value in ours} == {datetime.UTC}
 
 
 def test_a_model_instant_round_trips():
